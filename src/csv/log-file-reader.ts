@@ -1,0 +1,83 @@
+import { CsvParser } from "./parser.js";
+
+/** A row that could not be read as written; it goes to the dead letters, and reading goes on. */
+export interface RowProblem {
+  /** 1-based line in the file where the row starts. */
+  line: number;
+  reason: string;
+  /** The row's text (or its start), or its fields when they were read but do not fit the header. */
+  excerpt: string;
+}
+
+export interface LogFileRow {
+  line: number;
+  values: string[];
+}
+
+/** What one chunk of input yielded: rows are batched so the per-row cost stays a function call. */
+export interface LogFileBatch {
+  rows: LogFileRow[];
+  problems: RowProblem[];
+}
+
+/**
+ * Reads an Event Log File (or any CSV with a header) from a stream of bytes: UTF-8 decoding across
+ * chunk boundaries (a BOM is dropped, an invalid byte becomes U+FFFD and the row is reported), the
+ * header, and rows checked against it. Memory holds one chunk and at most one record.
+ */
+export class LogFileReader {
+  /** The CSV header, known once the first record has been read. */
+  header: string[] | undefined;
+  private rows: LogFileRow[] = [];
+  private problems: RowProblem[] = [];
+  private readonly parser: CsvParser;
+
+  constructor() {
+    this.parser = new CsvParser({
+      record: (fields, line) => {
+        if (this.header === undefined) {
+          this.header = fields;
+          return;
+        }
+        if (fields.length !== this.header.length) {
+          this.problems.push({
+            line,
+            reason: `expected ${this.header.length} columns, found ${fields.length}`,
+            excerpt: JSON.stringify(fields).slice(0, 2000),
+          });
+          return;
+        }
+        for (let i = 0; i < fields.length; i++) {
+          if (fields[i].includes("\uFFFD")) {
+            this.problems.push({
+              line,
+              reason: `invalid UTF-8 in column ${this.header[i]}`,
+              excerpt: JSON.stringify(fields).slice(0, 2000),
+            });
+            return;
+          }
+        }
+        this.rows.push({ line, values: fields });
+      },
+      problem: (p) => this.problems.push(p),
+    });
+  }
+
+  async *read(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LogFileBatch> {
+    const decoder = new TextDecoder("utf-8");
+    for await (const chunk of chunks) {
+      this.parser.write(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+      if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
+    }
+    this.parser.write(decoder.decode());
+    this.parser.end();
+    if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
+  }
+
+  private take(): LogFileBatch {
+    const batch = { rows: this.rows, problems: this.problems };
+    this.rows = [];
+    this.problems = [];
+    return batch;
+  }
+}

@@ -1,0 +1,51 @@
+import type { LogFileRow } from "../csv/log-file-reader.js";
+
+/** Where a row came from: enough to name it in a log line or a dead letter. */
+export interface RowOrigin {
+  /** The EventLogFile Id, or the path of a replayed file. */
+  fileId: string;
+  eventType: string;
+}
+
+/**
+ * One event on its way to the outputs: a CSV row with its header. `json` is the raw event (the row
+ * as a JSON object keyed by the header), built once and shared by every output that wants it.
+ */
+export interface OutboundEvent {
+  origin: RowOrigin;
+  header: readonly string[];
+  row: LogFileRow;
+  json: string;
+}
+
+/**
+ * A destination. Every output keeps the same promise, on which the checkpoint rests: when `flush()`
+ * resolves, every event written before it has been acknowledged by the destination.
+ */
+export interface Output {
+  readonly name: string;
+  /**
+   * Takes one event. Returns a promise only when the caller must wait before writing more
+   * (the output's buffer is full): that is the backpressure that keeps memory bounded.
+   */
+  write(event: OutboundEvent): void | Promise<void>;
+  /**
+   * Delivers everything written so far and resolves once the destination has acknowledged it all.
+   * Rejects with an OutputError when delivery cannot succeed (a rejected intake key, a path that
+   * cannot be written) or the retry budget is spent; nothing written since the last successful
+   * flush may then be considered delivered.
+   */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A delivery failure. `fatal` means retrying cannot help (configuration), so collection stops. */
+export class OutputError extends Error {
+  constructor(
+    message: string,
+    readonly fatal: boolean,
+  ) {
+    super(message);
+    this.name = "OutputError";
+  }
+}
