@@ -1,9 +1,10 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * `event.id`: a fingerprint of the row (its event type, header and values), so the same row
  * delivered twice (a re-collected file, a daily file that replaces the hourly ones) gets the same
- * id and a store can drop the copy. 128 bits of SHA-256, in base64url.
+ * id and a store can drop the copy. The first 128 bits of SHA-256, in base64url; the one-shot
+ * hash() costs a fraction of a createHash() object per row.
  */
 export function rowFingerprinter(
   eventType: string,
@@ -11,10 +12,5 @@ export function rowFingerprinter(
 ): (values: readonly string[]) => string {
   // NUL never occurs in an Event Log File, so it separates values without ambiguity.
   const prefix = `${eventType}\0${header.join("\0")}\0\0`;
-  return (values) =>
-    createHash("sha256")
-      .update(prefix + values.join("\0"))
-      .digest()
-      .subarray(0, 16)
-      .toString("base64url");
+  return (values) => hash("sha256", prefix + values.join("\0"), "base64url").slice(0, 22);
 }

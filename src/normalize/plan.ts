@@ -335,6 +335,10 @@ const validIp = (value: string) => (isIP(value) !== 0 ? value : undefined);
 /** FORWARDED_FOR_IP is an X-Forwarded-For list; only real addresses are related IPs. */
 function addIps(related: string[], value: string): void {
   if (value === "") return;
+  if (!value.includes(",")) {
+    if (!related.includes(value) && isIP(value) !== 0) related.push(value);
+    return;
+  }
   for (const part of value.split(",")) {
     const ip = part.trim();
     if (isIP(ip) !== 0 && !related.includes(ip)) related.push(ip);
