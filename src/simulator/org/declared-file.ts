@@ -48,7 +48,7 @@ export class DeclaredSizeFile {
 
   constructor(
     private readonly factory: EventRowFactory,
-    private readonly bytes: number,
+    readonly bytes: number,
     private readonly from: number,
     private readonly to: number,
   ) {

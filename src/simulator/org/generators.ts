@@ -170,8 +170,7 @@ const LOGIN_AS: EventGenerator = {
   padColumn: "URI",
   values(c) {
     inSession(c, "browser");
-    const admins = c.profile.users.filter((u) => u.kind === "admin");
-    const admin = c.rnd.pick(admins);
+    const admin = c.rnd.pick(c.profile.users.filter((u) => u.kind === "admin"));
     return {
       URI: "/servlet/servlet.su",
       DELEGATED_USER_ID: admin.id15,
@@ -338,8 +337,7 @@ const REPORT: EventGenerator = {
   padColumn: "SORT",
   values(c) {
     inSession(c, "browser");
-    const report = recordOf(c, "Report");
-    const id15 = `00O${report.id15.slice(3)}`;
+    const id15 = randomRecordId("00O", c.profile.instance, c.rnd);
     const id18 = toCaseSafeId(id15);
     const rows = c.rnd.between(0, c.rnd.chance(0.05) ? 200_000 : 2_000);
     return {

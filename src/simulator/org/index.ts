@@ -114,7 +114,7 @@ export class SimulatedOrg {
   private readonly days = new Map<number, OrgFile[]>();
   private readonly byId = new Map<string, OrgFile>();
   /** Declared-size files by event type, interval and the slot (hour or day) they take. */
-  private readonly declared = new Map<string, number>();
+  private readonly declared = new Map<string, DeclaredSizeFile>();
   private plannedUntil: number;
 
   constructor(options: OrgOptions) {
@@ -179,6 +179,7 @@ export class SimulatedOrg {
 
   /** The CSV, byte-identical on every call, generated while it streams in constant memory; exactly LogFileLength bytes. */
   body(entry: EventLogFileEntry): Readable {
+    this.planUntil(entry.CreatedDate);
     const file = this.byId.get(entry.Id);
     if (file === undefined) throw new Error(`No Event Log File ${entry.Id} in this simulated org.`);
     const chunks =
@@ -216,7 +217,9 @@ export class SimulatedOrg {
       let slot = interval === "Daily" ? startOfDay(start) - DAY_MS : startOfHour(start) - 3 * HOUR_MS;
       const step = interval === "Daily" ? DAY_MS : HOUR_MS;
       while (this.declared.has(`${large.eventType}/${interval}/${slot}`)) slot -= step;
-      this.declared.set(`${large.eventType}/${interval}/${slot}`, large.bytes);
+      // Built now, so a declared size that cannot be met fails at start, not at the first query.
+      const file = new DeclaredSizeFile(source.factory, large.bytes, slot, slot + step);
+      this.declared.set(`${large.eventType}/${interval}/${slot}`, file);
     }
   }
 
@@ -241,17 +244,16 @@ export class SimulatedOrg {
     const files: OrgFile[] = [];
     const hours: { hour: number; count: number; bytes: Uint32Array; arrival: Float64Array }[] = [];
     for (let hour = day; hour < day + DAY_MS; hour += HOUR_MS) {
-      const declaredBytes = this.declared.get(`${schema.eventType}/Hourly/${hour}`);
-      if (declaredBytes !== undefined) {
-        if (this.options.hourly) files.push(this.declaredFile(source, "Hourly", hour, declaredBytes));
-      }
+      const declared = this.declared.get(`${schema.eventType}/Hourly/${hour}`);
+      if (declared !== undefined && this.options.hourly)
+        files.push(this.declaredFile(source, "Hourly", hour, declared));
       const count = factory.hourCount(hour);
       if (count === 0) continue;
       const bytes = new Uint32Array(count);
       for (let i = 0; i < count; i++) bytes[i] = Buffer.byteLength(csvLine(factory.hourRow(hour, i, count)));
       const schedule = scheduleHour(seed, source.typeIndex, hour, count);
       hours.push({ hour, count, bytes, arrival: schedule.arrival });
-      if (!this.options.hourly || declaredBytes !== undefined) continue;
+      if (!this.options.hourly || declared !== undefined) continue;
       for (const delivery of schedule.deliveries) {
         const length = source.headerBytes + delivery.events.reduce((sum, i) => sum + bytes[i], 0);
         const id = fileId(
@@ -270,9 +272,8 @@ export class SimulatedOrg {
         });
       }
     }
-    const declaredBytes = this.declared.get(`${schema.eventType}/Daily/${day}`);
-    if (declaredBytes !== undefined)
-      return [...files, this.declaredFile(source, "Daily", day, declaredBytes)];
+    const declared = this.declared.get(`${schema.eventType}/Daily/${day}`);
+    if (declared !== undefined) return [...files, this.declaredFile(source, "Daily", day, declared)];
     if (hours.length === 0) return files;
     const lastArrival = Math.max(...hours.map((h) => Math.max(...h.arrival)));
     const schedule = scheduleDay(seed, source.typeIndex, day, lastArrival);
@@ -309,7 +310,7 @@ export class SimulatedOrg {
     source: EventTypeSource,
     interval: "Hourly" | "Daily",
     slot: number,
-    bytes: number,
+    content: DeclaredSizeFile,
   ): OrgFile {
     const span = interval === "Daily" ? DAY_MS : HOUR_MS;
     const start = this.options.start.getTime();
@@ -317,11 +318,11 @@ export class SimulatedOrg {
     const created = Math.floor(Math.max(slot + span + 1000, start - HOUR_MS) / 1000) * 1000;
     const id = fileId(this.profile.instance, created, KIND_DECLARED, source, slot);
     return {
-      entry: this.entry(id, source, slot, created, interval, interval === "Daily" ? 0 : 1, bytes),
+      entry: this.entry(id, source, slot, created, interval, interval === "Daily" ? 0 : 1, content.bytes),
       replacedAt: Number.POSITIVE_INFINITY,
       retentionMs: source.retentionMs,
       factory: source.factory,
-      content: new DeclaredSizeFile(source.factory, bytes, slot, slot + span),
+      content,
     };
   }
 
