@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { rowJsonEncoder } from "../csv/row-json.js";
+import { eventTypeSchema } from "../salesforce/event-types.js";
 import { CODED_COLUMNS } from "./codes.js";
 import { type ColumnType, columnType, convert, DIRECT_FIELDS, parseBoolean, snakeCase } from "./columns.js";
 import { eventClass } from "./event-classes.js";
@@ -79,6 +80,8 @@ export function compilePlan(
   ctx: PlanContext,
   logFileFieldTypes?: readonly string[],
 ): RowNormalizer {
+  // Without the file's LogFileFieldTypes, the documented types of the event type's columns.
+  const documented = new Map(eventTypeSchema(eventType)?.columns.map((c) => [c.name, c.type]));
   const columns = new Map<string, Column>();
   header.forEach((name, index) => {
     if (columns.has(name)) return;
@@ -86,7 +89,7 @@ export function compilePlan(
     columns.set(name, {
       index,
       name,
-      type: columnType(name, logFileFieldTypes?.[index]),
+      type: columnType(name, logFileFieldTypes?.[index] ?? documented.get(name)),
       generic: RESERVED.has(snake) ? ["salesforce", snake, "value"] : ["salesforce", snake],
       unparsed: ["salesforce", "unparsed", snake],
     });

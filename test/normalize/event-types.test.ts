@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseBoolean } from "../../src/normalize/columns.js";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
 import { parseSalesforceTime } from "../../src/normalize/timestamp.js";
-import { ecsTypeProblems, leaves } from "./ecs-types.js";
+import { ecsTypeProblems } from "./ecs-types.js";
+import { missingColumns } from "./landed.js";
 
 type Row = Record<string, string>;
 
@@ -270,28 +270,6 @@ async function normalize(r: Row, eventType?: string, includeOriginal = false) {
   const normalizer = await createNormalizer({ includeOriginal });
   const header = Object.keys(r);
   return normalizer.forHeader(header, eventType)(Object.values(r));
-}
-
-/** A value "lands" when the document holds it as written, typed, as the same instant, or split. */
-function landed(column: string, value: string, found: unknown[]): boolean {
-  const text = found.flatMap((v) => (Array.isArray(v) ? v : [v]));
-  const asTime = parseSalesforceTime(value);
-  const has = (x: unknown) => text.some((v) => v === x);
-  if (has(value) || has(Number(value)) || has(parseBoolean(value))) return true;
-  if (asTime !== undefined && text.some((v) => typeof v === "string" && Date.parse(v) === Date.parse(asTime)))
-    return true;
-  if (column === "QUERY" && has(value.slice(1))) return true;
-  if (column === "TLS_PROTOCOL") return has(value.replace(/^TLSv/, ""));
-  if (column === "CLIENT_GEO") return value.split("/").every(has);
-  if (column === "FORWARDED_FOR_IP") return value.split(",").every((ip) => has(ip.trim()));
-  return false;
-}
-
-function missingColumns(r: Row, doc: Record<string, unknown>): string[] {
-  const found = leaves(doc).map(([, v]) => v);
-  return Object.entries(r)
-    .filter(([column, value]) => value !== "" && !landed(column, value, found))
-    .map(([column]) => column);
 }
 
 describe("normalizing each event type", () => {
