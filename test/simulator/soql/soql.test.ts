@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSoql, prepareQuery, SoqlError, type SoqlErrorCode } from "../../../src/simulator/soql/index.js";
-import {
-  DAILY_ONLY_EVENT_LOG_FILE,
-  EVENT_LOG_FILE,
-  FILES,
-  lookup,
-  NOW,
-  shortId,
-} from "./event-log-file.fixture.js";
+import { DAILY_ONLY_EVENT_LOG_FILE, FILES, lookup, NOW, shortId } from "./event-log-file.fixture.js";
 
 function run(soql: string) {
   return prepareQuery(parseSoql(soql), lookup).run(FILES, NOW);
