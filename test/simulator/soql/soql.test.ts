@@ -52,6 +52,8 @@ const ACCEPTED: [string, string[]][] = [
     `${W} (EventType = 'URI' OR EventType = 'Logout') OR (Sequence = 2 AND Interval = 'Hourly')`,
     ["04", "03", "0a"],
   ],
+  [`${W} LogFileContentType = 'csv' AND EventType = 'uri'`, ["04"]],
+  [`${W} LogFileContentType < 'csw' AND LogFileContentType > 'CSU'`, ALL],
   [`${W} IsDeleted = true`, ["0a"]],
   [`${W} IsDeleted = FALSE AND Interval = 'Daily'`, ["05", "06"]],
   [`${W} LogFileContentType = 'It\\'s \\\\ \\n'`, []],
