@@ -64,7 +64,7 @@ const ACCEPTS: Record<SoqlFieldType, { literals: Literal["kind"][]; typeName: st
 
 const compareKeys = (a: Key, b: Key): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Text values repeat (picklists above all): lower-case each distinct one once per query run. */
+/** Text values repeat (picklists above all): lower-case each distinct one once, not once per record. */
 const MEMO_LIMIT = 10_000;
 function keyFunction(type: SoqlFieldType): (value: Exclude<Value, null>) => Key {
   const keyOf = KEY_OF[type];
@@ -110,10 +110,13 @@ export function prepareQuery(
       const matches = where === undefined ? () => true : where(now.getTime());
       const selected: SoqlRecord[] = [];
       // Without ORDER BY the first `limit` matches are the answer: stop reading there.
-      const earlyStop = sort === undefined && limit !== undefined ? limit : Number.POSITIVE_INFINITY;
-      for (const record of records) {
-        if (selected.length >= earlyStop) break;
-        if (matches(record)) selected.push(record);
+      const enough = sort === undefined && limit !== undefined ? limit : Number.POSITIVE_INFINITY;
+      if (enough > 0) {
+        for (const record of records) {
+          if (!matches(record)) continue;
+          selected.push(record);
+          if (selected.length >= enough) break;
+        }
       }
       const ordered = sort === undefined ? selected : sort(selected);
       const kept = limit === undefined ? ordered : ordered.slice(0, limit);

@@ -269,19 +269,25 @@ describe("SOQL engine: what Salesforce accepts", () => {
     ]);
   });
 
-  it("reads records from any iterable, once", () => {
-    let reads = 0;
-    function* files() {
-      for (const f of FILES) {
-        reads++;
-        yield f;
+  it("reads records from any iterable, once, and stops at LIMIT when no ORDER BY needs the rest", () => {
+    const reads = (soql: string) => {
+      let count = 0;
+      function* files() {
+        for (const f of FILES) {
+          count++;
+          yield f;
+        }
       }
-    }
-    expect(run("SELECT Id FROM EventLogFile").length).toBe(FILES.length);
-    expect(prepareQuery(parseSoql("SELECT Id FROM EventLogFile"), lookup).run(files(), NOW).length).toBe(
-      FILES.length,
-    );
-    expect(reads).toBe(FILES.length);
+      const rows = prepareQuery(parseSoql(soql), lookup).run(files(), NOW);
+      return { rows: rows.map(shortId), count };
+    };
+    expect(reads("SELECT Id FROM EventLogFile")).toEqual({ rows: ALL, count: FILES.length });
+    expect(reads(`${W} EventType = 'Login' LIMIT 2`)).toEqual({ rows: ["01", "03"], count: 4 });
+    expect(reads("SELECT Id FROM EventLogFile LIMIT 0")).toEqual({ rows: [], count: 0 });
+    expect(reads("SELECT Id FROM EventLogFile ORDER BY Id LIMIT 1")).toEqual({
+      rows: ["01"],
+      count: FILES.length,
+    });
   });
 
   it("leaves the caller's records untouched", () => {
