@@ -312,12 +312,13 @@ describe("SOQL engine: what Salesforce rejects", () => {
     }
   });
 
-  it("says 'No such column' for Interval when hourly files are off, exactly as Salesforce does", () => {
-    const soql = "SELECT Id , EventType , Interval , LogDate , LogFile , LogFileLength FROM EventLogFile";
+  it("says 'No such column' for Interval when hourly files are off, in the message a real org gave", () => {
+    const firstLine = "SELECT Id , EventType , Interval , LogDate , LogFile , LogFileLength";
+    const soql = `${firstLine}\nFROM EventLogFile WHERE LogDate = YESTERDAY`;
     const err = rejection(soql, () => DAILY_ONLY_EVENT_LOG_FILE);
     expect(err.errorCode).toBe("INVALID_FIELD");
     expect(err.message).toBe(
-      `\n${soql}\n${" ".repeat(24)}^\nERROR at Row:1:Column:25\n` +
+      `\n${firstLine}\n${" ".repeat(24)}^\nERROR at Row:1:Column:25\n` +
         "No such column 'Interval' on entity 'EventLogFile'. If you are attempting to use a custom field, be sure " +
         "to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the " +
         "appropriate names.",
