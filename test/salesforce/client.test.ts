@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { gzipSync, deflateSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -281,6 +282,26 @@ describe("SalesforceClient.download", () => {
     expect(await readAll(await client.download(LOG_PATH))).toBe(csv);
     expect(calls).toBe(3);
     expect(org.tokensIssued).toBe(2);
+  });
+
+  it("stops the download when the reader destroys the stream", async () => {
+    let aborted: Promise<unknown> = Promise.resolve();
+    org.on("GET", LOG_PATH, async (_req, res) => {
+      aborted = once(res, "close");
+      res.writeHead(200);
+      // An endless body: only an abort from the client ends this response.
+      const chunk = Buffer.alloc(64 * 1024, "a");
+      while (!res.destroyed) {
+        if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      }
+    });
+    const body = await client.download(LOG_PATH);
+    for await (const chunk of body) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    await aborted;
+    expect(body.destroyed).toBe(true);
   });
 
   it("turns a missing file into a typed NOT_FOUND", async () => {
