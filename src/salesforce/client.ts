@@ -79,7 +79,9 @@ export class SalesforceClient {
       throw new Error(`The Salesforce API version must look like "64.0", got "${this.apiVersion}".`);
     }
     this.logger = options.logger;
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    // Keys left undefined (an unset config value) keep their default.
+    const retry = Object.entries(options.retry ?? {}).filter(([, v]) => v !== undefined);
+    this.retry = { ...DEFAULT_RETRY, ...Object.fromEntries(retry) };
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? createDispatcher();
     this.baseUrl = new URL(options.credentials.url).origin;
@@ -114,7 +116,9 @@ export class SalesforceClient {
 
   /**
    * Runs a SOQL query and yields its records page by page, following `nextRecordsUrl` until
-   * Salesforce says `done`. Read pages promptly: the server-side cursor expires when left idle.
+   * Salesforce says `done` (a query without results yields one empty page). Each page is retried
+   * on its own. Read pages promptly: the server-side cursor expires when left idle, and an expired
+   * one fails with INVALID_QUERY_LOCATOR, after which the caller runs the query again.
    */
   async *query<T>(soql: string, options: QueryOptions = {}): AsyncGenerator<T[]> {
     const headers: Record<string, string> = {};
@@ -124,7 +128,7 @@ export class SalesforceClient {
       const page = await this.getJson<QueryPage<T>>(path, headers);
       if (!Array.isArray(page.records)) {
         throw new Error(
-          `Salesforce answered GET ${pathOnly(path)} without a records array; is salesforce.url an org?`,
+          `Salesforce answered GET ${pathOnly(path)} without a records array; check that salesforce.url is the org's My Domain URL.`,
         );
       }
       yield page.records;
