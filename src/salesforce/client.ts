@@ -162,11 +162,15 @@ export class SalesforceClient {
    * its decoded bytes as a stream once the response headers are in. Failures before that point are
    * retried here; a failure after it (a reset, a truncated gzip body) fails the stream with a
    * SalesforceDownloadError and is NOT retried, because rows already read were handed out: the
-   * caller restarts the file. Destroy the stream to abandon a download.
+   * caller restarts the file. Destroy the stream, or abort `signal`, to abandon a download.
    */
-  download(path: string): Promise<Readable> {
-    return this.call(path, { "accept-encoding": "gzip, deflate" }, true, async (res) =>
-      logFileBody(res.body, header(res.headers, "content-encoding"), pathOnly(path)),
+  download(path: string, signal?: AbortSignal): Promise<Readable> {
+    return this.call(
+      path,
+      { "accept-encoding": "gzip, deflate" },
+      true,
+      async (res) => logFileBody(res.body, header(res.headers, "content-encoding"), pathOnly(path), signal),
+      signal,
     );
   }
 
@@ -193,24 +197,27 @@ export class SalesforceClient {
     headers: Record<string, string>,
     authenticated: boolean,
     handle: (res: Dispatcher.ResponseData, origin: string) => Promise<T>,
+    signal?: AbortSignal,
   ): Promise<T> {
     let renewed = false;
-    return withRetries(this.retry, this.logger, `GET ${pathOnly(path)}`, async () => {
-      if (!authenticated) return handle(await this.send(this.baseUrl, path, headers), this.baseUrl);
+    const send = (base: string, sent: Record<string, string>) => this.send(base, path, sent, signal);
+    const attempt = async () => {
+      if (!authenticated) return handle(await send(this.baseUrl, headers), this.baseUrl);
       await this.governor.pace();
       const token = await this.session.token();
       const authorized = { ...headers, authorization: `Bearer ${token.accessToken}` };
       try {
-        return await handle(await this.send(token.instanceUrl, path, authorized), token.instanceUrl);
+        return await handle(await send(token.instanceUrl, authorized), token.instanceUrl);
       } catch (err) {
         if (renewed || !(err instanceof SalesforceApiError) || err.errorCode !== "INVALID_SESSION_ID")
           throw err;
         renewed = true;
         const fresh = await this.session.renew(token.accessToken);
         authorized.authorization = `Bearer ${fresh.accessToken}`;
-        return await handle(await this.send(fresh.instanceUrl, path, authorized), fresh.instanceUrl);
+        return await handle(await send(fresh.instanceUrl, authorized), fresh.instanceUrl);
       }
-    });
+    };
+    return withRetries(this.retry, this.logger, `GET ${pathOnly(path)}`, attempt, signal);
   }
 
   /** Sends a GET and returns a 2xx response; anything else becomes a typed error. */
@@ -218,6 +225,7 @@ export class SalesforceClient {
     base: string,
     path: string,
     headers: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<Dispatcher.ResponseData> {
     const url = sameOrigin(base, path);
     let res: Dispatcher.ResponseData;
@@ -226,6 +234,7 @@ export class SalesforceClient {
         method: "GET",
         dispatcher: this.dispatcher,
         headers: { ...headers, "user-agent": "sfevents" },
+        signal,
       });
     } catch (err) {
       throw toNetworkError(err, base);

@@ -24,9 +24,15 @@ function decoderFor(contentEncoding: string | undefined, path: string): Transfor
  * The decoded bytes of a log file body, streamed: decompressed as they arrive, with backpressure
  * from the reader back to the socket. Any failure before the end (a reset, a truncated or corrupt
  * gzip stream) makes the stream fail with a SalesforceDownloadError, never end early as if whole.
- * Destroying the returned stream aborts the download and frees the connection.
+ * Destroying the returned stream aborts the download and frees the connection; so does `signal`,
+ * whose reason then fails the stream as it is.
  */
-export function logFileBody(body: Readable, contentEncoding: string | undefined, path: string): Readable {
+export function logFileBody(
+  body: Readable,
+  contentEncoding: string | undefined,
+  path: string,
+  signal?: AbortSignal,
+): Readable {
   let decoder: Transform | undefined;
   try {
     decoder = decoderFor(contentEncoding, path);
@@ -37,7 +43,9 @@ export function logFileBody(body: Readable, contentEncoding: string | undefined,
   // pipeline() destroys every stage when one fails, so a reset socket also fails the decoder.
   const source = decoder ? pipeline(body, decoder, () => {}) : body;
   const out = new PassThrough();
-  source.on("error", (err) => out.destroy(new SalesforceDownloadError(path, err)));
+  source.on("error", (err) =>
+    out.destroy(signal?.aborted ? signal.reason : new SalesforceDownloadError(path, err)),
+  );
   // The reader may stop early (an error downstream, a shutdown): stop downloading too.
   out.on("close", () => {
     if (!source.readableEnded) source.destroy();

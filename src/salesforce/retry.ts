@@ -109,12 +109,16 @@ function summary(err: unknown): Record<string, unknown> {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-/** Runs `attempt` until it succeeds or the schedule gives up, logging the incident once. */
+/**
+ * Runs `attempt` until it succeeds or the schedule gives up, logging the incident once. An aborted
+ * `signal` ends the wait between attempts with the abort reason.
+ */
 export async function withRetries<T>(
   options: RetryOptions,
   logger: Logger,
   what: string,
   attempt: () => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   const schedule = new RetrySchedule(options);
   const incident = new Incident(logger, what);
@@ -124,10 +128,10 @@ export async function withRetries<T>(
       incident.recovered(schedule.failed + 1);
       return result;
     } catch (err) {
-      const delay = schedule.delayAfter(err);
+      const delay = signal?.aborted ? undefined : schedule.delayAfter(err);
       if (delay === undefined) throw err;
       incident.retrying(err, schedule.failed, delay);
-      await sleep(delay);
+      await sleep(delay, undefined, { signal });
     }
   }
 }

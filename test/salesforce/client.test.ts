@@ -304,6 +304,22 @@ describe("SalesforceClient.download", () => {
     expect(body.destroyed).toBe(true);
   });
 
+  it("abandons a download when its signal is aborted, failing with the abort reason", async () => {
+    org.on("GET", LOG_PATH, (_req, res) => {
+      res.writeHead(200, { "content-length": String(csv.length) });
+      res.write(csv.slice(0, 1000));
+    });
+    const controller = new AbortController();
+    const body = await client.download(LOG_PATH, controller.signal);
+    const reason = new Error("collector shutting down");
+    const read = (async () => {
+      for await (const _chunk of body) controller.abort(reason);
+    })();
+    await expect(read).rejects.toBe(reason);
+    await expect(client.download(LOG_PATH, controller.signal)).rejects.toBe(reason);
+    expect(org.seen("GET", LOG_PATH)).toHaveLength(1);
+  });
+
   it("turns a missing file into a typed NOT_FOUND", async () => {
     const error = (await client.download(`${LOG_PATH}x`).catch((e) => e)) as SalesforceApiError;
     expect([error.status, error.errorCode]).toEqual([404, "NOT_FOUND"]);
