@@ -6,6 +6,7 @@ import { createGunzip } from "node:zlib";
 import { Command, Option } from "commander";
 import { LogFileReader } from "../csv/log-file-reader.js";
 import { rowJsonEncoder } from "../csv/row-json.js";
+import { GeoIpError } from "../normalize/geoip.js";
 import { createNormalizer, type Normalizer } from "../normalize/normalizer.js";
 import { DeadLetters } from "../pipeline/dead-letter.js";
 
@@ -61,12 +62,18 @@ export function command(): Command {
     .option("--asn <path>", "MaxMind or DB-IP ASN .mmdb file for source.as.* (ecs format)")
     .option("--include-original", "add event.original, the raw row, to ECS documents")
     .action(async (files: string[], options: ReplayOptions) => {
-      const summary = await replay(files, options, {
-        stdin: process.stdin,
-        stdout: process.stdout,
-        stderr: process.stderr,
-      });
-      if (summary.failedFiles > 0) process.exitCode = 1;
+      try {
+        const summary = await replay(files, options, {
+          stdin: process.stdin,
+          stdout: process.stdout,
+          stderr: process.stderr,
+        });
+        if (summary.failedFiles > 0) process.exitCode = 1;
+      } catch (err) {
+        if (!(err instanceof GeoIpError)) throw err;
+        process.stderr.write(`sfevents replay: ${err.message}\n`);
+        process.exitCode = 1;
+      }
     });
 }
 

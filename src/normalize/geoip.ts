@@ -9,6 +9,11 @@ export interface GeoFields {
   as?: { number?: number; organization?: { name: string } };
 }
 
+/** A GeoIP database that cannot be opened: a setting the user must fix. */
+export class GeoIpError extends Error {
+  override name = "GeoIpError";
+}
+
 /**
  * Looks addresses up in MaxMind or DB-IP .mmdb files (City or Country, and ASN; a file holding
  * both kinds of data fills both). Without a file nothing is opened and nothing is looked up.
@@ -24,7 +29,7 @@ export class GeoIp {
         await access(path);
         readers.push(await maxmind.open<GeoRecord>(path, { cache: { max: 10_000 } }));
       } catch (err) {
-        throw new Error(
+        throw new GeoIpError(
           `Cannot open the GeoIP database ${path} (${(err as Error).message}). ` +
             "Give the path of a MaxMind or DB-IP .mmdb file, or remove the GeoIP setting.",
         );
