@@ -1,0 +1,24 @@
+/**
+ * What a benchmark run is asked to do, from the environment and the command line:
+ *   BENCH_RUNS   runs of each scenario, the median reported (default 3)
+ *   BENCH_SCALE  a factor on every size, e.g. 0.05 for a quick try (default 1: 2 GB, 30 days)
+ *   BENCH_SEED   the simulated org's seed (default 1)
+ *   node bench/run.mjs [scenario ...]   only these scenarios (and none of the others)
+ */
+
+export const FULL_BYTES = 2 * 1024 ** 3;
+
+export function benchOptions(env = process.env, argv = process.argv.slice(2)) {
+  const runs = positive(env.BENCH_RUNS ?? "3", "BENCH_RUNS", Number.isInteger);
+  const scale = positive(env.BENCH_SCALE ?? "1", "BENCH_SCALE", (n) => n <= 1);
+  const seed = positive(env.BENCH_SEED ?? "1", "BENCH_SEED", Number.isInteger);
+  return { runs, scale, seed, only: argv, bytes: Math.round(FULL_BYTES * scale) };
+}
+
+function positive(text, name, check) {
+  const n = Number(text);
+  if (!(n > 0) || !check(n)) {
+    throw new Error(`${name}=${text} is not valid: give a positive number (BENCH_SCALE at most 1).`);
+  }
+  return n;
+}

@@ -1,0 +1,71 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { BENCH_DIR, replayFiles } from "./lib/data.mjs";
+import { benchOptions } from "./lib/options.mjs";
+import { table } from "./lib/report.mjs";
+import { parseOnly } from "./scenarios/parse-only.mjs";
+import { replay } from "./scenarios/replay.mjs";
+
+/**
+ * `npm run bench`: every scenario in order (later ones are judged against earlier ones), one JSON
+ * line each on standard output as it ends, then the table of targets. Progress goes to standard error.
+ */
+
+const SCENARIOS = [
+  ["parse-only", parseOnly],
+  ["replay-raw", replay("raw")],
+  ["replay-ecs", replay("ecs")],
+];
+
+const log = (text) => process.stderr.write(`${text}\n`);
+
+let options;
+try {
+  options = benchOptions();
+} catch (err) {
+  log(`bench: ${err.message}`);
+  process.exit(2);
+}
+const known = SCENARIOS.map(([name]) => name);
+const unknown = options.only.filter((name) => !known.includes(name));
+if (unknown.length > 0) {
+  log(`bench: unknown scenario ${unknown.join(", ")}; pick among ${known.join(", ")}.`);
+  process.exit(2);
+}
+
+const tmpDir = join(BENCH_DIR, "tmp");
+rmSync(tmpDir, { recursive: true, force: true });
+mkdirSync(tmpDir, { recursive: true });
+let replayData;
+const context = {
+  options,
+  log,
+  tmpDir,
+  results: new Map(),
+  replayFiles: () => {
+    replayData ??= replayFiles(options.seed, options.bytes, log);
+    return replayData;
+  },
+};
+
+log(
+  `bench: ${options.runs} run(s) per scenario, scale ${options.scale}, seed ${options.seed}; ` +
+    `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`,
+);
+const lines = [];
+for (const [name, run] of SCENARIOS) {
+  if (options.only.length > 0 && !options.only.includes(name)) continue;
+  log(`bench: ${name}`);
+  let line;
+  try {
+    line = await run(context);
+  } catch (err) {
+    line = { scenario: name, error: err instanceof Error ? err.message : String(err) };
+  }
+  context.results.set(name, line);
+  lines.push(line);
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+process.stdout.write(`\n${table(lines)}\n`);
+if (lines.some((line) => line.error !== undefined)) process.exitCode = 1;
