@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { BENCH_DIR, replayFiles } from "./lib/data.mjs";
 import { benchOptions } from "./lib/options.mjs";
 import { table } from "./lib/report.mjs";
+import { catchUp, collectE2e } from "./scenarios/collect.mjs";
 import { parseOnly } from "./scenarios/parse-only.mjs";
 import { replay } from "./scenarios/replay.mjs";
+import { simulatorStream } from "./scenarios/simulator-stream.mjs";
 
 /**
  * `npm run bench`: every scenario in order (later ones are judged against earlier ones), one JSON
@@ -16,6 +18,10 @@ const SCENARIOS = [
   ["parse-only", parseOnly],
   ["replay-raw", replay("raw")],
   ["replay-ecs", replay("ecs")],
+  ["collect-e2e", collectE2e],
+  ["catch-up", catchUp],
+  ["simulator-stream", simulatorStream(false)],
+  ["simulator-stream-gzip", simulatorStream(true)],
 ];
 
 const log = (text) => process.stderr.write(`${text}\n`);

@@ -1,0 +1,48 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLI } from "./cli.mjs";
+import { launch, succeeded } from "./process.mjs";
+import { CREDENTIALS, startIntake, startSimulator } from "./services.mjs";
+
+/**
+ * One collect run as users run it: a simulated org and an intake in their own processes, then
+ * `sfevents collect --once` with a fresh state from `start`, each process watched until it ends.
+ * Returns the collector's figures with the simulator's and the intake's, and what the intake received
+ * and the simulator served.
+ */
+export async function collectOnce(context, name, { scenario, eventTypes, start }) {
+  const simulator = await startSimulator(context, name, scenario);
+  let intake;
+  try {
+    intake = await startIntake();
+    const statePath = join(context.tmpDir, `${name}.sqlite`);
+    rmSync(statePath, { force: true });
+    const configPath = join(context.tmpDir, `${name}-config.json`);
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        salesforce: { url: simulator.url, ...CREDENTIALS },
+        event_log_files: { interval: "hourly", event_types: eventTypes, start: start.toISOString() },
+        outputs: { sekoia: { url: intake.url, intake_key: "bench-intake-key" } },
+        state: { path: statePath },
+        dead_letters: { path: join(context.tmpDir, `${name}-dead-letters.ndjson`) },
+      }),
+    );
+    const collector = await succeeded(
+      launch(process.execPath, [CLI, "collect", "--once", "--config", configPath]),
+      "sfevents collect --once",
+    );
+    const served = await (await fetch(`${simulator.url}/__sim/stats`)).json();
+    return { collector, served, ...(await stopBoth(simulator, intake)) };
+  } catch (err) {
+    await stopBoth(simulator, intake);
+    throw err;
+  }
+}
+
+/** The simulator first, then the intake: each stop is sampled, so their CPU time covers the whole run. */
+async function stopBoth(simulator, intake) {
+  const simulatorResult = await simulator.stop();
+  const intakeResult = await intake?.stop();
+  return { simulator: simulatorResult, intake: intakeResult };
+}
