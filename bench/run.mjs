@@ -1,9 +1,10 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, replayFiles } from "./lib/data.mjs";
 import { benchOptions } from "./lib/options.mjs";
 import { table } from "./lib/report.mjs";
+import { summary } from "./profile.mjs";
 import { catchUp, collectE2e } from "./scenarios/collect.mjs";
 import { parseOnly } from "./scenarios/parse-only.mjs";
 import { replay } from "./scenarios/replay.mjs";
@@ -41,13 +42,17 @@ if (unknown.length > 0) {
 }
 
 const tmpDir = join(BENCH_DIR, "tmp");
-rmSync(tmpDir, { recursive: true, force: true });
-mkdirSync(tmpDir, { recursive: true });
+const profileDir = join(BENCH_DIR, "profiles");
+for (const dir of [tmpDir, profileDir]) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
 let replayData;
 const context = {
   options,
   log,
   tmpDir,
+  profileDir,
   results: new Map(),
   replayFiles: () => {
     replayData ??= replayFiles(options.seed, options.bytes, log);
@@ -72,6 +77,15 @@ for (const [name, run] of SCENARIOS) {
   context.results.set(name, line);
   lines.push(line);
   process.stdout.write(`${JSON.stringify(line)}\n`);
+  if (options.profile) logProfiles(join(profileDir, name));
 }
 process.stdout.write(`\n${table(lines)}\n`);
 if (lines.some((line) => line.error !== undefined)) process.exitCode = 1;
+
+/** The top self-time functions of each profile a scenario wrote, on standard error. */
+function logProfiles(dir) {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    if (entry.endsWith(".cpuprofile")) log(summary(join(dir, entry)));
+  }
+}

@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLI } from "./cli.mjs";
+import { sfevents } from "./cli.mjs";
 import { launch, succeeded } from "./process.mjs";
 import { CREDENTIALS, startIntake, startSimulator } from "./services.mjs";
 
@@ -29,7 +29,10 @@ export async function collectOnce(context, name, { scenario, eventTypes, start }
       }),
     );
     const collector = await succeeded(
-      launch(process.execPath, [CLI, "collect", "--once", "--config", configPath]),
+      launch(
+        process.execPath,
+        sfevents(context, name, "collector", ["collect", "--once", "--config", configPath]),
+      ),
       "sfevents collect --once",
     );
     const served = await (await fetch(`${simulator.url}/__sim/stats`)).json();

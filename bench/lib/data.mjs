@@ -58,6 +58,7 @@ export async function replayFiles(seed, bytes, log) {
   const day = startOfDay(FILES_START.getTime()) - DAY_MS;
   const entries = org.files(FILES_START).filter((f) => f.LogDate === day);
   log(`generating ${types.length} Event Log Files, ${(bytes / 1024 ** 3).toFixed(2)} GiB in all, in ${dir}`);
+  const started = performance.now();
   const files = [];
   for (const entry of entries) {
     // Named after the event type, the way replay recognises it.
@@ -73,6 +74,7 @@ export async function replayFiles(seed, bytes, log) {
     );
   }
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  log(`generated in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return located(dir, manifest);
 }
 

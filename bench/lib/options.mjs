@@ -3,6 +3,8 @@
  *   BENCH_RUNS   runs of each scenario, the median reported (default 3)
  *   BENCH_SCALE  a factor on every size, e.g. 0.05 for a quick try (default 1: 2 GB, 30 days)
  *   BENCH_SEED   the simulated org's seed (default 1)
+ *   BENCH_PROFILE=1  a CPU profile of every measured sfevents process, summarised after each scenario
+ *                (profiling slows the runs: take figures from a run without it)
  *   node bench/run.mjs [scenario ...]   only these scenarios (and none of the others)
  */
 
@@ -12,7 +14,8 @@ export function benchOptions(env = process.env, argv = process.argv.slice(2)) {
   const runs = positive(env.BENCH_RUNS ?? "3", "BENCH_RUNS", Number.isInteger);
   const scale = positive(env.BENCH_SCALE ?? "1", "BENCH_SCALE", (n) => n <= 1);
   const seed = positive(env.BENCH_SEED ?? "1", "BENCH_SEED", Number.isInteger);
-  return { runs, scale, seed, only: argv, bytes: Math.round(FULL_BYTES * scale) };
+  const profile = env.BENCH_PROFILE !== undefined && env.BENCH_PROFILE !== "" && env.BENCH_PROFILE !== "0";
+  return { runs, scale, seed, profile, only: argv, bytes: Math.round(FULL_BYTES * scale) };
 }
 
 function positive(text, name, check) {

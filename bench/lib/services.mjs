@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLI } from "./cli.mjs";
+import { sfevents } from "./cli.mjs";
 import { firstLine, launch, stop } from "./process.mjs";
 
 /** The processes a collect scenario talks to: the simulated org and the intake, each watched like the collector. */
@@ -21,7 +21,10 @@ export function currentHour() {
 export async function startSimulator(context, name, scenario) {
   const file = join(context.tmpDir, `${name}-scenario.json`);
   writeFileSync(file, JSON.stringify({ ...scenario, oauth: { ...CREDENTIALS, ...scenario.oauth } }));
-  const run = launch(process.execPath, [CLI, "simulate", "--scenario", file]);
+  const run = launch(
+    process.execPath,
+    sfevents(context, name, "simulator", ["simulate", "--scenario", file]),
+  );
   const url = await firstLine(run, "sfevents simulate");
   return { run, url, stop: () => stop(run) };
 }

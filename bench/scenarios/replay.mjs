@@ -1,6 +1,6 @@
 import { closeSync } from "node:fs";
 import { join } from "node:path";
-import { CLI } from "../lib/cli.mjs";
+import { sfevents } from "../lib/cli.mjs";
 import { measureRuns } from "../lib/measure.mjs";
 import { devNull } from "../lib/process.mjs";
 import { against, rssBound, throughput } from "../lib/report.mjs";
@@ -20,15 +20,14 @@ export function replay(format) {
       runs: context.options.runs,
       log: context.log,
       command: process.execPath,
-      args: [
-        CLI,
+      args: sfevents(context, `replay-${format}`, "replay", [
         "replay",
         "--format",
         format,
         "--dead-letter",
         deadLetters,
         ...data.files.map((f) => f.path),
-      ],
+      ]),
       stdout: out,
       figures: (result) => ({ rows: replayedRows(result.stderr), bytes: data.bytes }),
     }).finally(() => closeSync(out));
