@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { cpus } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, replayFiles } from "./lib/data.mjs";
 import { benchOptions } from "./lib/options.mjs";
@@ -41,11 +41,12 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-const tmpDir = join(BENCH_DIR, "tmp");
+// Configurations, scenarios, state databases: this run's own, so two runs never share them.
+const tmpDir = mkdtempSync(join(tmpdir(), "sfevents-bench-"));
 const profileDir = join(BENCH_DIR, "profiles");
-for (const dir of [tmpDir, profileDir]) {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+if (options.profile) {
+  rmSync(profileDir, { recursive: true, force: true });
+  mkdirSync(profileDir, { recursive: true });
 }
 let replayData;
 const context = {
@@ -79,6 +80,7 @@ for (const [name, run] of SCENARIOS) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
   if (options.profile) logProfiles(join(profileDir, name));
 }
+rmSync(tmpDir, { recursive: true, force: true });
 process.stdout.write(`\n${table(lines)}\n`);
 if (lines.some((line) => line.error !== undefined)) process.exitCode = 1;
 
