@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, replayFiles } from "./lib/data.mjs";
@@ -48,13 +56,18 @@ if (options.profile) {
   rmSync(profileDir, { recursive: true, force: true });
   mkdirSync(profileDir, { recursive: true });
 }
+// The latest line of every scenario at this scale and seed, so that one scenario run alone is still
+// judged against its baseline.
+const resultsPath = join(BENCH_DIR, "results.json");
+const earlier = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, "utf8")) : {};
+const resultsKey = `scale ${options.scale}, seed ${options.seed}`;
 let replayData;
 const context = {
   options,
   log,
   tmpDir,
   profileDir,
-  results: new Map(),
+  results: new Map(Object.entries(earlier[resultsKey] ?? {})),
   replayFiles: () => {
     replayData ??= replayFiles(options.seed, options.bytes, log);
     return replayData;
@@ -71,12 +84,17 @@ for (const [name, run] of SCENARIOS) {
   log(`bench: ${name}`);
   let line;
   try {
-    line = await run(context);
+    line = { ...(await run(context)), measured_at: new Date().toISOString() };
   } catch (err) {
     line = { scenario: name, error: err instanceof Error ? err.message : String(err) };
   }
   context.results.set(name, line);
   lines.push(line);
+  if (line.error === undefined) {
+    mkdirSync(BENCH_DIR, { recursive: true });
+    earlier[resultsKey] = Object.fromEntries(context.results);
+    writeFileSync(resultsPath, JSON.stringify(earlier, null, 2));
+  }
   process.stdout.write(`${JSON.stringify(line)}\n`);
   if (options.profile) logProfiles(join(profileDir, name));
 }

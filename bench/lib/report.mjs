@@ -53,6 +53,8 @@ export function against(line, baselineLine, minRatio) {
     ...line,
     baseline: baselineLine.scenario,
     baseline_rows_per_s: baselineLine.rows_per_s,
+    // Earlier than this line when the baseline was not run this time (see .bench/results.json).
+    baseline_measured_at: baselineLine.measured_at,
     ratio,
     target: `≥ ${minRatio} of ${baselineLine.scenario}`,
     met: ratio >= minRatio,
@@ -87,7 +89,7 @@ export function table(lines) {
       const value = line.ratio !== undefined ? `${line.ratio} (${speed})` : (line.limit ?? speed);
       rows.push([
         line.scenario,
-        line.ratio !== undefined ? "ratio" : "limit",
+        line.limit !== undefined ? "limit" : "ratio",
         value,
         line.target,
         verdict(line.met),
