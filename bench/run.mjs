@@ -7,7 +7,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, replayFiles } from "./lib/data.mjs";
 import { benchOptions } from "./lib/options.mjs";
@@ -84,7 +84,9 @@ for (const [name, run] of SCENARIOS) {
   log(`bench: ${name}`);
   let line;
   try {
-    line = { ...(await run(context)), measured_at: new Date().toISOString() };
+    line = await run(context);
+    // The machine's load over the last 5 minutes: other work on it slows every figure.
+    line = { ...line, load_5m: Math.round(loadavg()[1] * 100) / 100, measured_at: new Date().toISOString() };
   } catch (err) {
     line = { scenario: name, error: err instanceof Error ? err.message : String(err) };
   }
