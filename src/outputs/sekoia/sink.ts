@@ -1,22 +1,11 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import type { Logger } from "../../observability/logger.js";
-import { secrets } from "../../observability/logger.js";
+import { type Logger, secrets } from "../../observability/logger.js";
 import type { DeadLetters } from "../../pipeline/dead-letter.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "../backoff.js";
+import { DEFAULT_RETRY_POLICY } from "../backoff.js";
 import { type OutboundEvent, type Output, OutputError } from "../output.js";
 import { MAX_EVENT_CHARS, SEKOIA_DEFAULTS, type SekoiaOutputOptions } from "./config.js";
+import { BatchDelivery, KEY_REJECTED, type SekoiaCounters } from "./delivery.js";
 import { BatchBody } from "./encoder.js";
 import { IntakeService } from "./service.js";
-
-export interface SekoiaCounters {
-  /** Events the intake acknowledged. */
-  eventsSent: number;
-  batchesSent: number;
-  /** Requests sent again after a 429, a 5xx or a network error. */
-  retries: number;
-  /** Events over the intake's size limit, kept in the dead-letter file instead. */
-  deadLetters: number;
-}
 
 /** What `sfevents check` reports about the intake. */
 export interface IntakeProbe {
@@ -24,9 +13,6 @@ export interface IntakeProbe {
   /** The outcome as a sentence, with the fix when something is wrong. */
   detail: string;
 }
-
-export const KEY_REJECTED =
-  "Sekoia.io rejected the intake key: check outputs.sekoia.intake_key; it is the key of an intake created from the Salesforce format.";
 
 const PROBE_TIMEOUT_MS = 10_000;
 /** Files whose oversized events were already logged; a bound, so a long run cannot grow it forever. */
@@ -53,6 +39,7 @@ export class SekoiaOutput implements Output {
   readonly name = "sekoia";
   readonly counters: SekoiaCounters = { eventsSent: 0, batchesSent: 0, retries: 0, deadLetters: 0 };
   private readonly service: IntakeService;
+  private readonly delivery: BatchDelivery;
   private readonly logger: Logger;
   private readonly deadLetters: DeadLetters;
   private readonly head: string;
@@ -60,7 +47,6 @@ export class SekoiaOutput implements Output {
   private readonly maxBatchEvents: number;
   private readonly lingerMs: number;
   private readonly maxInFlight: number;
-  private readonly retry: RetryPolicy;
 
   private filling: BatchBody;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -72,8 +58,6 @@ export class SekoiaOutput implements Output {
   private failure: OutputError | undefined;
   /** Aborts the requests and waits of a delivery that has failed, or of a closing output. */
   private abort = new AbortController();
-  /** An outage under way: logged when it starts and when it ends, not at each retry. */
-  private outage: { since: number; retries: number } | undefined;
   private readonly filesWithOversizedEvents = new Set<string>();
 
   constructor(options: SekoiaOutputOptions) {
@@ -91,7 +75,12 @@ export class SekoiaOutput implements Output {
     this.maxBatchEvents = options.maxBatchEvents ?? SEKOIA_DEFAULTS.maxBatchEvents;
     this.lingerMs = options.lingerMs ?? SEKOIA_DEFAULTS.lingerMs;
     this.maxInFlight = options.maxInFlight ?? SEKOIA_DEFAULTS.maxInFlight;
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.delivery = new BatchDelivery(
+      this.service,
+      { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      this.logger,
+      this.counters,
+    );
     this.filling = this.newBatch();
   }
 
@@ -118,7 +107,10 @@ export class SekoiaOutput implements Output {
     }
   }
 
-  /** Abandons what was not flushed (it was never acknowledged, so no checkpoint covers it). */
+  /**
+   * Abandons what was not flushed (it was never acknowledged, so no checkpoint covers it). The
+   * dead-letter file and the dispatcher belong to the caller, who closes them.
+   */
   async close(): Promise<void> {
     this.discard();
     this.abort.abort(new OutputError("The Sekoia.io output was closed.", false));
@@ -204,7 +196,8 @@ export class SekoiaOutput implements Output {
   private pump(): void {
     while (this.inFlight.size < this.maxInFlight && this.queued.length > 0) {
       const batch = this.queued.shift()!;
-      const delivery: Promise<void> = this.deliver(batch, this.abort.signal)
+      const delivery: Promise<void> = this.delivery
+        .deliver(batch.body, batch.events, this.abort.signal)
         .catch((err: unknown) => this.fail(err))
         .finally(() => {
           this.inFlight.delete(delivery);
@@ -237,68 +230,6 @@ export class SekoiaOutput implements Output {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Sends one batch until the intake accepts it; throws OutputError when it never will. */
-  private async deliver(batch: SealedBatch, signal: AbortSignal): Promise<void> {
-    const payload = await this.service.prepare(batch.body);
-    const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
-      const answer = await this.service.send(payload, signal);
-      switch (answer.kind) {
-        case "accepted":
-          this.counters.batchesSent++;
-          this.counters.eventsSent += batch.events;
-          this.endOutage();
-          return;
-        case "key-rejected":
-          throw new OutputError(KEY_REJECTED, true);
-        case "refused":
-          throw new OutputError(
-            `Sekoia.io refused a batch of ${batch.events} events (HTTP ${answer.status}${answer.detail ? `: ${answer.detail}` : ""}). Sending it again cannot help; please report this to the sfevents maintainers with this message.`,
-            true,
-          );
-        case "unavailable": {
-          const delay = backoffDelay(this.retry, attempt, answer.retryAfterMs);
-          if (Date.now() - started + delay > this.retry.maxElapsedMs) {
-            this.outage = undefined;
-            throw new OutputError(
-              `The Sekoia.io intake did not accept a batch within the retry budget of ${formatDuration(this.retry.maxElapsedMs)} (last answer: ${answer.reason}). The files in flight will be delivered again on the next cycle.`,
-              false,
-            );
-          }
-          this.startOutage(answer.reason);
-          this.counters.retries++;
-          await sleep(delay, undefined, { signal });
-        }
-      }
-    }
-  }
-
-  private startOutage(reason: string): void {
-    if (this.outage) {
-      this.outage.retries++;
-      return;
-    }
-    this.outage = { since: Date.now(), retries: 1 };
-    this.logger.warn(
-      { endpoint: this.service.endpoint, reason, retryBudget: formatDuration(this.retry.maxElapsedMs) },
-      "The Sekoia.io intake is unavailable; retrying with backoff",
-    );
-  }
-
-  private endOutage(): void {
-    const outage = this.outage;
-    if (!outage) return;
-    this.outage = undefined;
-    this.logger.info(
-      {
-        endpoint: this.service.endpoint,
-        retries: outage.retries,
-        seconds: Math.round((Date.now() - outage.since) / 1000),
-      },
-      "The Sekoia.io intake is accepting events again",
-    );
-  }
-
   /** The first failure wins: it stops the other deliveries, whose batches the caller re-sends anyway. */
   private fail(err: unknown): void {
     if (this.failure) return;
@@ -321,10 +252,4 @@ export class SekoiaOutput implements Output {
     this.filling = this.newBatch();
     this.notify();
   }
-}
-
-function formatDuration(ms: number): string {
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms >= 1_000) return `${Math.round(ms / 1_000)} s`;
-  return `${ms} ms`;
 }

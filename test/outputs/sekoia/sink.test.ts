@@ -2,11 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { Agent, buildConnector } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/observability/logger.js";
 import { type OutboundEvent, OutputError } from "../../../src/outputs/output.js";
 import { type SekoiaOutputOptions, MAX_EVENT_CHARS } from "../../../src/outputs/sekoia/config.js";
-import { KEY_REJECTED, SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
+import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
+import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/pipeline/dead-letter.js";
 import { loginEvent } from "../events.js";
 import { TestIntake } from "./intake-server.js";
@@ -272,6 +274,26 @@ describe("SekoiaOutput", () => {
     output.write(loginEvent(5));
     await output.flush();
     expect(intake.events()).toEqual([loginEvent(5).json]);
+  });
+
+  it("sends through the dispatcher it is given (proxy, CA bundle)", async () => {
+    const connected: string[] = [];
+    const connect = buildConnector({});
+    const dispatcher = new Agent({
+      connect: (options, callback) => {
+        connected.push(`${options.hostname}:${options.port}`);
+        connect(options, callback);
+      },
+    });
+    try {
+      const output = sekoia({ dispatcher });
+      output.write(loginEvent(2));
+      await output.flush();
+      expect(connected).toEqual([new URL(intake.url).host]);
+      expect(intake.events()).toEqual([loginEvent(2).json]);
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   describe("probe", () => {
