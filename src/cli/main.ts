@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import type { Command } from "commander";
+import { describeError } from "./errors.js";
 
 /**
  * Each command lives in src/cli/<name>.ts and exports `command(): Command`. Only the command being
@@ -50,8 +51,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  // Errors a user can hit carry their own explanation; anything else is a bug, shown with its stack.
-  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`sfevents: ${message}\n`);
+  process.stderr.write(`sfevents: ${describeError(err)}\n`);
   process.exitCode = 1;
 });

@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { ZodIssue } from "zod";
+import { type Config, configSchema } from "./schema.js";
+
+/** A configuration mistake: the message names the key and what is expected, never a stack trace. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Replaces ${VAR} in every string of the parsed document (not in the raw text, so a value can never
+ * break the YAML around it). `$${` escapes a literal `${`.
+ */
+function expandEnv(value: unknown, path: string[], env: NodeJS.ProcessEnv, missing: string[]): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
+      if (match.startsWith("$$")) return match.slice(1);
+      const v = env[name];
+      if (v === undefined || v === "") {
+        missing.push(`${path.join(".")}: environment variable ${name} is not set`);
+        return "";
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, [...path, String(i)], env, missing));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, [...path, k], env, missing)]),
+    );
+  }
+  return value;
+}
+
+function describeIssue(issue: ZodIssue): string {
+  const key = issue.path.join(".") || "(top level)";
+  if (issue.code === "unrecognized_keys") {
+    return `${key === "(top level)" ? "" : `${key}: `}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.received === "undefined") {
+    return `${key}: is required${issue.message && issue.message !== "Required" ? ` (${issue.message})` : ""}`;
+  }
+  if (issue.code === "invalid_enum_value") {
+    return `${key}: expected one of ${issue.options.join(", ")}, got '${String(issue.received)}'`;
+  }
+  return `${key}: ${issue.message}`;
+}
+
+/** Validates a parsed document; every mistake is listed at once, each naming its key. */
+export function parseConfig(
+  document: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  source = "config",
+): Config {
+  const missing: string[] = [];
+  const expanded = expandEnv(document ?? {}, [], env, missing);
+  const result = configSchema.safeParse(expanded);
+  const problems = [...missing, ...(result.success ? [] : result.error.issues.map(describeIssue))];
+  if (problems.length > 0 || !result.success) {
+    throw new ConfigError(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+  return result.data;
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === "ENOENT"
+        ? `configuration file ${path} does not exist`
+        : `cannot read ${path}: ${(err as Error).message}`,
+    );
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseConfig(document, env, path);
+}

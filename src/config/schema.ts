@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+/**
+ * The configuration file's schema: one source of truth for validation, defaults, the types the code
+ * uses, and the reference in docs/configuration.md (test/config/docs.test.ts keeps the two in step).
+ */
+
+const duration = (example: string) =>
+  z.string({ invalid_type_error: `expected a duration such as "${example}"` }).transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `expected a duration such as "${example}", got "${text}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const httpsUrl = (what: string) =>
+  z
+    .string({ required_error: `${what} is required` })
+    .url(`expected a URL such as https://acme.my.salesforce.com`)
+    .transform((u) => u.replace(/\/+$/, ""));
+
+const salesforce = z
+  .object({
+    url: httpsUrl("the org's My Domain URL"),
+    client_id: z.string({ required_error: "the connected app's consumer key is required" }).min(1),
+    client_secret: z.string().min(1).optional(),
+    jwt: z
+      .object({
+        username: z.string().min(1),
+        private_key_file: z.string().min(1),
+        audience: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
+    api_version: z
+      .string()
+      .regex(/^\d{2,3}\.0$/, 'expected a version such as "64.0"')
+      .default("64.0"),
+  })
+  .strict()
+  .superRefine((sf, ctx) => {
+    if (sf.client_secret === undefined && sf.jwt === undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: "set client_secret (client-credentials flow) or jwt (JWT bearer flow)",
+      });
+    }
+    if (sf.client_secret !== undefined && sf.jwt !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "set client_secret or jwt, not both" });
+    }
+  });
+
+const eventLogFiles = z
+  .object({
+    interval: z.enum(["auto", "hourly", "daily"]).default("auto"),
+    event_types: z
+      .array(z.string().regex(/^[A-Za-z0-9]+$/, "expected an EventType such as Login"))
+      .default([]),
+    lookback: duration("24h").default("24h"),
+    start: z
+      .string()
+      .datetime({ offset: true, message: "expected an ISO date-time such as 2026-11-01T00:00:00Z" })
+      .optional(),
+    poll_every: duration("10m").default("10m"),
+    overlap: duration("1h").default("1h"),
+    concurrency: z.number().int().min(1).max(16).default(2),
+  })
+  .strict()
+  .default({});
+
+const sekoia = z
+  .object({
+    url: z
+      .string()
+      .url("expected the intake URL of your region, such as https://intake.sekoia.io")
+      .default("https://intake.sekoia.io")
+      .transform((u) => u.replace(/\/+$/, "")),
+    intake_key: z.string({ required_error: "the intake key is required" }).min(1),
+  })
+  .strict();
+
+const file = z
+  .object({
+    path: z.string().min(1),
+    format: z.enum(["raw", "ecs"]).default("raw"),
+    include_original: z.boolean().default(false),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    salesforce,
+    event_log_files: eventLogFiles,
+    outputs: z
+      .object({ sekoia: sekoia.optional(), file: file.optional() })
+      .strict()
+      .refine((o) => o.sekoia !== undefined || o.file !== undefined, {
+        message: "configure at least one output: sekoia or file",
+      }),
+    state: z
+      .object({ path: z.string().min(1).default("./var/sfevents.sqlite") })
+      .strict()
+      .default({}),
+    dead_letters: z
+      .object({ path: z.string().min(1).default("./var/dead-letters.ndjson") })
+      .strict()
+      .default({}),
+    tls: z
+      .object({ ca_file: z.string().min(1).optional() })
+      .strict()
+      .default({}),
+    limits: z
+      .object({
+        slow_down_at: z.number().gt(0).max(1).default(0.8),
+      })
+      .strict()
+      .default({}),
+    log: z
+      .object({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info") })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;

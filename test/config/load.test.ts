@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatDuration, parseDuration } from "../../src/config/duration.js";
+import { ConfigError, loadConfig, parseConfig } from "../../src/config/load.js";
+
+const minimal = {
+  salesforce: { url: "https://acme.my.salesforce.com/", client_id: "id", client_secret: "${SF_SECRET}" },
+  outputs: { file: { path: "./out/events.ndjson" } },
+};
+
+function problems(document: unknown, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseConfig(document, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration", () => {
+  it("fills defaults and expands ${ENV}", () => {
+    const config = parseConfig(minimal, { SF_SECRET: "s3cret-value" });
+    expect(config.salesforce).toMatchObject({
+      url: "https://acme.my.salesforce.com",
+      client_secret: "s3cret-value",
+      api_version: "64.0",
+    });
+    expect(config.event_log_files).toEqual({
+      interval: "auto",
+      event_types: [],
+      lookback: 24 * 3_600_000,
+      poll_every: 600_000,
+      overlap: 3_600_000,
+      concurrency: 2,
+    });
+    expect(config.outputs.file).toEqual({ path: "./out/events.ndjson", format: "raw", include_original: false });
+    expect(config.state.path).toBe("./var/sfevents.sqlite");
+  });
+
+  it("names the key and the variable when an environment variable is missing", () => {
+    expect(problems(minimal)).toContain(
+      "salesforce.client_secret: environment variable SF_SECRET is not set",
+    );
+  });
+
+  it("lists every mistake at once, each with its key and what is expected", () => {
+    const text = problems(
+      {
+        salesforce: { url: "https://acme.my.salesforce.com", client_id: "x" },
+        event_log_files: { interval: "weekly", poll_every: "ten minutes", concurency: 2 },
+        outputs: {},
+      },
+      {},
+    );
+    expect(text).toContain("salesforce: set client_secret (client-credentials flow) or jwt");
+    expect(text).toContain("event_log_files.interval: expected one of auto, hourly, daily, got 'weekly'");
+    expect(text).toContain(
+      'event_log_files.poll_every: expected a duration such as "10m", got "ten minutes"',
+    );
+    expect(text).toContain("event_log_files: unknown key 'concurency'");
+    expect(text).toContain("outputs: configure at least one output: sekoia or file");
+  });
+
+  it("rejects a URL that is not one", () => {
+    const document = { ...minimal, salesforce: { ...minimal.salesforce, url: "acme" } };
+    expect(problems(document, { SF_SECRET: "x" })).toContain("salesforce.url: expected a URL");
+  });
+
+  it("reads YAML files and explains a missing file or bad YAML", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sfevents-config-"));
+    const good = join(dir, "good.yaml");
+    writeFileSync(
+      good,
+      "salesforce:\n  url: https://a.my.salesforce.com\n  client_id: a\n  client_secret: b\noutputs:\n  sekoia:\n    intake_key: k\n",
+    );
+    expect(loadConfig(good, {}).outputs.sekoia).toEqual({ url: "https://intake.sekoia.io", intake_key: "k" });
+    expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(/does not exist/);
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "salesforce: [\n");
+    expect(() => loadConfig(bad)).toThrow(/is not valid YAML/);
+  });
+
+  it("parses and prints durations", () => {
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("250ms")).toBe(250);
+    expect(parseDuration("10 minutes")).toBeUndefined();
+    expect(formatDuration(5_400_000)).toBe("1h30m");
+  });
+});
