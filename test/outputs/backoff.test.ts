@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, parseRetryAfter } from "../../src/outputs/backoff.js";
+import { backoffDelay } from "../../src/outputs/backoff.js";
 
 const policy = { initialDelayMs: 100, maxDelayMs: 1_000, maxElapsedMs: 60_000 };
 
@@ -13,15 +13,5 @@ describe("backoffDelay", () => {
 
   it("waits at least what the server asked for", () => {
     expect(backoffDelay(policy, 0, 5_000, () => 0.5)).toBe(5_000);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  it("reads delta-seconds and HTTP dates, and ignores what it cannot read", () => {
-    const now = Date.parse("2026-11-01T10:00:00Z");
-    expect(parseRetryAfter("7", now)).toBe(7_000);
-    expect(parseRetryAfter("Sun, 01 Nov 2026 10:00:30 GMT", now)).toBe(30_000);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });

@@ -45,6 +45,8 @@ export class BatchDelivery {
           return;
         case "key-rejected":
           throw new OutputError(KEY_REJECTED, true);
+        case "untrusted":
+          throw new OutputError(answer.reason, true);
         case "refused":
           throw new OutputError(
             `Sekoia.io refused a batch of ${events} events (HTTP ${answer.status}${answer.detail ? `: ${answer.detail}` : ""}). Sending it again cannot help; please report this to the sfevents maintainers with this message.`,

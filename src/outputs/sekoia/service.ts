@@ -2,7 +2,8 @@ import { promisify } from "node:util";
 import { constants, gzip } from "node:zlib";
 import { type Dispatcher, request } from "undici";
 import { secrets } from "../../observability/logger.js";
-import { parseRetryAfter } from "../backoff.js";
+import { SalesforceNetworkError } from "../../salesforce/errors.js";
+import { readCapped, retryAfterMs, toNetworkError } from "../../salesforce/http.js";
 
 const gzipAsync = promisify(gzip);
 
@@ -12,6 +13,8 @@ export type IntakeAnswer =
   /** Worth another try later: 429, 408, 5xx, or no answer at all. */
   | { kind: "unavailable"; reason: string; retryAfterMs?: number }
   | { kind: "key-rejected"; status: number }
+  /** A certificate that is not trusted: a missing CA bundle, which no retry fixes. */
+  | { kind: "untrusted"; reason: string }
   /** A 4xx other than the key: sending the same batch again cannot help. */
   | { kind: "refused"; status: number; detail: string };
 
@@ -23,6 +26,7 @@ export interface IntakeServiceOptions {
 }
 
 const ERROR_EXCERPT_CHARS = 300;
+const ERROR_BODY_BYTES = 4096;
 
 /** One HTTP exchange with `POST {url}/batch`, its answer sorted into what the sender should do. */
 export class IntakeService {
@@ -60,6 +64,10 @@ export class IntakeService {
       });
     } catch (err) {
       if (signal.aborted) throw err;
+      const failure = toNetworkError(err, new URL(this.endpoint).origin);
+      if (failure instanceof SalesforceNetworkError && !failure.transient) {
+        return { kind: "untrusted", reason: failure.message };
+      }
       return { kind: "unavailable", reason: networkReason(err) };
     }
     const { statusCode } = response;
@@ -67,14 +75,15 @@ export class IntakeService {
       await response.body.dump();
       return { kind: "accepted" };
     }
-    const text = await response.body.text().catch(() => "");
+    // An error page can be large; a few kilobytes say what went wrong.
+    const text = await readCapped(response.body, ERROR_BODY_BYTES).catch(() => "");
     const excerpt = secrets.redact(text).slice(0, ERROR_EXCERPT_CHARS).replace(/\s+/g, " ").trim();
     if (statusCode === 401 || statusCode === 403) return { kind: "key-rejected", status: statusCode };
     if (statusCode === 429 || statusCode === 408 || statusCode >= 500) {
       return {
         kind: "unavailable",
         reason: `HTTP ${statusCode}${excerpt ? `: ${excerpt}` : ""}`,
-        retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+        retryAfterMs: retryAfterMs(response.headers),
       };
     }
     // Sekoia.io's documentation does not say how a wrong key is answered; a 400 that names the key

@@ -133,6 +133,8 @@ export class SekoiaOutput implements Output {
         return { ok: true, detail: `The Sekoia.io intake at ${where} accepted an empty batch.` };
       case "key-rejected":
         return { ok: false, detail: `${KEY_REJECTED} (HTTP ${answer.status} from ${where})` };
+      case "untrusted":
+        return { ok: false, detail: answer.reason };
       case "unavailable":
         return {
           ok: false,
