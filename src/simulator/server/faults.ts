@@ -45,6 +45,10 @@ export function isBodyFault(spec: FaultSpec): spec is FaultSpec & { type: BodyFa
   return BODY_FAULTS.has(spec.type);
 }
 
+export function isStatusFault(spec: FaultSpec): spec is FaultSpec & { type: StatusFault } {
+  return !isBodyFault(spec);
+}
+
 function matches(spec: FaultSpec, context: FaultContext): boolean {
   const route: FaultRoute = spec.route;
   if (route !== "any" && route !== context.route) return false;

@@ -6,6 +6,8 @@ export interface OrgIdentity {
   orgId18: string;
   /** The client-credentials flow's run-as user (and the JWT flow's default subject). */
   runAsUser: { id18: string; username: string; name: string };
+  /** The user that writes log files: their CreatedById. */
+  systemUserId18: string;
 }
 
 export interface Session {
