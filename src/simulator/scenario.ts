@@ -49,9 +49,24 @@ export type FaultType = (typeof FAULT_TYPES)[number];
 export const FAULT_ROUTES = ["token", "query", "queryMore", "download", "describe", "limits", "any"] as const;
 export type FaultRoute = (typeof FAULT_ROUTES)[number];
 
+/** A status is a shorthand for the fault that answers with it. */
+const FAULT_BY_STATUS: Record<number, FaultType> = {
+  401: "session-expired",
+  403: "request-limit",
+  420: "edge-routing",
+  500: "query-timeout",
+  503: "server-unavailable",
+};
+
 export const faultSchema = z
   .object({
-    type: z.enum(FAULT_TYPES),
+    type: z.enum(FAULT_TYPES).optional(),
+    /** Instead of type: 401, 403, 420, 500 or 503. */
+    status: z
+      .number()
+      .int()
+      .refine((s) => FAULT_BY_STATUS[s] !== undefined, { message: "expected 401, 403, 420, 500 or 503" })
+      .optional(),
     route: z.enum(FAULT_ROUTES).default("any"),
     /** Only downloads of this event type (download route). */
     event_type: z.string().min(1).optional(),
@@ -66,7 +81,15 @@ export const faultSchema = z
     /** slow-body: the pace of the body. */
     bytes_per_second: z.number().int().min(1).default(1024),
   })
-  .strict();
+  .strict()
+  .transform(({ status, type, ...rest }, ctx) => {
+    const resolved = type ?? (status === undefined ? undefined : FAULT_BY_STATUS[status]);
+    if (resolved === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `set type (${FAULT_TYPES.join(", ")}) or status` });
+      return z.NEVER;
+    }
+    return { type: resolved, ...rest };
+  });
 export type FaultSpec = z.output<typeof faultSchema>;
 
 const largeFile = z

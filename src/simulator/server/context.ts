@@ -21,7 +21,7 @@ export interface SimulatorContext {
   readonly locators: QueryLocators;
   readonly faults: FaultRegistry;
   readonly requests: RequestCounts;
-  /** Licensed and free event types: the EventType picklist. */
+  /** The EventType picklist: every type Salesforce documents, licensed or not. */
   readonly eventTypes: readonly string[];
   /** The org's newest API version, e.g. 64. */
   readonly latestVersion: number;

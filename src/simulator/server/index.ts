@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ConfigError } from "../../config/load.js";
 import { EVENT_TYPE_SCHEMAS } from "../../salesforce/event-types.js";
 import { SimulatedClock } from "../clock.js";
 import { toCaseSafeId } from "../org/ids.js";
-import { SimulatedOrg } from "../org/index.js";
+import { GENERATORS } from "../org/generators.js";
+import { type OrgOptions, SimulatedOrg } from "../org/index.js";
 import { parseScenario, type Scenario, type ScenarioInput } from "../scenario.js";
 import { ApiUsage } from "./api-usage.js";
 import type { SimulatorContext } from "./context.js";
@@ -46,9 +48,9 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
   const start = scenario.start ?? currentHour();
   const clock = new SimulatedClock(start, scenario.clock.running);
   const now = () => clock.nowMs();
-  const free = EVENT_TYPE_SCHEMAS.filter((s) => s.free).map((s) => s.eventType);
-  const licensed = scenario.org.event_types ?? EVENT_TYPE_SCHEMAS.map((s) => s.eventType);
-  const org = new SimulatedOrg({
+  // By default the org is licensed for everything the simulator can generate.
+  const licensed = scenario.org.event_types ?? Object.keys(GENERATORS);
+  const org = createOrg({
     seed: scenario.seed,
     start,
     days: scenario.days,
@@ -73,7 +75,7 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
     locators: new QueryLocators(scenario.query.locator_ttl, scenario.query.max_open_locators, now),
     faults,
     requests: {},
-    eventTypes: [...new Set([...licensed, ...free])].sort(),
+    eventTypes: EVENT_TYPE_SCHEMAS.map((s) => s.eventType),
     latestVersion: Number.parseInt(scenario.org.api_version, 10),
     jwtPolicy: undefined,
     url: "",
@@ -105,6 +107,15 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
     faults,
     close: () => close(server),
   };
+}
+
+/** The org refuses options it cannot honour (an event type it cannot generate): a user's mistake. */
+function createOrg(options: OrgOptions): SimulatedOrg {
+  try {
+    return new SimulatedOrg(options);
+  } catch (err) {
+    throw new ConfigError(`the scenario's org cannot be built: ${(err as Error).message}`);
+  }
 }
 
 function jwtPolicy(scenario: Scenario, url: string): Omit<AssertionPolicy, "clientId" | "username"> | undefined {
