@@ -16,7 +16,8 @@ interface SimulateOptions {
 
 function integer(name: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got '${value}'.`);
+    if (!/^\d+$/.test(value))
+      throw new InvalidArgumentError(`${name} must be a whole number, got '${value}'.`);
     return Number(value);
   };
 }
@@ -33,7 +34,10 @@ export function command(): Command {
     .option("--no-hourly", "an org whose Event Monitoring has only daily files (Interval does not exist)")
     .option("--client-id <id>", "the connected app's consumer key")
     .option("--client-secret <secret>", "the connected app's consumer secret")
-    .option("--token-ttl <duration>", 'how long an access token lives, e.g. "2h", "15m" or seconds (default 2h)')
+    .option(
+      "--token-ttl <duration>",
+      'how long an access token lives, e.g. "2h", "15m" or seconds (default 2h)',
+    )
     .option("--scenario <file>", "a YAML or JSON scenario: org settings, limits, faults (docs/simulator.md)")
     .action(async (options: SimulateOptions) => {
       await simulate(scenarioFrom(options));
@@ -62,7 +66,9 @@ async function simulate(input: ScenarioInput): Promise<void> {
   const simulator = await startSimulator(input).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
-      throw new ConfigError(`port ${input.port} is already in use; pick another with --port, or --port 0 for any free one`);
+      throw new ConfigError(
+        `port ${input.port} is already in use; pick another with --port, or --port 0 for any free one`,
+      );
     }
     throw err;
   });
@@ -71,9 +77,12 @@ async function simulate(input: ScenarioInput): Promise<void> {
   out(simulator.url);
   out(`client_id: ${simulator.clientId}`);
   // The built-in secret is public (it is in the docs); a secret the user chose is never echoed.
-  if (simulator.clientSecret === DEFAULT_CREDENTIALS.clientSecret) out(`client_secret: ${simulator.clientSecret}`);
+  if (simulator.clientSecret === DEFAULT_CREDENTIALS.clientSecret)
+    out(`client_secret: ${simulator.clientSecret}`);
   out(`username: ${simulator.username}`);
-  out(`simulated time: ${simulator.clock.now().toISOString()} (move it with POST ${simulator.url}/__sim/clock)`);
+  out(
+    `simulated time: ${simulator.clock.now().toISOString()} (move it with POST ${simulator.url}/__sim/clock)`,
+  );
 
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -41,7 +41,8 @@ export class SimulatedClock {
   /** Moves forward by a duration such as "3h", "90m" or "1d". */
   advance(by: string): void {
     const ms = parseDuration(by);
-    if (ms === undefined) throw new RangeError(`expected a duration such as "3h" (units s, m, h, d), got "${by}"`);
+    if (ms === undefined)
+      throw new RangeError(`expected a duration such as "3h" (units s, m, h, d), got "${by}"`);
     this.set(new Date(this.nowMs() + ms));
   }
 }

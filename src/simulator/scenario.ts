@@ -85,7 +85,10 @@ export const faultSchema = z
   .transform(({ status, type, ...rest }, ctx) => {
     const resolved = type ?? (status === undefined ? undefined : FAULT_BY_STATUS[status]);
     if (resolved === undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `set type (${FAULT_TYPES.join(", ")}) or status` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `set type (${FAULT_TYPES.join(", ")}) or status`,
+      });
       return z.NEVER;
     }
     return { type: resolved, ...rest };
@@ -107,7 +110,9 @@ const jwt = z
     /** Or a file holding it (relative to the scenario file). */
     public_key_file: z.string().min(1).optional(),
     /** Accepted `aud` claims besides the simulator's own URL. */
-    audiences: z.array(z.string().min(1)).default(["https://login.salesforce.com", "https://test.salesforce.com"]),
+    audiences: z
+      .array(z.string().min(1))
+      .default(["https://login.salesforce.com", "https://test.salesforce.com"]),
   })
   .strict()
   .refine((j) => j.public_key !== undefined || j.public_key_file !== undefined, {

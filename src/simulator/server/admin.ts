@@ -89,7 +89,11 @@ function statsJson(context: SimulatorContext): string {
 }
 
 /** Every row published so far, one JSON line each, streamed as the client reads. */
-function sendGroundTruth(context: SimulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function sendGroundTruth(
+  context: SimulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const rows = context.org.publishedRows(context.clock.now());
   // Rows go out in chunks of about 64 KB: one write per row would spend more on calls than on bytes.
   async function* lines() {

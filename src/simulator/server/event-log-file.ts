@@ -70,7 +70,12 @@ const FIELDS: readonly FieldDescription[] = [
     nillable: true,
   }),
   field("ApiVersion", "API Version", "double", { precision: 18, scale: 1 }),
-  field("Interval", "Interval", "picklist", { length: 40, groupable: true, nillable: true, hourlyOnly: true }),
+  field("Interval", "Interval", "picklist", {
+    length: 40,
+    groupable: true,
+    nillable: true,
+    hourlyOnly: true,
+  }),
   field("Sequence", "Sequence", "int", { precision: 9, groupable: true, hourlyOnly: true }),
 ];
 
@@ -84,7 +89,12 @@ function visibleFields(hourly: boolean): readonly FieldDescription[] {
 export function eventLogFileSchema(hourly: boolean): SObjectSchema {
   return {
     name: EVENT_LOG_FILE,
-    fields: visibleFields(hourly).map(({ name, type, filterable, sortable }) => ({ name, type, filterable, sortable })),
+    fields: visibleFields(hourly).map(({ name, type, filterable, sortable }) => ({
+      name,
+      type,
+      filterable,
+      sortable,
+    })),
   };
 }
 
@@ -132,7 +142,8 @@ export function formatDateTime(ms: number): string {
 function jsonValue(type: SoqlFieldType | undefined, value: SoqlRecord[string]): string {
   if (value === null) return "null";
   if (type === "datetime" && typeof value === "number") return JSON.stringify(formatDateTime(value));
-  if (type === "date" && typeof value === "number") return JSON.stringify(new Date(value).toISOString().slice(0, 10));
+  if (type === "date" && typeof value === "number")
+    return JSON.stringify(new Date(value).toISOString().slice(0, 10));
   // Doubles keep their decimal point: LogFileLength reads 2692.0, ApiVersion 64.0.
   if (type === "double" && typeof value === "number" && Number.isInteger(value)) return `${value}.0`;
   return JSON.stringify(value);
@@ -142,10 +153,16 @@ function jsonValue(type: SoqlFieldType | undefined, value: SoqlRecord[string]): 
  * A query record as JSON text, fields in SELECT order after `attributes`. Written by hand because
  * JSON.stringify cannot keep the ".0" of a whole double.
  */
-export function recordJson(record: SoqlRecord, fields: readonly string[], id: string, version: string): string {
+export function recordJson(
+  record: SoqlRecord,
+  fields: readonly string[],
+  id: string,
+  version: string,
+): string {
   const attributes = JSON.stringify({ type: EVENT_LOG_FILE, url: sobjectUrl(version, id) });
   const parts = [`"attributes":${attributes}`];
-  for (const name of fields) parts.push(`${JSON.stringify(name)}:${jsonValue(TYPE_OF.get(name), record[name])}`);
+  for (const name of fields)
+    parts.push(`${JSON.stringify(name)}:${jsonValue(TYPE_OF.get(name), record[name])}`);
   return `{${parts.join(",")}}`;
 }
 
@@ -182,7 +199,11 @@ export function describeJson(hourly: boolean, eventTypes: readonly string[], ver
       referenceTo: f.referenceTo === undefined ? [] : [f.referenceTo],
       restrictedPicklist: f.type === "picklist",
       picklistValues:
-        f.name === "EventType" ? picklist(eventTypes) : f.name === "Interval" ? picklist(["Daily", "Hourly"]) : [],
+        f.name === "EventType"
+          ? picklist(eventTypes)
+          : f.name === "Interval"
+            ? picklist(["Daily", "Hourly"])
+            : [],
     })),
     urls: { describe: `${base}/describe`, sobject: base, rowTemplate: `${base}/{ID}` },
   });

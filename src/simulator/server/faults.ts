@@ -39,7 +39,11 @@ export type StatusFault = Extract<
 /** Faults that spoil the body of an otherwise normal answer. */
 export type BodyFault = Exclude<FaultSpec["type"], StatusFault>;
 
-const BODY_FAULTS: ReadonlySet<string> = new Set<BodyFault>(["connection-reset", "truncated-gzip", "slow-body"]);
+const BODY_FAULTS: ReadonlySet<string> = new Set<BodyFault>([
+  "connection-reset",
+  "truncated-gzip",
+  "slow-body",
+]);
 
 export function isBodyFault(spec: FaultSpec): spec is FaultSpec & { type: BodyFault } {
   return BODY_FAULTS.has(spec.type);
@@ -112,11 +116,23 @@ export function cannedAnswer(type: StatusFault, oauth: boolean): CannedAnswer {
   switch (type) {
     case "session-expired":
       return oauth
-        ? { status: 400, contentType: JSON_TYPE, body: oauthErrorBody("invalid_grant", "authentication failure") }
-        : { status: 401, contentType: JSON_TYPE, body: apiErrorBody("INVALID_SESSION_ID", "Session expired or invalid") };
+        ? {
+            status: 400,
+            contentType: JSON_TYPE,
+            body: oauthErrorBody("invalid_grant", "authentication failure"),
+          }
+        : {
+            status: 401,
+            contentType: JSON_TYPE,
+            body: apiErrorBody("INVALID_SESSION_ID", "Session expired or invalid"),
+          };
     case "request-limit":
       return oauth
-        ? { status: 400, contentType: JSON_TYPE, body: oauthErrorBody("rate_limit_exceeded", "rate limit exceeded") }
+        ? {
+            status: 400,
+            contentType: JSON_TYPE,
+            body: oauthErrorBody("rate_limit_exceeded", "rate limit exceeded"),
+          }
         : {
             status: 403,
             contentType: JSON_TYPE,

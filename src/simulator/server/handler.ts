@@ -6,7 +6,7 @@ import type { SimulatorContext } from "./context.js";
 import { describeJson, EVENT_LOG_FILE, eventLogFileSchema, recordJson, toRecord } from "./event-log-file.js";
 import { cannedAnswer, type FaultContext, isBodyFault, isStatusFault } from "./faults.js";
 import { answerQuery, answerQueryMore, type JsonAnswer } from "./query-route.js";
-import { apiErrorBody, sendBody, sendJson, sendText, type SpoiledBody } from "./respond.js";
+import { apiErrorBody, sendBody, sendJson, sendText } from "./respond.js";
 import { readBody } from "./request-body.js";
 import { resolveTarget, routeOf, type Target } from "./routes.js";
 import { answerTokenRequest } from "./token-endpoint.js";
@@ -63,7 +63,8 @@ export async function handleRequest(
       const answer = answerTokenRequest(req, await readBody(req), tokenOptions(context));
       return sendJson(req, res, answer.status, answer.body, spoil, { "Cache-Control": "no-store" });
     }
-    if (target.route === "versions") return sendJson(req, res, 200, versionList(context.latestVersion), spoil);
+    if (target.route === "versions")
+      return sendJson(req, res, 200, versionList(context.latestVersion), spoil);
     // userinfo: the identity service answers a bad token in plain text, unlike the REST API.
     if (context.sessions.check(req.headers.authorization) === undefined) {
       return sendText(req, res, 403, "text/plain;charset=UTF-8", "Bad_OAuth_Token", spoil);
@@ -118,7 +119,10 @@ function answerApi(
       return { status: 200, body: globalDescribe(access, version) };
     case "describe":
       if (!access) {
-        return { status: 400, body: apiErrorBody("INVALID_TYPE", `sObject type '${EVENT_LOG_FILE}' is not supported.`) };
+        return {
+          status: 400,
+          body: apiErrorBody("INVALID_TYPE", `sObject type '${EVENT_LOG_FILE}' is not supported.`),
+        };
       }
       return { status: 200, body: describeJson(hourly, context.eventTypes, version) };
     case "record": {

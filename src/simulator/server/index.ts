@@ -58,7 +58,11 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
     retentionDays: scenario.org.retention_days,
     eventTypes: licensed,
     rowsPerHour: scenario.org.rows_per_hour,
-    largeFiles: scenario.org.large_files.map((f) => ({ eventType: f.event_type, bytes: f.bytes, interval: f.interval })),
+    largeFiles: scenario.org.large_files.map((f) => ({
+      eventType: f.event_type,
+      bytes: f.bytes,
+      interval: f.interval,
+    })),
     apiVersion: scenario.org.api_version,
   });
   const identity = identityOf(org, scenario);
@@ -84,10 +88,14 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
   const server = createServer((req, res) => {
     handleRequest(context, req, res).catch((err: unknown) => {
       // A bug in the simulator: answer like Salesforce's own UNKNOWN_EXCEPTION and keep serving.
-      process.stderr.write(`sfevents simulate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `sfevents simulate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       if (!res.headersSent) {
         res.writeHead(500, { "Content-Type": "application/json;charset=UTF-8" });
-        res.end(JSON.stringify([{ message: "An unexpected error occurred.", errorCode: "UNKNOWN_EXCEPTION" }]));
+        res.end(
+          JSON.stringify([{ message: "An unexpected error occurred.", errorCode: "UNKNOWN_EXCEPTION" }]),
+        );
       } else res.destroy();
     });
   });
@@ -118,7 +126,10 @@ function createOrg(options: OrgOptions): SimulatedOrg {
   }
 }
 
-function jwtPolicy(scenario: Scenario, url: string): Omit<AssertionPolicy, "clientId" | "username"> | undefined {
+function jwtPolicy(
+  scenario: Scenario,
+  url: string,
+): Omit<AssertionPolicy, "clientId" | "username"> | undefined {
   const jwt = scenario.oauth.jwt;
   if (jwt === undefined) return undefined;
   const pem = jwt.public_key ?? readFileSync(jwt.public_key_file as string, "utf8");

@@ -49,7 +49,8 @@ export function checkAssertion(
   const claims = decodeJson(claimsPart);
   if (header === undefined || claims === undefined || header.alg !== "RS256") return INVALID_ASSERTION;
 
-  if (claims.iss !== policy.clientId) return { error: "invalid_client_id", description: "client identifier invalid" };
+  if (claims.iss !== policy.clientId)
+    return { error: "invalid_client_id", description: "client identifier invalid" };
   const signed = verify(
     "RSA-SHA256",
     Buffer.from(`${headerPart}.${claimsPart}`),
@@ -59,7 +60,9 @@ export function checkAssertion(
   if (!signed) return INVALID_ASSERTION;
 
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.some((aud) => typeof aud === "string" && policy.audiences.includes(aud.replace(/\/+$/, "")))) {
+  if (
+    !audiences.some((aud) => typeof aud === "string" && policy.audiences.includes(aud.replace(/\/+$/, "")))
+  ) {
     return { error: "invalid_grant", description: "audience is invalid" };
   }
   if (typeof claims.exp !== "number" || claims.exp * 1000 <= policy.wallNow()) {

@@ -47,7 +47,9 @@ export function answerQuery(
     const query = parseSoql(soql);
     const prepared = prepareQuery(query, lookup);
     const now = context.clock.now();
-    const files = context.org.files(now).map((entry) => toRecord(entry, version, context.identity.systemUserId18));
+    const files = context.org
+      .files(now)
+      .map((entry) => toRecord(entry, version, context.identity.systemUserId18));
     if (prepared.count) {
       const total = prepared.run(files, now).length;
       return { status: 200, body: `{"totalSize":${total},"done":true,"records":[]}` };
@@ -70,7 +72,12 @@ function withId(query: SoqlQuery): SoqlQuery {
 }
 
 /** GET /query/{locator}-{offset}: a further page, for as long as the locator lives. */
-export function answerQueryMore(context: SimulatorContext, locatorId: string, offset: number, version: string): JsonAnswer {
+export function answerQueryMore(
+  context: SimulatorContext,
+  locatorId: string,
+  offset: number,
+  version: string,
+): JsonAnswer {
   const locator = context.locators.use(locatorId);
   if (locator === undefined || offset > locator.records.length) {
     return { status: 400, body: apiErrorBody("INVALID_QUERY_LOCATOR", "invalid query locator") };

@@ -3,7 +3,11 @@ import type { Route } from "./faults.js";
 /** A request's place in the API, read from its path alone. */
 export type Target =
   | { route: "token" | "userinfo" | "versions" }
-  | { route: "resources" | "query" | "describe" | "limits" | "sobjects" | "unknown"; major: number; version: string }
+  | {
+      route: "resources" | "query" | "describe" | "limits" | "sobjects" | "unknown";
+      major: number;
+      version: string;
+    }
   | { route: "queryMore"; major: number; version: string; locator: string; offset: number }
   | { route: "download" | "record"; major: number; version: string; fileId: string };
 

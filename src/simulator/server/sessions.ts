@@ -37,7 +37,12 @@ export class Sessions {
     this.forgetExpired();
     const token = `${this.orgId15}!${randomBytes(72).toString("base64url")}`;
     const issuedAt = this.now();
-    const session = { username: user.username, userId18: user.id18, issuedAt, expiresAt: issuedAt + this.ttlMs };
+    const session = {
+      username: user.username,
+      userId18: user.id18,
+      issuedAt,
+      expiresAt: issuedAt + this.ttlMs,
+    };
     this.byToken.set(token, session);
     return { token, session };
   }

@@ -50,9 +50,14 @@ function clientCredentials(req: IncomingMessage, form: URLSearchParams): { id?: 
  * POST /services/oauth2/token: the client-credentials and JWT bearer grants, with the errors
  * Salesforce gives for each documented mistake, in the order it checks them.
  */
-export function answerTokenRequest(req: IncomingMessage, formText: string, options: TokenEndpointOptions): TokenAnswer {
+export function answerTokenRequest(
+  req: IncomingMessage,
+  formText: string,
+  options: TokenEndpointOptions,
+): TokenAnswer {
   const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  const form = type === "application/x-www-form-urlencoded" ? new URLSearchParams(formText) : new URLSearchParams();
+  const form =
+    type === "application/x-www-form-urlencoded" ? new URLSearchParams(formText) : new URLSearchParams();
   const grant = form.get("grant_type");
 
   if (grant === "client_credentials") {
@@ -69,7 +74,11 @@ export function answerTokenRequest(req: IncomingMessage, formText: string, optio
     const assertion = form.get("assertion");
     if (options.jwt === undefined || assertion === null) return refuse("invalid_grant", "invalid assertion");
     const runAs = options.identity.runAsUser;
-    const checked = checkAssertion(assertion, { ...options.jwt, clientId: options.clientId, username: runAs.username });
+    const checked = checkAssertion(assertion, {
+      ...options.jwt,
+      clientId: options.clientId,
+      username: runAs.username,
+    });
     if ("error" in checked) return refuse(checked.error, checked.description);
     return grantToken(runAs, options);
   }
@@ -82,7 +91,9 @@ function grantToken(user: { id18: string; username: string }, options: TokenEndp
   const id = `https://login.salesforce.com/id/${options.identity.orgId18}/${user.id18}`;
   const issuedAt = String(session.issuedAt);
   // As Salesforce documents it: HMAC-SHA256 of id + issued_at, keyed with the consumer secret.
-  const signature = createHmac("sha256", options.clientSecret).update(id + issuedAt).digest("base64");
+  const signature = createHmac("sha256", options.clientSecret)
+    .update(id + issuedAt)
+    .digest("base64");
   return {
     status: 200,
     body: JSON.stringify({

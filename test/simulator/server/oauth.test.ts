@@ -43,8 +43,12 @@ describe("POST /services/oauth2/token", () => {
     expect(body.token_type).toBe("Bearer");
     expect(body.scope).toBe("api");
     expect(body.issued_at).toBe(String(Date.parse(START)));
-    expect(body.id).toMatch(new RegExp(`^https://login\\.salesforce\\.com/id/${orgId15}[A-Z0-5]{3}/005\\w{15}$`));
-    const expected = createHmac("sha256", sim.clientSecret).update(body.id + body.issued_at).digest("base64");
+    expect(body.id).toMatch(
+      new RegExp(`^https://login\\.salesforce\\.com/id/${orgId15}[A-Z0-5]{3}/005\\w{15}$`),
+    );
+    const expected = createHmac("sha256", sim.clientSecret)
+      .update(body.id + body.issued_at)
+      .digest("base64");
     expect(body.signature).toBe(expected);
     expect(body).not.toHaveProperty("refresh_token");
   });
@@ -52,7 +56,11 @@ describe("POST /services/oauth2/token", () => {
   it("takes the client credentials from HTTP Basic too", async () => {
     sim = await startOrg();
     const basic = Buffer.from(`${sim.clientId}:${sim.clientSecret}`).toString("base64");
-    const res = await postToken(sim, { grant_type: "client_credentials" }, { authorization: `Basic ${basic}` });
+    const res = await postToken(
+      sim,
+      { grant_type: "client_credentials" },
+      { authorization: `Basic ${basic}` },
+    );
     expect(res.status).toBe(200);
   });
 
@@ -108,7 +116,9 @@ describe("POST /services/oauth2/token", () => {
     const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
 
     async function jwtOrg(): Promise<Simulator> {
-      return startOrg({ oauth: { login_host: true, username: "collector@acme.example", jwt: { public_key: pem } } });
+      return startOrg({
+        oauth: { login_host: true, username: "collector@acme.example", jwt: { public_key: pem } },
+      });
     }
     const claims = (s: Simulator) => ({
       iss: s.clientId,
@@ -119,7 +129,10 @@ describe("POST /services/oauth2/token", () => {
 
     it("grants a token for a well-signed assertion, even on a login host", async () => {
       sim = await jwtOrg();
-      const res = await postToken(sim, { grant_type: JWT_BEARER, assertion: assertion(claims(sim), privateKey) });
+      const res = await postToken(sim, {
+        grant_type: JWT_BEARER,
+        assertion: assertion(claims(sim), privateKey),
+      });
       expect(res.status).toBe(200);
       const { access_token } = (await res.json()) as { access_token: string };
       expect((await get(sim, `${V}/limits`, access_token)).status).toBe(200);
@@ -138,9 +151,17 @@ describe("POST /services/oauth2/token", () => {
       sim = await jwtOrg();
       const c = claims(sim);
       const post = (a: string) => postToken(sim, { grant_type: JWT_BEARER, assertion: a });
-      await expectOAuthError(await post(assertion(c, other.privateKey)), "invalid_grant", "invalid assertion");
+      await expectOAuthError(
+        await post(assertion(c, other.privateKey)),
+        "invalid_grant",
+        "invalid assertion",
+      );
       await expectOAuthError(await post("not.a.jwt"), "invalid_grant", "invalid assertion");
-      await expectOAuthError(await post(assertion(c, privateKey, "HS256")), "invalid_grant", "invalid assertion");
+      await expectOAuthError(
+        await post(assertion(c, privateKey, "HS256")),
+        "invalid_grant",
+        "invalid assertion",
+      );
       await expectOAuthError(
         await post(assertion({ ...c, iss: "3MVG9other" }, privateKey)),
         "invalid_client_id",
@@ -165,7 +186,10 @@ describe("POST /services/oauth2/token", () => {
 
     it("refuses every assertion when the app has no certificate", async () => {
       sim = await startOrg();
-      const res = await postToken(sim, { grant_type: JWT_BEARER, assertion: assertion(claims(sim), privateKey) });
+      const res = await postToken(sim, {
+        grant_type: JWT_BEARER,
+        assertion: assertion(claims(sim), privateKey),
+      });
       await expectOAuthError(res, "invalid_grant", "invalid assertion");
     });
   });
@@ -184,7 +208,9 @@ describe("sessions", () => {
     sim.clock.advance("1m");
     const res = await get(sim, `${V}/limits`, token);
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual([{ message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" }]);
+    expect(await res.json()).toEqual([
+      { message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" },
+    ]);
     // A new grant gives a working token again.
     expect((await get(sim, `${V}/limits`, await tokenFor(sim))).status).toBe(200);
   });
@@ -194,7 +220,9 @@ describe("sessions", () => {
     for (const token of [undefined, "00Dxx!unknown"]) {
       const res = await get(sim, `${V}/limits`, token);
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual([{ message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" }]);
+      expect(await res.json()).toEqual([
+        { message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" },
+      ]);
     }
   });
 
