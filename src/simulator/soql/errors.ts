@@ -25,9 +25,14 @@ export class SoqlError extends Error {
   }
 }
 
-/** Where a token starts in the query text (0-based offset). */
-export interface SourcePosition {
-  offset: number;
+/** The 1-based row and column of `offset`, and the text of its line. */
+export function locate(text: string, offset: number): { row: number; column: number; line: string } {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", offset);
+  const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, "");
+  let row = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < lineStart; i = text.indexOf("\n", i + 1)) row++;
+  return { row, column: offset - lineStart + 1, line };
 }
 
 /**
@@ -42,14 +47,13 @@ export function errorAt(
   explanation: string,
   column?: number,
 ): SoqlError {
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  const lineEndAt = text.indexOf("\n", offset);
-  const line = text.slice(lineStart, lineEndAt === -1 ? text.length : lineEndAt).replace(/\r$/, "");
-  let row = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < lineStart; i = text.indexOf("\n", i + 1)) row++;
-  const col = column ?? offset - lineStart + 1;
+  const where = locate(text, offset);
+  const col = column ?? where.column;
   const caret = `${" ".repeat(Math.max(0, col - 1))}^`;
-  return new SoqlError(code, `\n${line}\n${caret}\nERROR at Row:${row}:Column:${col}\n${explanation}`);
+  return new SoqlError(
+    code,
+    `\n${where.line}\n${caret}\nERROR at Row:${where.row}:Column:${col}\n${explanation}`,
+  );
 }
 
 /** How a token is quoted in "unexpected token" messages: end of input reads '<EOF>'. */

@@ -3,7 +3,7 @@
  * LAST_N_DAYS:7) keep their spelling; the parser decides what they mean. Literals are decoded here:
  * strings with their backslash escapes, numbers, and unquoted date and dateTime values.
  */
-import { errorAt, type SoqlError } from "./errors.js";
+import { errorAt, locate, type SoqlError } from "./errors.js";
 
 export type TokenKind = "word" | "string" | "number" | "date" | "datetime" | "punct" | "eof";
 
@@ -77,16 +77,14 @@ export function tokenize(text: string): Token[] {
 
 /** The lexer's own error: Salesforce reports the character's 0-based position, as ANTLR does. */
 function noViableAlternative(text: string, at: number): SoqlError {
-  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
-  const row = text.slice(0, lineStart).split("\n").length;
-  const column = at - lineStart;
+  const { row, column } = locate(text, at);
   const shown = at < text.length ? text[at] : "<EOF>";
   return errorAt(
     "MALFORMED_QUERY",
     text,
     at,
-    `line ${row}:${column} no viable alternative at character '${shown}'`,
-    column,
+    `line ${row}:${column - 1} no viable alternative at character '${shown}'`,
+    column - 1,
   );
 }
 

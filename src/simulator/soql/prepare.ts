@@ -64,6 +64,23 @@ const ACCEPTS: Record<SoqlFieldType, { literals: Literal["kind"][]; typeName: st
 
 const compareKeys = (a: Key, b: Key): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Text values repeat (picklists above all): lower-case each distinct one once, not once per record. */
+const MEMO_LIMIT = 10_000;
+function keyFunction(type: SoqlFieldType): (value: Exclude<Value, null>) => Key {
+  const keyOf = KEY_OF[type];
+  if (type !== "string" && type !== "picklist") return keyOf;
+  const memo = new Map<Value, Key>();
+  return (value) => {
+    let key = memo.get(value);
+    if (key === undefined) {
+      key = keyOf(value);
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(value, key);
+    }
+    return key;
+  };
+}
+
 export function prepareQuery(
   query: SoqlQuery,
   lookup: (objectName: string) => SObjectSchema | undefined,
@@ -93,10 +110,13 @@ export function prepareQuery(
       const matches = where === undefined ? () => true : where(now.getTime());
       const selected: SoqlRecord[] = [];
       // Without ORDER BY the first `limit` matches are the answer: stop reading there.
-      const earlyStop = sort === undefined && limit !== undefined ? limit : Number.POSITIVE_INFINITY;
-      for (const record of records) {
-        if (selected.length >= earlyStop) break;
-        if (matches(record)) selected.push(record);
+      const enough = sort === undefined && limit !== undefined ? limit : Number.POSITIVE_INFINITY;
+      if (enough > 0) {
+        for (const record of records) {
+          if (!matches(record)) continue;
+          selected.push(record);
+          if (selected.length >= enough) break;
+        }
       }
       const ordered = sort === undefined ? selected : sort(selected);
       const kept = limit === undefined ? ordered : ordered.slice(0, limit);
@@ -183,14 +203,20 @@ function compileCondition(condition: Condition, resolver: FieldResolver): Compil
       const operands = condition.operands.map((c) => compileCondition(c, resolver));
       return (now) => {
         const bound = operands.map((c) => c(now));
-        return (record) => bound.every((p) => p(record));
+        return (record) => {
+          for (const p of bound) if (!p(record)) return false;
+          return true;
+        };
       };
     }
     case "or": {
       const operands = condition.operands.map((c) => compileCondition(c, resolver));
       return (now) => {
         const bound = operands.map((c) => c(now));
-        return (record) => bound.some((p) => p(record));
+        return (record) => {
+          for (const p of bound) if (p(record)) return true;
+          return false;
+        };
       };
     }
     case "not": {
@@ -293,7 +319,7 @@ function compileComparison(
   literal: CheckedLiteral,
 ): CompiledCondition {
   const name = field.name;
-  const keyOf = KEY_OF[field.type];
+  const keyOf = keyFunction(field.type);
   // With SOQL's null semantics only != holds between null and a value.
   const whenNull = operator === "!=";
   switch (literal.kind) {
@@ -330,7 +356,7 @@ function compileComparison(
 
 function compileMembership(field: SoqlField, literals: CheckedLiteral[]): CompiledCondition {
   const name = field.name;
-  const keyOf = KEY_OF[field.type];
+  const keyOf = keyFunction(field.type);
   const keys = new Set<Key>();
   const ranges: { name: string; n?: number }[] = [];
   let matchesNull = false;
@@ -360,33 +386,32 @@ function compileOrderBy(
     const field = resolver.sortable(item.field);
     return {
       name: field.name,
-      keyOf: KEY_OF[field.type],
-      descending: item.descending,
-      nullsFirst: item.nullsFirst,
+      type: field.type,
+      direction: item.descending ? -1 : 1,
+      nullOrder: item.nullsFirst ? -1 : 1,
     };
   });
   return (records) => {
-    // Keys are computed once per record, not once per comparison.
-    const rows = records.map((record, index) => ({
-      record,
-      index,
-      keys: columns.map((c) => {
+    // Keys are computed once per record and column, not once per comparison.
+    const keys = columns.map((c) => {
+      const keyOf = keyFunction(c.type);
+      return records.map((record) => {
         const v = record[c.name] ?? null;
-        return v === null ? null : c.keyOf(v);
-      }),
-    }));
-    rows.sort((a, b) => {
-      for (let i = 0; i < columns.length; i++) {
-        const x = a.keys[i];
-        const y = b.keys[i];
-        if (x === y) continue;
-        if (x === null) return columns[i].nullsFirst ? -1 : 1;
-        if (y === null) return columns[i].nullsFirst ? 1 : -1;
-        const order = compareKeys(x, y);
-        if (order !== 0) return columns[i].descending ? -order : order;
-      }
-      return a.index - b.index;
+        return v === null ? null : keyOf(v);
+      });
     });
-    return rows.map((row) => row.record);
+    const order = records.map((_, index) => index);
+    order.sort((a, b) => {
+      for (let c = 0; c < columns.length; c++) {
+        const x = keys[c][a];
+        const y = keys[c][b];
+        if (x === y) continue;
+        if (x === null) return columns[c].nullOrder;
+        if (y === null) return -columns[c].nullOrder;
+        return x < y ? -columns[c].direction : columns[c].direction;
+      }
+      return a - b;
+    });
+    return order.map((index) => records[index]);
   };
 }

@@ -52,6 +52,8 @@ const ACCEPTED: [string, string[]][] = [
     `${W} (EventType = 'URI' OR EventType = 'Logout') OR (Sequence = 2 AND Interval = 'Hourly')`,
     ["04", "03", "0a"],
   ],
+  [`${W} LogFileContentType = 'csv' AND EventType = 'uri'`, ["04"]],
+  [`${W} LogFileContentType < 'csw' AND LogFileContentType > 'CSU'`, ALL],
   [`${W} IsDeleted = true`, ["0a"]],
   [`${W} IsDeleted = FALSE AND Interval = 'Daily'`, ["05", "06"]],
   [`${W} LogFileContentType = 'It\\'s \\\\ \\n'`, []],
@@ -267,19 +269,25 @@ describe("SOQL engine: what Salesforce accepts", () => {
     ]);
   });
 
-  it("reads records from any iterable, once", () => {
-    let reads = 0;
-    function* files() {
-      for (const f of FILES) {
-        reads++;
-        yield f;
+  it("reads records from any iterable, once, and stops at LIMIT when no ORDER BY needs the rest", () => {
+    const reads = (soql: string) => {
+      let count = 0;
+      function* files() {
+        for (const f of FILES) {
+          count++;
+          yield f;
+        }
       }
-    }
-    expect(run("SELECT Id FROM EventLogFile").length).toBe(FILES.length);
-    expect(prepareQuery(parseSoql("SELECT Id FROM EventLogFile"), lookup).run(files(), NOW).length).toBe(
-      FILES.length,
-    );
-    expect(reads).toBe(FILES.length);
+      const rows = prepareQuery(parseSoql(soql), lookup).run(files(), NOW);
+      return { rows: rows.map(shortId), count };
+    };
+    expect(reads("SELECT Id FROM EventLogFile")).toEqual({ rows: ALL, count: FILES.length });
+    expect(reads(`${W} EventType = 'Login' LIMIT 2`)).toEqual({ rows: ["01", "03"], count: 4 });
+    expect(reads("SELECT Id FROM EventLogFile LIMIT 0")).toEqual({ rows: [], count: 0 });
+    expect(reads("SELECT Id FROM EventLogFile ORDER BY Id LIMIT 1")).toEqual({
+      rows: ["01"],
+      count: FILES.length,
+    });
   });
 
   it("leaves the caller's records untouched", () => {
@@ -304,12 +312,13 @@ describe("SOQL engine: what Salesforce rejects", () => {
     }
   });
 
-  it("says 'No such column' for Interval when hourly files are off, exactly as Salesforce does", () => {
-    const soql = "SELECT Id , EventType , Interval , LogDate , LogFile , LogFileLength FROM EventLogFile";
+  it("says 'No such column' for Interval when hourly files are off, in the message a real org gave", () => {
+    const firstLine = "SELECT Id , EventType , Interval , LogDate , LogFile , LogFileLength";
+    const soql = `${firstLine}\nFROM EventLogFile WHERE LogDate = YESTERDAY`;
     const err = rejection(soql, () => DAILY_ONLY_EVENT_LOG_FILE);
     expect(err.errorCode).toBe("INVALID_FIELD");
     expect(err.message).toBe(
-      `\n${soql}\n${" ".repeat(24)}^\nERROR at Row:1:Column:25\n` +
+      `\n${firstLine}\n${" ".repeat(24)}^\nERROR at Row:1:Column:25\n` +
         "No such column 'Interval' on entity 'EventLogFile'. If you are attempting to use a custom field, be sure " +
         "to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the " +
         "appropriate names.",
