@@ -72,6 +72,12 @@ export async function sendBody(
     headers = { ...headers, "Content-Encoding": "gzip", Vary: "Accept-Encoding" };
   }
   res.writeHead(status, headers);
+  if (req.method === "HEAD") {
+    // Headers only: a 2 GB file is not generated for nobody.
+    source.destroy();
+    res.end();
+    return;
+  }
   let sent = 0;
   try {
     for await (const data of body) {
