@@ -1,16 +1,32 @@
+import { ConfigError } from "../config/load.js";
+import { GeoIpError } from "../normalize/geoip.js";
+import { OutputError } from "../outputs/output.js";
+import {
+  SalesforceApiError,
+  SalesforceAuthError,
+  SalesforceDownloadError,
+  SalesforceNetworkError,
+} from "../salesforce/index.js";
+import { CollectionSetupError } from "../sources/event-log-files/interval.js";
+
+/** Errors sfevents raises on purpose: each carries a sentence that says what happened and what to do. */
+const EXPLAINED = [
+  ConfigError,
+  CollectionSetupError,
+  GeoIpError,
+  OutputError,
+  SalesforceApiError,
+  SalesforceAuthError,
+  SalesforceDownloadError,
+  SalesforceNetworkError,
+];
+
 /**
- * The message a user sees for an error. Errors sfevents raises on purpose carry a sentence that says
- * what to do; anything else is unexpected, and its stack goes with it so it can be reported.
+ * The message a user sees for an error. An explained error is its sentence alone; anything else is
+ * unexpected, and its stack goes with it so it can be reported.
  */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const expected = new Set([
-    "ConfigError",
-    "CollectionSetupError",
-    "OutputError",
-    "StateError",
-    "SalesforceAuthError",
-    "SalesforceApiError",
-  ]);
-  return expected.has(err.name) ? err.message : (err.stack ?? err.message);
+  if (EXPLAINED.some((type) => err instanceof type) || err.name === "StateError") return err.message;
+  return err.stack ?? err.message;
 }

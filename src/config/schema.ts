@@ -89,6 +89,7 @@ const file = z
   .object({
     path: z.string().min(1),
     format: z.enum(["raw", "ecs"]).default("raw"),
+    include_original: z.boolean().default(false),
   })
   .strict();
 

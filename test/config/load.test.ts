@@ -36,7 +36,7 @@ describe("configuration", () => {
       overlap: 3_600_000,
       concurrency: 2,
     });
-    expect(config.outputs.file).toEqual({ path: "./out/events.ndjson", format: "raw" });
+    expect(config.outputs.file).toEqual({ path: "./out/events.ndjson", format: "raw", include_original: false });
     expect(config.state.path).toBe("./var/sfevents.sqlite");
   });
 

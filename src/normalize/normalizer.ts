@@ -1,0 +1,83 @@
+import type { OutboundEvent } from "../outputs/output.js";
+import { GeoIp } from "./geoip.js";
+import { compilePlan, type RowNormalizer } from "./plan.js";
+import { UrlSplitter } from "./url.js";
+import { UserAgentParser } from "./user-agent.js";
+
+export interface NormalizerOptions {
+  /** A MaxMind or DB-IP City/Country .mmdb file: fills source.geo.*. */
+  geoipPath?: string;
+  /** A MaxMind or DB-IP ASN .mmdb file: fills source.as.*. */
+  asnPath?: string;
+  /** Adds event.original, the raw row as JSON. */
+  includeOriginal?: boolean;
+}
+
+/** Turns Event Log File rows into ECS documents. */
+export interface Normalizer {
+  /**
+   * A compiled plan for one header: call once per file, then per row. The row's EVENT_TYPE
+   * column names its type; `eventType` is used when the header has none or a row leaves it empty.
+   * `logFileFieldTypes` (the EventLogFile's LogFileFieldTypes, in header order) types columns
+   * the normalizer does not know.
+   */
+  forHeader(
+    header: readonly string[],
+    eventType?: string,
+    logFileFieldTypes?: readonly string[],
+  ): RowNormalizer;
+  close(): Promise<void>;
+}
+
+export type { RowNormalizer };
+
+/** The dataset of rows whose type nobody could tell. */
+const UNKNOWN_EVENT_TYPE = "Unknown";
+
+export async function createNormalizer(options: NormalizerOptions = {}): Promise<Normalizer> {
+  const ctx = {
+    userAgents: new UserAgentParser(),
+    urls: new UrlSplitter(),
+    geoip: await GeoIp.open([options.geoipPath, options.asnPath]),
+    includeOriginal: options.includeOriginal ?? false,
+  };
+  return {
+    forHeader(header, eventType, logFileFieldTypes) {
+      const typeColumn = header.indexOf("EVENT_TYPE");
+      const fallbackType = eventType ?? UNKNOWN_EVENT_TYPE;
+      // A file holds one event type, but nothing forbids mixing: one plan per type seen.
+      const plans = new Map<string, RowNormalizer>();
+      const planFor = (type: string) => {
+        let plan = plans.get(type);
+        if (plan === undefined) {
+          plan = compilePlan(header, type, ctx, logFileFieldTypes);
+          plans.set(type, plan);
+        }
+        return plan;
+      };
+      if (typeColumn === -1) return planFor(fallbackType);
+      return (values, original) => planFor(values[typeColumn] || fallbackType)(values, original);
+    },
+    async close() {
+      // The .mmdb readers hold their file in memory and have nothing to release.
+    },
+  };
+}
+
+/**
+ * The file output's encoder for `format: ecs`: one ECS document as JSON per event. The plan is
+ * compiled once per header (a file's rows share theirs) and reused.
+ */
+export function ecsEncoder(normalizer: Normalizer): (event: OutboundEvent) => string {
+  let lastHeader: readonly string[] | undefined;
+  let lastEventType: string | undefined;
+  let plan: RowNormalizer | undefined;
+  return (event) => {
+    if (plan === undefined || event.header !== lastHeader || event.origin.eventType !== lastEventType) {
+      lastHeader = event.header;
+      lastEventType = event.origin.eventType;
+      plan = normalizer.forHeader(event.header, event.origin.eventType);
+    }
+    return JSON.stringify(plan(event.row.values, event.json));
+  };
+}

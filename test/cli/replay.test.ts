@@ -1,0 +1,169 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventTypeFromFileName, type ReplayOptions, replay } from "../../src/cli/replay.js";
+import { rowJsonEncoder } from "../../src/csv/row-json.js";
+
+const HEADER = '"EVENT_TYPE","TIMESTAMP","USER_ID","CLIENT_IP","URI"';
+const line = (n: number) =>
+  `"URI","20261120093015.${String(n).padStart(3, "0")}","0055j00000AT6I${n % 10}","192.0.2.${n}","/home/${n}"`;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "sfevents-replay-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function capture() {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function run(files: string[], options: Partial<ReplayOptions> = {}, stdin = new PassThrough()) {
+  const stdout = capture();
+  const stderr = capture();
+  const deadLetter = join(dir, "dead.ndjson");
+  const summary = await replay(
+    files,
+    { format: "raw", deadLetter, ...options },
+    { stdin, stdout: stdout.stream, stderr: stderr.stream },
+  );
+  const letters = existsSync(deadLetter)
+    ? readFileSync(deadLetter, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+    : [];
+  return { summary, stdout: stdout.text(), stderr: stderr.text(), letters };
+}
+
+describe("sfevents replay", () => {
+  it("prints each row as the raw JSON Sekoia.io reads, from a plain and a gzip file told apart by content", async () => {
+    const csv = [HEADER, line(1), line(2)].join("\n");
+    writeFileSync(join(dir, "plain.csv"), csv);
+    writeFileSync(join(dir, "compressed.csv"), gzipSync(csv));
+    const { summary, stdout, letters } = await run([join(dir, "plain.csv"), join(dir, "compressed.csv")]);
+    const encode = rowJsonEncoder(JSON.parse(`[${HEADER}]`));
+    const rows = [line(1), line(2)].map((l) => encode(JSON.parse(`[${l}]`)));
+    expect(stdout).toBe(`${[...rows, ...rows].join("\n")}\n`);
+    expect(summary).toMatchObject({ rows: 4, files: 2, failedFiles: 0, deadLetters: 0 });
+    expect(letters).toEqual([]);
+  });
+
+  it("sends bad rows to the dead letters with file and line, and goes on with the rest", async () => {
+    const huge = "x".repeat(10 * 1024 * 1024);
+    const body = Buffer.concat([
+      Buffer.from(
+        `${HEADER}\n${line(1)}\n"URI","only three","cols"\n${line(3)}\n"URI","20261120093015.004","005","`,
+      ),
+      Buffer.from([0xc3, 0x28]), // invalid UTF-8
+      Buffer.from(
+        `","/x"\n"URI","20261120093015.005","005","192.0.2.5","${huge}"\n${line(6)}\n"URI","unterminated`,
+      ),
+    ]);
+    const file = join(dir, "bad.csv");
+    writeFileSync(file, body);
+    const { summary, stdout, letters, stderr } = await run([file], { format: "ecs", eventType: "URI" });
+    const docs = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(docs.map((d) => d.url.path)).toEqual(["/home/1", "/home/3", huge, "/home/6"]);
+    expect(letters.map((l) => [l.fileId, l.line, l.reason])).toEqual([
+      [file, 3, "expected 5 columns, found 3"],
+      [file, 5, "invalid UTF-8 in column CLIENT_IP"],
+      [file, 8, "unterminated quoted value at the end of the file"],
+    ]);
+    expect(summary).toMatchObject({ rows: 4, deadLetters: 3, files: 1, failedFiles: 0 });
+    expect(stderr).toContain("4 rows, 3 dead letters");
+  });
+
+  it("reports a file that cannot be read, and still replays the others", async () => {
+    writeFileSync(join(dir, "ok.csv"), [HEADER, line(1)].join("\n"));
+    writeFileSync(
+      join(dir, "image.png"),
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0xff]),
+    );
+    writeFileSync(join(dir, "empty.csv"), "");
+    writeFileSync(join(dir, "broken.gz"), Buffer.from([0x1f, 0x8b, 1, 2, 3, 4]));
+    const files = ["missing.csv", "image.png", "empty.csv", "broken.gz", "ok.csv"].map((f) => join(dir, f));
+    const { summary, stderr } = await run(files);
+    expect(summary).toMatchObject({ rows: 1, files: 1, failedFiles: 4 });
+    expect(stderr).toContain("missing.csv: no such file");
+    expect(stderr).toContain("image.png is not an Event Log File");
+    expect(stderr).toContain("empty.csv is empty");
+    expect(stderr).toContain("broken.gz");
+  });
+
+  it("reads standard input for '-', and waits for a slow standard output", async () => {
+    const stdin = new PassThrough();
+    stdin.end([HEADER, ...Array.from({ length: 500 }, (_, i) => line(i))].join("\n"));
+    let written = 0;
+    let drains = 0;
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk, _encoding, done) {
+        written += chunk.toString().split("\n").length - 1;
+        setImmediate(done);
+      },
+    });
+    slow.on("drain", () => drains++);
+    const summary = await replay(
+      ["-"],
+      { format: "ecs", deadLetter: join(dir, "dead.ndjson") },
+      { stdin, stdout: slow, stderr: capture().stream },
+    );
+    expect(summary.rows).toBe(500);
+    expect(written).toBe(500);
+    expect(drains).toBeGreaterThan(0);
+  });
+
+  it("tells the event type from Salesforce's file names", () => {
+    expect(eventTypeFromFileName("/tmp/2026-11-20_Login.csv")).toBe("Login");
+    expect(eventTypeFromFileName("LightningPageView-0AT5j00000AbCdE.csv.gz")).toBe("LightningPageView");
+    expect(eventTypeFromFileName("ApexCallout.csv")).toBe("ApexCallout");
+    expect(eventTypeFromFileName("events.csv")).toBeUndefined();
+    expect(eventTypeFromFileName("-")).toBeUndefined();
+  });
+});
+
+describe("the built CLI", () => {
+  const main = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+  it("replays a .gz and a plain file to ECS, and exits non-zero on a missing file", async () => {
+    expect(existsSync(main), "run `npm run build` first").toBe(true);
+    const csv = [HEADER, line(1), line(2)].join("\r\n");
+    writeFileSync(join(dir, "2026-11-20_URI.csv"), csv);
+    writeFileSync(join(dir, "URI-0AT5j00000AbCdE.csv.gz"), gzipSync(csv));
+    const args = [main, "replay", "--format", "ecs", "2026-11-20_URI.csv", "URI-0AT5j00000AbCdE.csv.gz"];
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: dir });
+    const docs = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(docs.map((d) => [d.event.dataset, d.source.ip])).toEqual([
+      ["URI", "192.0.2.1"],
+      ["URI", "192.0.2.2"],
+      ["URI", "192.0.2.1"],
+      ["URI", "192.0.2.2"],
+    ]);
+    expect(stderr).toContain("4 rows, 0 dead letters, 2 files");
+    const failed = await promisify(execFile)(process.execPath, [main, "replay", "nope.csv"], {
+      cwd: dir,
+    }).catch((err: { code: number; stderr: string }) => err);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toContain("nope.csv: no such file");
+  });
+});

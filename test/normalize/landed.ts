@@ -1,0 +1,26 @@
+import { parseBoolean } from "../../src/normalize/columns.js";
+import { parseSalesforceTime } from "../../src/normalize/timestamp.js";
+import { leaves } from "./ecs-types.js";
+
+/** A value "lands" when the document holds it as written, typed, as the same instant, or split. */
+function landed(column: string, value: string, found: unknown[]): boolean {
+  const text = found.flatMap((v) => (Array.isArray(v) ? v : [v]));
+  const asTime = parseSalesforceTime(value);
+  const has = (x: unknown) => text.some((v) => v === x);
+  if (has(value) || has(Number(value)) || has(parseBoolean(value))) return true;
+  if (asTime !== undefined && text.some((v) => typeof v === "string" && Date.parse(v) === Date.parse(asTime)))
+    return true;
+  if (column === "QUERY" && has(value.slice(1))) return true;
+  if (column === "TLS_PROTOCOL") return has(value.replace(/^TLSv/, ""));
+  if (column === "CLIENT_GEO") return value.split("/").every(has);
+  if (column === "FORWARDED_FOR_IP") return value.split(",").every((ip) => has(ip.trim()));
+  return false;
+}
+
+/** The columns of a row whose value appears nowhere in its document. */
+export function missingColumns(r: Record<string, string>, doc: Record<string, unknown>): string[] {
+  const found = leaves(doc).map(([, v]) => v);
+  return Object.entries(r)
+    .filter(([column, value]) => value !== "" && !landed(column, value, found))
+    .map(([column]) => column);
+}

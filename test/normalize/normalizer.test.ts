@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { rowJsonEncoder } from "../../src/csv/row-json.js";
+import { createNormalizer, ecsEncoder } from "../../src/normalize/normalizer.js";
+import type { OutboundEvent } from "../../src/outputs/output.js";
+
+const header = ["EVENT_TYPE", "TIMESTAMP_DERIVED", "CLIENT_IP"];
+
+function event(values: string[], fileId = "0AT5j00000AbCdE", eventType = "Login"): OutboundEvent {
+  return {
+    origin: { fileId, eventType },
+    header,
+    row: { line: 2, values },
+    json: rowJsonEncoder(header)(values),
+  };
+}
+
+describe("ecsEncoder", () => {
+  it("encodes each outbound event as one ECS JSON document, with the raw event as event.original", async () => {
+    const encode = ecsEncoder(await createNormalizer({ includeOriginal: true }));
+    const outbound = event(["Logout", "2026-11-20T09:30:15.123Z", "192.0.2.8"]);
+    const doc = JSON.parse(encode(outbound));
+    expect(doc).toMatchObject({
+      "@timestamp": "2026-11-20T09:30:15.123Z",
+      event: { dataset: "Logout", original: outbound.json },
+      source: { ip: "192.0.2.8" },
+    });
+  });
+
+  it("gives the same event.id as the normalizer called directly, so replay and collect agree", async () => {
+    const normalizer = await createNormalizer();
+    const values = ["Login", "2026-11-20T09:30:15.123Z", "192.0.2.8"];
+    const viaEncoder = JSON.parse(ecsEncoder(normalizer)(event(values)));
+    const direct = normalizer.forHeader(header, "Login")(values);
+    expect(viaEncoder.event.id).toBe((direct.event as { id: string }).id);
+  });
+});
