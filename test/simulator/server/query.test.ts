@@ -86,7 +86,7 @@ describe("GET /query over EventLogFile", () => {
   });
 
   it("pages with batchSize, held between 200 and 2000", async () => {
-    sim = await startOrg();
+    sim = await startOrg({ days: 2 });
     const token = await tokenFor(sim);
     const soql = "SELECT Id FROM EventLogFile ORDER BY CreatedDate, Id";
     const res = await get(sim, queryPath(soql), token, { "Sforce-Query-Options": "batchSize=50" });
