@@ -36,7 +36,7 @@ function expandEnv(value: unknown, path: string[], env: NodeJS.ProcessEnv, missi
   return value;
 }
 
-function describeIssue(issue: ZodIssue): string {
+export function describeIssue(issue: ZodIssue): string {
   const key = issue.path.join(".") || "(top level)";
   if (issue.code === "unrecognized_keys") {
     return `${key === "(top level)" ? "" : `${key}: `}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
@@ -66,23 +66,24 @@ export function parseConfig(
   return result.data;
 }
 
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+/** Reads and parses a YAML (or JSON) file, with a message naming the file when that fails. */
+export function readDocument(path: string, what = "file"): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(
-      code === "ENOENT"
-        ? `configuration file ${path} does not exist`
-        : `cannot read ${path}: ${(err as Error).message}`,
+      code === "ENOENT" ? `${what} ${path} does not exist` : `cannot read ${path}: ${(err as Error).message}`,
     );
   }
-  let document: unknown;
   try {
-    document = parseYaml(text, { prettyErrors: true });
+    return parseYaml(text, { prettyErrors: true });
   } catch (err) {
     throw new ConfigError(`${path} is not valid YAML: ${(err as Error).message}`);
   }
-  return parseConfig(document, env, path);
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfig(readDocument(path, "configuration file"), env, path);
 }

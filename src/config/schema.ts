@@ -111,6 +111,10 @@ export const configSchema = z
       .object({ path: z.string().min(1).default("./var/dead-letters.ndjson") })
       .strict()
       .default({}),
+    enrich: z
+      .object({ geoip: z.string().min(1).optional(), asn: z.string().min(1).optional() })
+      .strict()
+      .default({}),
     tls: z
       .object({ ca_file: z.string().min(1).optional() })
       .strict()

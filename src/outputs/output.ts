@@ -27,15 +27,20 @@ export interface Output {
   /**
    * Takes one event. Returns a promise only when the caller must wait before writing more
    * (the output's buffer is full): that is the backpressure that keeps memory bounded.
+   * Once a delivery has failed, the promise rejects with that OutputError (and so does every
+   * write until the next flush), so the caller can stop reading a file that will be sent again.
    */
   write(event: OutboundEvent): void | Promise<void>;
   /**
    * Delivers everything written so far and resolves once the destination has acknowledged it all.
    * Rejects with an OutputError when delivery cannot succeed (a rejected intake key, a path that
    * cannot be written) or the retry budget is spent; nothing written since the last successful
-   * flush may then be considered delivered.
+   * flush may then be considered delivered. The failure is reported once: the output has dropped
+   * what it held and accepts writes again. When several files are written at once, a rejected
+   * write or flush means that every file not yet acknowledged must be delivered again.
    */
   flush(): Promise<void>;
+  /** Releases the output. Events not flushed are abandoned: no checkpoint covers them. */
   close(): Promise<void>;
 }
 

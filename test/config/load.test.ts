@@ -36,7 +36,11 @@ describe("configuration", () => {
       overlap: 3_600_000,
       concurrency: 2,
     });
-    expect(config.outputs.file).toEqual({ path: "./out/events.ndjson", format: "raw", include_original: false });
+    expect(config.outputs.file).toEqual({
+      path: "./out/events.ndjson",
+      format: "raw",
+      include_original: false,
+    });
     expect(config.state.path).toBe("./var/sfevents.sqlite");
   });
 

@@ -1,0 +1,226 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { Command } from "commander";
+import { ConfigError, loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { createLogger } from "../observability/logger.js";
+import { buildClient } from "../pipeline/build.js";
+import { DeadLetters } from "../pipeline/dead-letter.js";
+import { SekoiaOutput } from "../outputs/sekoia/sink.js";
+import { createDispatcher } from "../salesforce/index.js";
+import { ENABLE_HOURLY_ADVICE } from "../sources/event-log-files/interval.js";
+import { soqlDateTime } from "../sources/event-log-files/query.js";
+import { openSqliteState } from "../state/index.js";
+import { describeError } from "./errors.js";
+
+type Status = "ok" | "warn" | "fail";
+interface Finding {
+  status: Status;
+  title: string;
+  detail: string;
+  fix?: string;
+}
+
+const SEKOIA_FIX = "check outputs.sekoia.url (your region's intake URL) and outputs.sekoia.intake_key";
+const MARK: Record<Status, string> = { ok: "✓", warn: "!", fail: "✗" };
+
+export function command(): Command {
+  return new Command()
+    .description(
+      "Check a configuration against Salesforce and the outputs; print a checklist with the fix for each failure.",
+    )
+    .requiredOption("-c, --config <file>", "the YAML configuration file")
+    .action(async (options: { config: string }) => {
+      const findings = await runChecks(options.config);
+      for (const f of findings) {
+        process.stdout.write(`${MARK[f.status]} ${f.title}: ${f.detail}\n`);
+        if (f.fix) process.stdout.write(`    fix: ${f.fix}\n`);
+      }
+      const failed = findings.filter((f) => f.status === "fail").length;
+      process.stdout.write(
+        failed === 0
+          ? "\nReady: `sfevents collect` should work with this configuration.\n"
+          : `\n${failed} problem(s) would stop \`sfevents collect\`.\n`,
+      );
+      process.exitCode = failed === 0 ? 0 : 1;
+    });
+}
+
+export async function runChecks(path: string): Promise<Finding[]> {
+  let config: Config;
+  try {
+    config = loadConfig(path);
+  } catch (err) {
+    return [
+      {
+        status: "fail",
+        title: "Configuration",
+        detail: describeError(err),
+        fix: err instanceof ConfigError ? "correct the keys listed above" : undefined,
+      },
+    ];
+  }
+  const findings: Finding[] = [{ status: "ok", title: "Configuration", detail: `${path} is valid` }];
+  // Logs would interleave with the checklist; only the checklist speaks here.
+  const logger = createLogger({ level: "silent" });
+  findings.push(...(await checkSalesforce(config, logger)));
+  findings.push(...(await checkOutputs(config, logger)));
+  findings.push(checkState(config));
+  return findings;
+}
+
+async function checkSalesforce(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const client = buildClient(config, logger);
+  try {
+    await client.authenticate();
+    out.push({ status: "ok", title: "Salesforce token", detail: `obtained from ${config.salesforce.url}` });
+  } catch (err) {
+    const advice = (err as { advice?: string }).advice;
+    out.push({ status: "fail", title: "Salesforce token", detail: describeError(err), fix: advice });
+    return out;
+  }
+
+  let hasHourly: boolean;
+  try {
+    const describe = await client.describe("EventLogFile");
+    hasHourly = describe.fields.some((f) => f.name === "Interval");
+    out.push({
+      status: "ok",
+      title: "Event Log File access",
+      detail: "the Run As user can read EventLogFile",
+    });
+  } catch (err) {
+    out.push({
+      status: "fail",
+      title: "Event Log File access",
+      detail: describeError(err),
+      fix: "give the Run As user the 'View Event Log Files' and 'API Enabled' permissions",
+    });
+    return out;
+  }
+  const wanted = config.event_log_files.interval;
+  if (hasHourly) {
+    out.push({
+      status: "ok",
+      title: "Hourly Event Log Files",
+      detail: `available; collecting ${wanted === "daily" ? "daily" : "hourly"} files`,
+    });
+  } else {
+    out.push({
+      status: wanted === "hourly" ? "fail" : "warn",
+      title: "Hourly Event Log Files",
+      detail: `not enabled in this org; ${wanted === "hourly" ? "interval: hourly cannot work" : "collecting daily files (about a day of latency)"}`,
+      fix: ENABLE_HOURLY_ADVICE,
+    });
+  }
+
+  try {
+    const since = soqlDateTime(new Date(Date.now() - 86_400_000));
+    const counts = new Map<string, number>();
+    for await (const page of client.query<{ EventType: string }>(
+      `SELECT EventType FROM EventLogFile WHERE CreatedDate >= ${since}`,
+    )) {
+      for (const r of page) counts.set(r.EventType, (counts.get(r.EventType) ?? 0) + 1);
+    }
+    const types = [...counts.keys()].sort();
+    out.push({
+      status: types.length > 0 ? "ok" : "warn",
+      title: "Event types in the last 24 h",
+      detail:
+        types.length > 0
+          ? types.map((t) => `${t} (${counts.get(t)})`).join(", ")
+          : "no file was created in the last 24 hours",
+      fix:
+        types.length > 0
+          ? undefined
+          : "check that Event Monitoring generates log files (Setup > Event Monitoring Settings) and that there was activity",
+    });
+    const missing = config.event_log_files.event_types.filter((t) => !counts.has(t));
+    if (missing.length > 0) {
+      out.push({
+        status: "warn",
+        title: "Configured event types",
+        detail: `no file in the last 24 h for ${missing.join(", ")}`,
+        fix: "check the spelling (EventType values such as Login, API, RestApi) and the org's licence",
+      });
+    }
+  } catch (err) {
+    out.push({ status: "fail", title: "Event Log File query", detail: describeError(err) });
+  }
+
+  const usage = client.apiUsage;
+  if (usage) {
+    const share = usage.used / usage.max;
+    const detail = `${usage.used} of ${usage.max} daily API requests used (${Math.round(share * 100)}%)`;
+    const status: Status =
+      usage.used >= usage.max ? "fail" : share >= config.limits.slow_down_at ? "warn" : "ok";
+    out.push({
+      status,
+      title: "API usage",
+      detail,
+      fix:
+        status === "ok"
+          ? undefined
+          : "other integrations use the org's daily allowance; sfevents slows down past limits.slow_down_at",
+    });
+  }
+  return out;
+}
+
+async function checkOutputs(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const { sekoia, file } = config.outputs;
+  if (sekoia) {
+    const output = new SekoiaOutput({
+      url: sekoia.url,
+      intakeKey: sekoia.intake_key,
+      deadLetters: new DeadLetters(config.dead_letters.path),
+      logger,
+      dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
+    });
+    try {
+      const probe = await output.probe();
+      out.push(
+        probe.ok
+          ? { status: "ok", title: "Sekoia.io intake", detail: probe.detail }
+          : { status: "fail", title: "Sekoia.io intake", detail: probe.detail, fix: SEKOIA_FIX },
+      );
+    } catch (err) {
+      out.push({
+        status: "fail",
+        title: "Sekoia.io intake",
+        detail: describeError(err),
+        fix: "check outputs.sekoia.url (your region's intake URL) and outputs.sekoia.intake_key",
+      });
+    } finally {
+      await output.close();
+    }
+  }
+  if (file && file.path !== "-") out.push(checkWritable("File output", file.path));
+  return out;
+}
+
+function checkWritable(title: string, path: string): Finding {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    accessSync(dirname(path), constants.W_OK);
+    return { status: "ok", title, detail: `${path} can be written` };
+  } catch (err) {
+    return {
+      status: "fail",
+      title,
+      detail: `cannot write ${path}: ${(err as Error).message}`,
+      fix: "choose a path in a directory the collector's user can write",
+    };
+  }
+}
+
+function checkState(config: Config): Finding {
+  try {
+    openSqliteState(config.state.path).close();
+    return { status: "ok", title: "State", detail: `${config.state.path} opens` };
+  } catch (err) {
+    return { status: "fail", title: "State", detail: describeError(err) };
+  }
+}

@@ -1,0 +1,14 @@
+import type { OutboundEvent } from "../output.js";
+
+export interface FileOutputOptions {
+  /** Where NDJSON is appended (directories are created), or "-" for standard output. */
+  path: string;
+  /** Turns an event into its line; the raw event (`event.json`) when absent. */
+  encode?: (event: OutboundEvent) => string;
+  /** Text gathered before a write to the file, and the most held while a write is under way. */
+  chunkChars?: number;
+}
+
+export const DEFAULT_CHUNK_CHARS = 1024 * 1024;
+
+export const STDOUT_PATH = "-";

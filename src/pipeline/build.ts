@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../observability/logger.js";
+import { terminalProgress } from "../observability/progress.js";
+import { FileOutput } from "../outputs/file/sink.js";
+import type { Output } from "../outputs/output.js";
+import { SekoiaOutput } from "../outputs/sekoia/sink.js";
+import { createDispatcher, SalesforceClient } from "../salesforce/index.js";
+import { openSqliteState, type StateStore } from "../state/index.js";
+import { Collector } from "./collector.js";
+import { DeadLetters } from "./dead-letter.js";
+
+/** Everything a configured collector is made of, built in one place for collect, check and demo. */
+export interface Assembly {
+  client: SalesforceClient;
+  outputs: Output[];
+  state: StateStore;
+  deadLetters: DeadLetters;
+  collector: Collector;
+  close(): Promise<void>;
+}
+
+export function buildClient(config: Config, logger: Logger): SalesforceClient {
+  const sf = config.salesforce;
+  let privateKey: string | undefined;
+  if (sf.jwt) {
+    try {
+      privateKey = readFileSync(sf.jwt.private_key_file, "utf8");
+    } catch (err) {
+      throw new Error(
+        `salesforce.jwt.private_key_file: cannot read ${sf.jwt.private_key_file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  }
+  return new SalesforceClient({
+    credentials: {
+      url: sf.url,
+      clientId: sf.client_id,
+      clientSecret: sf.client_secret,
+      jwt:
+        sf.jwt && privateKey
+          ? { username: sf.jwt.username, privateKey, audience: sf.jwt.audience }
+          : undefined,
+    },
+    apiVersion: sf.api_version,
+    dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
+    logger,
+    slowDownAt: config.limits.slow_down_at,
+  });
+}
+
+export async function buildOutputs(
+  config: Config,
+  deadLetters: DeadLetters,
+  logger: Logger,
+): Promise<Output[]> {
+  const outputs: Output[] = [];
+  const { sekoia, file } = config.outputs;
+  if (sekoia) {
+    outputs.push(
+      new SekoiaOutput({
+        url: sekoia.url,
+        intakeKey: sekoia.intake_key,
+        deadLetters,
+        logger,
+        dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
+      }),
+    );
+  }
+  if (file) {
+    let encode: Parameters<typeof FileOutput.open>[0]["encode"];
+    if (file.format === "ecs") {
+      const { createNormalizer, ecsEncoder } = await import("../normalize/normalizer.js");
+      encode = ecsEncoder(
+        await createNormalizer({
+          geoipPath: config.enrich.geoip,
+          asnPath: config.enrich.asn,
+          includeOriginal: file.include_original,
+        }),
+      );
+    }
+    outputs.push(await FileOutput.open({ path: file.path, encode }));
+  }
+  return outputs;
+}
+
+export async function assemble(config: Config, logger: Logger): Promise<Assembly> {
+  const client = buildClient(config, logger);
+  const state = openSqliteState(config.state.path);
+  const deadLetters = new DeadLetters(config.dead_letters.path);
+  const outputs = await buildOutputs(config, deadLetters, logger);
+  const elf = config.event_log_files;
+  const collector = new Collector({
+    api: client,
+    state,
+    outputs,
+    deadLetters,
+    logger,
+    progress: terminalProgress(),
+    settings: {
+      interval: elf.interval,
+      eventTypes: elf.event_types,
+      lookback: elf.lookback,
+      start: elf.start ? new Date(elf.start) : undefined,
+      overlap: elf.overlap,
+      concurrency: elf.concurrency,
+    },
+  });
+  return {
+    client,
+    outputs,
+    state,
+    deadLetters,
+    collector,
+    async close() {
+      await Promise.allSettled(outputs.map((o) => o.close()));
+      await deadLetters.close();
+      state.close();
+    },
+  };
+}

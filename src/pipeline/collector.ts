@@ -1,0 +1,284 @@
+import { rowJsonEncoder } from "../csv/row-json.js";
+import type { Logger } from "../observability/logger.js";
+import type { OutboundEvent, Output } from "../outputs/output.js";
+import { discoverFiles, type QueryApi } from "../sources/event-log-files/discovery.js";
+import { type DownloadApi, readEventLogFile } from "../sources/event-log-files/download.js";
+import {
+  chooseInterval,
+  type DescribeApi,
+  type IntervalChoice,
+  type IntervalSetting,
+} from "../sources/event-log-files/interval.js";
+import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
+import type { StateStore } from "../state/index.js";
+import type { DeadLetters } from "./dead-letter.js";
+import { isFatal, isGone } from "./errors.js";
+import type { Progress } from "../observability/progress.js";
+import { FlushRounds } from "./flush-rounds.js";
+import { Watermark } from "./watermark.js";
+
+export interface CollectorSettings {
+  interval: IntervalSetting;
+  eventTypes: readonly string[];
+  /** Where a first run starts: `start`, else now minus `lookback`. */
+  lookback: number;
+  start?: Date;
+  /** How far before the cursor each discovery looks again, for files that became visible late. */
+  overlap: number;
+  concurrency: number;
+  /** Delivered-file records are kept this long: at least Salesforce's 30-day retention. */
+  retentionDays?: number;
+  /** Attempts per file within one cycle (a reset download, a truncated gzip) before it waits for the next. */
+  attemptsPerFile?: number;
+}
+
+export interface CollectorDeps {
+  api: QueryApi & DownloadApi & DescribeApi;
+  state: StateStore;
+  outputs: readonly Output[];
+  deadLetters: DeadLetters;
+  logger: Logger;
+  progress?: Progress;
+  settings: CollectorSettings;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface FileFailure {
+  file: string;
+  error: string;
+}
+
+export interface CycleReport {
+  interval: "hourly" | "daily";
+  listed: number;
+  delivered: number;
+  rows: number;
+  deadLetters: number;
+  failed: FileFailure[];
+}
+
+const DAY = 86_400_000;
+
+/**
+ * One collection cycle: discover new Event Log Files, stream each one to every output, and move the
+ * checkpoint for a file only after every output acknowledged all of its rows. A crash at any moment
+ * therefore re-delivers at most the files that were in flight, and never loses a row.
+ */
+export class Collector {
+  private interval: IntervalChoice | undefined;
+  /**
+   * Counts output failures. An output that fails a delivery drops everything it held, including rows
+   * of other files in flight; a file is acknowledged only if no failure happened while it was being
+   * written, whatever its own flush() says.
+   */
+  private outputFailures = 0;
+  private readonly now: () => Date;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: CollectorDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async runCycle(signal?: AbortSignal): Promise<CycleReport> {
+    const { api, state, logger, settings, outputs } = this.deps;
+    this.interval ??= await chooseInterval(settings.interval, api, logger);
+    const interval = this.interval;
+    const source = `event_log_files:${interval.mode}`;
+    const cursor = state.cursor(source);
+    const since = cursor
+      ? new Date(Date.parse(cursor.createdDate) - settings.overlap)
+      : (settings.start ?? new Date(this.now().getTime() - settings.lookback));
+
+    const listing = await discoverFiles(api, { interval, eventTypes: settings.eventTypes, since });
+    const watermark = new Watermark(listing, (f) => state.isDelivered(f.Id, f.CreatedDate));
+    const pending = listing
+      .map((file, index) => ({ file, index }))
+      .filter(({ file }) => !state.isDelivered(file.Id, file.CreatedDate));
+    logger.info(
+      { interval: interval.mode, since: since.toISOString(), listed: listing.length, new: pending.length },
+      `found ${pending.length} new ${interval.mode} Event Log File(s) created since ${since.toISOString()}`,
+    );
+
+    const report: CycleReport = {
+      interval: interval.mode,
+      listed: listing.length,
+      delivered: 0,
+      rows: 0,
+      deadLetters: 0,
+      failed: [],
+    };
+    const deadLettersBefore = this.deps.deadLetters.count;
+    // A fatal error (a rejected intake key, revoked credentials) stops every worker, not just its own.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let fatal: unknown;
+    const fail = (file: EventLogFile, err: unknown) => {
+      if (isFatal(err)) {
+        fatal ??= err;
+        stop.abort(err);
+        return;
+      }
+      if (stop.signal.aborted) return; // shutting down: the file stays undelivered, nothing to report
+      const message = err instanceof Error ? err.message : String(err);
+      report.failed.push({ file: describeFile(file), error: message });
+      logger.error(
+        { fileId: file.Id, eventType: file.EventType, err: message },
+        `${describeFile(file)} not delivered this cycle: ${message}`,
+      );
+    };
+    const rounds = new FlushRounds(async () => {
+      await this.watchOutput(Promise.all(outputs.map((o) => o.flush())));
+    });
+    const acknowledgements: Promise<void>[] = [];
+    let nextIndex = 0;
+
+    const worker = async () => {
+      while (!stop.signal.aborted && nextIndex < pending.length) {
+        const { file, index } = pending[nextIndex++];
+        let written: WrittenFile;
+        try {
+          written = await this.writeFile(file, stop.signal);
+        } catch (err) {
+          fail(file, err);
+          continue;
+        }
+        // The next download starts while this file waits for its acknowledgement.
+        const acknowledged = rounds.acknowledge().then(() => {
+          if (this.outputFailures !== written.outputFailuresAtStart) {
+            throw new Error(
+              "an output failed while this file was being delivered, and may have dropped some of its rows",
+            );
+          }
+          const position = watermark.complete(index);
+          state.markDelivered(
+            {
+              id: file.Id,
+              eventType: file.EventType,
+              interval: file.Interval ?? "Daily",
+              logDate: file.LogDate,
+              createdDate: file.CreatedDate,
+              sequence: file.Sequence ?? 0,
+              length: file.LogFileLength,
+              rows: written.rows,
+            },
+            position && { source, position: { createdDate: position.CreatedDate, id: position.Id } },
+          );
+          report.delivered++;
+          report.rows += written.rows;
+          this.deps.progress?.doneFile(file, written.rows);
+          logger.info(
+            {
+              fileId: file.Id,
+              eventType: file.EventType,
+              logDate: file.LogDate,
+              sequence: file.Sequence,
+              rows: written.rows,
+            },
+            `delivered ${describeFile(file)}: ${written.rows} rows`,
+          );
+        });
+        acknowledgements.push(acknowledged.catch((err) => fail(file, err)));
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(settings.concurrency, pending.length) }, worker));
+      await Promise.all(acknowledgements);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (fatal !== undefined) throw fatal;
+
+    const retention = (settings.retentionDays ?? 31) * DAY;
+    state.prune(new Date(this.now().getTime() - retention));
+    report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
+    return report;
+  }
+
+  /** Streams one file to every output, downloading it again after a broken download. */
+  private async writeFile(file: EventLogFile, signal: AbortSignal): Promise<WrittenFile> {
+    const attempts = this.deps.settings.attemptsPerFile ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.streamFile(file, signal);
+      } catch (err) {
+        if (signal.aborted || isFatal(err) || isGone(err) || attempt >= attempts) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        this.deps.logger.warn(
+          { fileId: file.Id, attempt, err: message },
+          `${describeFile(file)}: ${message}; downloading it again (attempt ${attempt + 1} of ${attempts})`,
+        );
+        await this.sleep(1000 * attempt);
+      }
+    }
+  }
+
+  /** Output promises pass through here, so that any failure is counted (see outputFailures). */
+  private async watchOutput<T>(pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (err) {
+      this.outputFailures++;
+      throw err;
+    }
+  }
+
+  private async streamFile(file: EventLogFile, signal: AbortSignal): Promise<WrittenFile> {
+    const { api, outputs, deadLetters, logger, progress } = this.deps;
+    const origin = { fileId: file.Id, eventType: file.EventType };
+    const outputFailuresAtStart = this.outputFailures;
+    let encode: ((values: readonly string[]) => string) | undefined;
+    let header: readonly string[] = [];
+    let rows = 0;
+    progress?.startFile(file);
+    for await (const batch of readEventLogFile(api, file, signal)) {
+      if (encode === undefined) {
+        header = batch.header;
+        encode = rowJsonEncoder(header);
+        warnOnSchemaDrift(file, header, logger);
+      }
+      for (const problem of batch.problems) {
+        await deadLetters.write({
+          reason: problem.reason,
+          fileId: file.Id,
+          eventType: file.EventType,
+          line: problem.line,
+          payload: problem.excerpt,
+        });
+      }
+      for (const row of batch.rows) {
+        const event: OutboundEvent = { origin, header, row, json: encode(row.values) };
+        for (const output of outputs) {
+          const wait = output.write(event);
+          if (wait !== undefined) await this.watchOutput(wait);
+        }
+      }
+      rows += batch.rows.length;
+      progress?.rows(file, rows);
+    }
+    return { rows, outputFailuresAtStart };
+  }
+}
+
+interface WrittenFile {
+  rows: number;
+  outputFailuresAtStart: number;
+}
+
+/** Salesforce changes a type's columns between releases; the CSV header is what counts, but say so. */
+function warnOnSchemaDrift(file: EventLogFile, header: readonly string[], logger: Logger): void {
+  if (!file.LogFileFieldNames) return;
+  const declared = file.LogFileFieldNames.split(",");
+  if (declared.length === header.length && declared.every((name, i) => name === header[i])) return;
+  logger.warn(
+    {
+      fileId: file.Id,
+      eventType: file.EventType,
+      declared: file.LogFileFieldNames,
+      header: header.join(","),
+    },
+    `${describeFile(file)}: the CSV header differs from LogFileFieldNames; reading the columns by the header`,
+  );
+}

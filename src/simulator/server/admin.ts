@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { ZodError } from "zod";
+import { describeIssue } from "../../config/load.js";
+import type { SimulatorContext } from "./context.js";
+import type { ActiveFault } from "./faults.js";
+import { readBody } from "./request-body.js";
+import { sendBody, sendJson } from "./respond.js";
+
+/**
+ * The simulator's own routes, under /__sim/ and without a token: the clock, ground truth, faults,
+ * statistics. They are not Salesforce's and never count against the API allowance.
+ */
+export async function answerAdmin(
+  context: SimulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const key = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
+  try {
+    switch (key) {
+      case "GET /__sim/clock":
+        return sendJson(req, res, 200, clockJson(context));
+      case "POST /__sim/clock": {
+        const body = await jsonBody(req);
+        if (typeof body.time === "string") context.clock.set(new Date(body.time));
+        else if (typeof body.advance === "string") context.clock.advance(body.advance);
+        else throw new RangeError('send {"time": "2026-03-11T15:00:00Z"} or {"advance": "3h"}');
+        return sendJson(req, res, 200, clockJson(context));
+      }
+      case "GET /__sim/rows":
+        return sendGroundTruth(context, req, res);
+      case "GET /__sim/faults":
+        return sendJson(req, res, 200, JSON.stringify(context.faults.list().map(faultJson)));
+      case "POST /__sim/faults": {
+        const body: unknown = JSON.parse((await readBody(req)) || "null");
+        const added = (Array.isArray(body) ? body : [body]).map((spec) => context.faults.add(spec));
+        return sendJson(req, res, 201, JSON.stringify(added.map(faultJson)));
+      }
+      case "DELETE /__sim/faults":
+        context.faults.clear();
+        res.writeHead(204).end();
+        return;
+      case "GET /__sim/stats":
+        return sendJson(req, res, 200, statsJson(context));
+      case "POST /__sim/api-usage": {
+        const body = await jsonBody(req);
+        context.usage.set(typeof body.used === "number" ? body.used : 0);
+        return sendJson(req, res, 200, statsJson(context));
+      }
+      default:
+        return sendJson(req, res, 404, JSON.stringify({ error: `no admin route ${key}` }));
+    }
+  } catch (err) {
+    if (err instanceof ZodError) {
+      return sendJson(req, res, 400, JSON.stringify({ error: err.issues.map(describeIssue).join("; ") }));
+    }
+    if (err instanceof RangeError || err instanceof SyntaxError) {
+      return sendJson(req, res, 400, JSON.stringify({ error: err.message }));
+    }
+    throw err;
+  }
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
+  const value: unknown = text.trim() === "" ? {} : JSON.parse(text);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new SyntaxError("expected a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+function clockJson(context: SimulatorContext): string {
+  return JSON.stringify({ time: context.clock.now().toISOString() });
+}
+
+function faultJson(fault: ActiveFault) {
+  return { id: fault.id, ...fault.spec, seen: fault.seen, fired: fault.fired };
+}
+
+function statsJson(context: SimulatorContext): string {
+  return JSON.stringify({
+    time: context.clock.now().toISOString(),
+    requests: context.requests,
+    apiUsage: { used: context.usage.spent, max: context.usage.max },
+  });
+}
+
+/** Every row published so far, one JSON line each, streamed as the client reads. */
+function sendGroundTruth(
+  context: SimulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const rows = context.org.publishedRows(context.clock.now());
+  // Rows go out in chunks of about 64 KB: one write per row would spend more on calls than on bytes.
+  async function* lines() {
+    let pending = "";
+    for await (const row of rows) {
+      pending += `${JSON.stringify(row)}\n`;
+      if (pending.length >= 65_536) {
+        yield Buffer.from(pending);
+        pending = "";
+      }
+    }
+    if (pending !== "") yield Buffer.from(pending);
+  }
+  return sendBody(req, res, 200, { "Content-Type": "application/x-ndjson" }, Readable.from(lines()));
+}

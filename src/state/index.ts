@@ -1,0 +1,3 @@
+export type { Cursor, DeliveredFile, LogInterval, StateStore } from "./store.js";
+export { StateError } from "./store.js";
+export { openSqliteState, type SqliteStateOptions } from "./sqlite/sqlite-store.js";

@@ -1,0 +1,51 @@
+import type { Database } from "better-sqlite3";
+import { StateError } from "../store.js";
+
+/**
+ * The schema as an ordered list of migrations: migration N brings the database from version N to
+ * N + 1. A released migration is never edited; a change of schema is a new entry at the end.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE delivered_files (
+     id TEXT NOT NULL,
+     created_date TEXT NOT NULL,
+     -- CreatedDate as epoch milliseconds, so pruning compares instants, not spellings of them.
+     created_ms INTEGER NOT NULL,
+     event_type TEXT NOT NULL,
+     interval TEXT NOT NULL,
+     log_date TEXT NOT NULL,
+     sequence INTEGER NOT NULL,
+     length INTEGER NOT NULL,
+     rows INTEGER NOT NULL,
+     delivered_at TEXT NOT NULL,
+     PRIMARY KEY (id, created_date)
+   ) WITHOUT ROWID;
+   CREATE INDEX delivered_files_by_log_date ON delivered_files (event_type, log_date, interval);
+   CREATE INDEX delivered_files_by_created ON delivered_files (created_ms);
+   CREATE TABLE cursors (
+     source TEXT PRIMARY KEY,
+     created_date TEXT NOT NULL,
+     id TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) WITHOUT ROWID;`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema to the current version in one transaction, so a crash leaves the old one whole. */
+export function migrate(db: Database, path: string): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  db.transaction(() => {
+    const row = db.prepare("SELECT version FROM schema_version").get() as { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new StateError(
+        `The state database ${path} was written by a newer sfevents (schema version ${current}, this one knows up to ${SCHEMA_VERSION}); upgrade sfevents, or give this one another state.path.`,
+      );
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]);
+    if (row === undefined) db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(SCHEMA_VERSION);
+    else if (current !== SCHEMA_VERSION)
+      db.prepare("UPDATE schema_version SET version = ?").run(SCHEMA_VERSION);
+  }).exclusive();
+}

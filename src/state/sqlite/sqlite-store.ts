@@ -1,0 +1,182 @@
+import { mkdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import Database, { type Statement } from "better-sqlite3";
+import { type Cursor, type DeliveredFile, type LogInterval, StateError, type StateStore } from "../store.js";
+import { stateErrorFrom } from "./errors.js";
+import { migrate } from "./schema.js";
+
+export interface SqliteStateOptions {
+  /** How long to wait for a lock held by another process before giving up with a StateError. */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 2_000;
+
+interface FileRow {
+  id: string;
+  created_date: string;
+  event_type: string;
+  interval: LogInterval;
+  log_date: string;
+  sequence: number;
+  length: number;
+  rows: number;
+}
+
+/**
+ * Opens (creating it if needed) the SQLite state database at `path`. The connection holds an
+ * exclusive lock for its whole life, so a second collector pointed at the same file stops at start
+ * with a clear error instead of delivering the same files twice.
+ */
+export function openSqliteState(path: string, options: SqliteStateOptions = {}): StateStore {
+  if (isDirectory(path)) {
+    throw new StateError(
+      `state.path ${path} is a directory; give the path of a file, for example ${path.replace(/\/+$/, "")}/sfevents.sqlite.`,
+    );
+  }
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    // Exclusive before WAL: the WAL index then lives in this process's memory, and the lock taken
+    // by the first read below is kept until close.
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma("journal_mode = WAL");
+    // A checkpoint must survive a power cut once markDelivered has returned.
+    db.pragma("synchronous = FULL");
+    // A damaged page would otherwise surface mid-run; the table is small, so checking is cheap.
+    if (db.pragma("quick_check", { simple: true }) !== "ok") {
+      throw Object.assign(new Error("SQLite's quick_check found damaged pages"), { code: "SQLITE_CORRUPT" });
+    }
+    migrate(db, path);
+    return new SqliteStateStore(db, path);
+  } catch (err) {
+    db?.close();
+    throw stateErrorFrom(err, path);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function epochMs(createdDate: string, path: string): number {
+  const ms = Date.parse(createdDate);
+  if (Number.isNaN(ms)) {
+    throw new StateError(
+      `Cannot record a file in ${path}: CreatedDate "${createdDate}" is not an ISO 8601 date-time.`,
+    );
+  }
+  return ms;
+}
+
+class SqliteStateStore implements StateStore {
+  private readonly selectDelivered: Statement<[string, string], unknown>;
+  private readonly insertDelivered: Statement<unknown[], unknown>;
+  private readonly selectCursor: Statement<[string], { created_date: string; id: string }>;
+  private readonly upsertCursor: Statement<unknown[], unknown>;
+  private readonly selectFor: Statement<[string, string, string], FileRow>;
+  private readonly deleteBefore: Statement<[number], unknown>;
+  private readonly recordDelivery: (
+    file: DeliveredFile,
+    cursor?: { source: string; position: Cursor },
+  ) => void;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+  ) {
+    this.selectDelivered = db.prepare("SELECT 1 FROM delivered_files WHERE id = ? AND created_date = ?");
+    this.insertDelivered = db.prepare(
+      `INSERT OR REPLACE INTO delivered_files
+         (id, created_date, created_ms, event_type, interval, log_date, sequence, length, rows, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.selectCursor = db.prepare("SELECT created_date, id FROM cursors WHERE source = ?");
+    this.upsertCursor = db.prepare(
+      `INSERT INTO cursors (source, created_date, id, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET created_date = excluded.created_date, id = excluded.id,
+         updated_at = excluded.updated_at`,
+    );
+    this.selectFor = db.prepare(
+      `SELECT id, created_date, event_type, interval, log_date, sequence, length, rows FROM delivered_files
+       WHERE event_type = ? AND log_date = ? AND interval = ? ORDER BY sequence, created_ms`,
+    );
+    this.deleteBefore = db.prepare("DELETE FROM delivered_files WHERE created_ms < ?");
+    this.recordDelivery = db.transaction(
+      (file: DeliveredFile, cursor?: { source: string; position: Cursor }) => {
+        const now = new Date().toISOString();
+        this.insertDelivered.run(
+          file.id,
+          file.createdDate,
+          epochMs(file.createdDate, this.path),
+          file.eventType,
+          file.interval,
+          file.logDate,
+          file.sequence,
+          file.length,
+          file.rows,
+          now,
+        );
+        if (cursor)
+          this.upsertCursor.run(cursor.source, cursor.position.createdDate, cursor.position.id, now);
+      },
+    );
+  }
+
+  isDelivered(id: string, createdDate: string): boolean {
+    return this.guard(() => this.selectDelivered.get(id, createdDate) !== undefined);
+  }
+
+  markDelivered(file: DeliveredFile, cursor?: { source: string; position: Cursor }): void {
+    this.guard(() => this.recordDelivery(file, cursor));
+  }
+
+  cursor(source: string): Cursor | undefined {
+    return this.guard(() => {
+      const row = this.selectCursor.get(source);
+      return row && { createdDate: row.created_date, id: row.id };
+    });
+  }
+
+  setCursor(source: string, position: Cursor): void {
+    this.guard(() =>
+      this.upsertCursor.run(source, position.createdDate, position.id, new Date().toISOString()),
+    );
+  }
+
+  deliveredFor(eventType: string, logDate: string, interval: LogInterval): DeliveredFile[] {
+    return this.guard(() =>
+      this.selectFor.all(eventType, logDate, interval).map((row) => ({
+        id: row.id,
+        eventType: row.event_type,
+        interval: row.interval,
+        logDate: row.log_date,
+        createdDate: row.created_date,
+        sequence: row.sequence,
+        length: row.length,
+        rows: row.rows,
+      })),
+    );
+  }
+
+  prune(before: Date): number {
+    return this.guard(() => this.deleteBefore.run(before.getTime()).changes);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private guard<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (err) {
+      throw stateErrorFrom(err, this.path);
+    }
+  }
+}

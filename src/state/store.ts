@@ -1,0 +1,47 @@
+/**
+ * The checkpoint store: which Event Log Files were delivered, and where each discovery query
+ * stands. An interface, so that a shared store (PostgreSQL) can serve several collectors later.
+ */
+
+export type LogInterval = "Hourly" | "Daily";
+
+/** An EventLogFile whose every row every output has acknowledged. */
+export interface DeliveredFile {
+  id: string;
+  eventType: string;
+  interval: LogInterval;
+  logDate: string;
+  createdDate: string;
+  sequence: number;
+  length: number;
+  rows: number;
+}
+
+/** The (CreatedDate, Id) position of a discovery query, ordered by CreatedDate then Id. */
+export interface Cursor {
+  createdDate: string;
+  id: string;
+}
+
+export interface StateStore {
+  /** Was this file (this Id with this CreatedDate) delivered already? */
+  isDelivered(id: string, createdDate: string): boolean;
+  /** Atomically: records the file as delivered and (optionally) moves the cursor of `source`. */
+  markDelivered(file: DeliveredFile, cursor?: { source: string; position: Cursor }): void;
+  cursor(source: string): Cursor | undefined;
+  /** Sets the position as given: the collector decides where it goes, including backwards. */
+  setCursor(source: string, position: Cursor): void;
+  /** Daily/hourly bookkeeping: which (eventType, logDate, interval) were delivered, for replacement detection. */
+  deliveredFor(eventType: string, logDate: string, interval: LogInterval): DeliveredFile[];
+  /** Forgets delivered files created before `before` (Salesforce keeps files 30 days). Returns how many. */
+  prune(before: Date): number;
+  close(): void;
+}
+
+/** The state cannot be read or written; the message names the path and what to do. */
+export class StateError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StateError";
+  }
+}

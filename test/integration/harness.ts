@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+
+/** The built CLI: integration tests run the real program, as a user would. */
+export const CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `sfevents-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<RunResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, SFEVENTS_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const done = new Promise<RunResult>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return startCli(args, env).done;
+}
+
+export function writeConfig(dir: string, document: unknown): string {
+  const path = join(dir, "sfevents.yaml");
+  writeFileSync(path, stringify(document));
+  return path;
+}
+
+export function readNdjson(path: string): string[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
+}
+
+export interface GroundTruthRow {
+  fileId: string;
+  row: number;
+  values: Record<string, string>;
+}
+
+export async function groundTruth(orgUrl: string): Promise<GroundTruthRow[]> {
+  const res = await fetch(`${orgUrl}/__sim/rows`);
+  if (!res.ok) throw new Error(`/__sim/rows answered ${res.status}`);
+  return (await res.text())
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as GroundTruthRow);
+}
+
+export async function moveClock(orgUrl: string, body: { advance?: string; time?: string }): Promise<void> {
+  const res = await fetch(`${orgUrl}/__sim/clock`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`/__sim/clock answered ${res.status}: ${await res.text()}`);
+}
+
+export async function addFault(orgUrl: string, fault: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${orgUrl}/__sim/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(fault),
+  });
+  if (!res.ok) throw new Error(`/__sim/faults answered ${res.status}: ${await res.text()}`);
+}
+
+/** How many times each fault has fired, in the order they were added. */
+export async function faultsFired(orgUrl: string): Promise<number[]> {
+  const res = await fetch(`${orgUrl}/__sim/faults`);
+  return ((await res.json()) as { fired: number }[]).map((f) => f.fired);
+}
+
+/** Runs a SOQL query against the org as the collector's app would, all pages. */
+export async function soql<T>(
+  org: { url: string; clientId: string; clientSecret: string },
+  q: string,
+): Promise<T[]> {
+  const tokenRes = await fetch(`${org.url}/services/oauth2/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: org.clientId,
+      client_secret: org.clientSecret,
+    }),
+  });
+  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+  const records: T[] = [];
+  let next: string | undefined = `/services/data/v64.0/query?q=${encodeURIComponent(q)}`;
+  while (next) {
+    const res = await fetch(`${org.url}${next}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`query answered ${res.status}: ${await res.text()}`);
+    const page = (await res.json()) as { records: T[]; nextRecordsUrl?: string };
+    records.push(...page.records);
+    next = page.nextRecordsUrl;
+  }
+  return records;
+}
+
+/** Counts of each distinct string: the multiset a delivery is compared with. */
+export function tally(items: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return counts;
+}

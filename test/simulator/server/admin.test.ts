@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { CsvParser } from "../../../src/csv/parser.js";
+import type { Simulator } from "../../../src/simulator/server/index.js";
+import { query, rawGet, START, startOrg, tokenFor } from "./helpers.js";
+
+function postJson(sim: Simulator, path: string, body: unknown) {
+  return fetch(`${sim.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+}
+
+function csvRecords(text: string): Record<string, string>[] {
+  const records: string[][] = [];
+  const parser = new CsvParser({
+    record: (fields) => records.push(fields),
+    problem: (p) => {
+      throw new Error(`bad CSV at line ${p.line}: ${p.reason}`);
+    },
+  });
+  parser.write(text);
+  parser.end();
+  const [header, ...rows] = records;
+  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i]])));
+}
+
+describe("the simulated clock", () => {
+  let sim: Simulator;
+  afterEach(() => sim.close());
+
+  it("is read and moved by /__sim/clock", async () => {
+    sim = await startOrg();
+    expect(await (await fetch(`${sim.url}/__sim/clock`)).json()).toEqual({
+      time: "2026-11-20T15:00:00.000Z",
+    });
+    const advanced = await postJson(sim, "/__sim/clock", { advance: "3h" });
+    expect(await advanced.json()).toEqual({ time: "2026-11-20T18:00:00.000Z" });
+    const set = await postJson(sim, "/__sim/clock", { time: "2026-11-22T00:00:00Z" });
+    expect(await set.json()).toEqual({ time: "2026-11-22T00:00:00.000Z" });
+  });
+
+  it("refuses to go back, and bad requests, saying what to send", async () => {
+    sim = await startOrg();
+    const back = await postJson(sim, "/__sim/clock", { time: "2026-11-01T00:00:00Z" });
+    expect(back.status).toBe(400);
+    expect(((await back.json()) as { error: string }).error).toMatch(/only moves forward/);
+    const bad = await postJson(sim, "/__sim/clock", { advance: "soon" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/units s, m, h, d/);
+    const empty = await postJson(sim, "/__sim/clock", {});
+    expect(empty.status).toBe(400);
+  });
+
+  it("brings new files, late ones included, as it moves", async () => {
+    sim = await startOrg();
+    const token = await tokenFor(sim);
+    const soql = "SELECT Id, LogDate, CreatedDate FROM EventLogFile ORDER BY CreatedDate";
+    const before = await query(sim, token, soql);
+    await postJson(sim, "/__sim/clock", { advance: "6h" });
+    // Six hours outlive the token, as they would for a collector.
+    const after = await query(sim, await tokenFor(sim), soql);
+    const known = new Set(before.records.map((r) => r.Id));
+    const added = after.records.filter((r) => !known.has(r.Id));
+    expect(added.length).toBeGreaterThan(0);
+    for (const r of added)
+      expect(Date.parse((r.CreatedDate as string).replace("+0000", "Z"))).toBeGreaterThan(Date.parse(START));
+    // Some new files cover hours before the move: late data for an old LogDate.
+    expect(
+      added.some((r) => Date.parse((r.LogDate as string).replace("+0000", "Z")) < Date.parse(START)),
+    ).toBe(true);
+  });
+});
+
+describe("ground truth: GET /__sim/rows", () => {
+  let sim: Simulator;
+  afterEach(() => sim.close());
+
+  it("holds exactly the rows of the files served", async () => {
+    sim = await startOrg({ days: 1, org: { event_types: ["Report"] } });
+    const token = await tokenFor(sim);
+    const res = await fetch(`${sim.url}/__sim/rows`);
+    expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+    const truth = (await res.text())
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { fileId: string; row: number; values: Record<string, string> });
+    const files = await query<{ Id: string; LogFile: string }>(
+      sim,
+      token,
+      "SELECT Id, LogFile FROM EventLogFile WHERE EventType = 'Report' LIMIT 3",
+    );
+    expect(files.totalSize).toBeGreaterThan(0);
+    for (const file of files.records) {
+      const body = await rawGet(`${sim.url}${file.LogFile}`, { authorization: `Bearer ${token}` });
+      const rows = csvRecords(body.body.toString("utf8"));
+      const published = truth.filter((t) => t.fileId === file.Id);
+      expect(published.map((t) => t.row)).toEqual(rows.map((_, i) => i + 1));
+      expect(published.map((t) => t.values)).toEqual(rows);
+    }
+  });
+});
+
+describe("GET /__sim/stats", () => {
+  let sim: Simulator;
+  afterEach(() => sim.close());
+
+  it("counts requests per route and API usage", async () => {
+    sim = await startOrg();
+    const token = await tokenFor(sim);
+    await query(sim, token, "SELECT Id FROM EventLogFile LIMIT 1");
+    await query(sim, token, "SELECT Id FROM EventLogFile LIMIT 1");
+    const stats = (await (await fetch(`${sim.url}/__sim/stats`)).json()) as Record<string, unknown>;
+    expect(stats).toEqual({
+      time: "2026-11-20T15:00:00.000Z",
+      requests: { token: 1, query: 2 },
+      apiUsage: { used: 2, max: 15000 },
+    });
+  });
+});
