@@ -28,6 +28,8 @@ export async function collectOnce(context, name, { scenario, eventTypes, start }
         dead_letters: { path: join(context.tmpDir, `${name}-dead-letters.ndjson`) },
       }),
     );
+    // The simulator and the intake were busy starting: only their work during the collection counts.
+    const idle = { simulator: simulator.run.sample().cpuSeconds, intake: intake.run.sample().cpuSeconds };
     const collector = await succeeded(
       launch(
         process.execPath,
@@ -36,7 +38,10 @@ export async function collectOnce(context, name, { scenario, eventTypes, start }
       "sfevents collect --once",
     );
     const served = await (await fetch(`${simulator.url}/__sim/stats`)).json();
-    return { collector, served, ...(await stopBoth(simulator, intake)) };
+    const stopped = await stopBoth(simulator, intake);
+    stopped.simulator.cpuSeconds -= idle.simulator;
+    stopped.intake.cpuSeconds -= idle.intake;
+    return { collector, report: cycleReport(collector.stderr), served, ...stopped };
   } catch (err) {
     await stopBoth(simulator, intake);
     throw err;
@@ -48,4 +53,14 @@ async function stopBoth(simulator, intake) {
   const simulatorResult = await simulator.stop();
   const intakeResult = await intake?.stop();
   return { simulator: simulatorResult, intake: intakeResult };
+}
+
+/** The collector's own account of its cycle (its log is on standard error): the last line with `listed`, `delivered` and `rows`. */
+function cycleReport(log) {
+  for (const text of log.trim().split("\n").reverse()) {
+    if (!text.startsWith("{")) continue;
+    const line = JSON.parse(text);
+    if (typeof line.delivered === "number" && typeof line.rows === "number") return line;
+  }
+  throw new Error(`sfevents collect --once logged no cycle summary; its last output:\n${log.slice(-2000)}`);
 }

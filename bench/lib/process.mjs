@@ -10,8 +10,8 @@ import { openSync, readFileSync } from "node:fs";
 /** USER_HZ, the unit of utime and stime in /proc/<pid>/stat: 100 on every Linux ABI Node runs on. */
 const TICKS_PER_SECOND = 100;
 const POLL_MS = 20;
-/** Enough of a failing process's standard error to say why, without holding a chatty one's whole log. */
-const STDERR_KEPT_CHARS = 16 * 1024;
+/** Enough of a process's output to read its last words, without holding a chatty one's whole log. */
+const KEPT_CHARS = 64 * 1024;
 
 /** Peak RSS (MiB) and CPU seconds used so far by a live process; undefined once it is gone. */
 export function sampleProcess(pid) {
@@ -52,10 +52,10 @@ export function launch(command, args, { stdout = "pipe", env } = {}) {
   let out = "";
   let err = "";
   child.stdout?.setEncoding("utf8").on("data", (text) => {
-    out += text;
+    out = (out + text).slice(-KEPT_CHARS);
   });
   child.stderr.setEncoding("utf8").on("data", (text) => {
-    err = (err + text).slice(-STDERR_KEPT_CHARS);
+    err = (err + text).slice(-KEPT_CHARS);
   });
   const exited = new Promise((resolve, reject) => {
     let seconds = 0;
