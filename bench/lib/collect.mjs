@@ -30,13 +30,22 @@ export async function collectOnce(context, name, { scenario, eventTypes, start }
     );
     // The simulator and the intake were busy starting: only their work during the collection counts.
     const idle = { simulator: simulator.run.sample().cpuSeconds, intake: intake.run.sample().cpuSeconds };
-    const collector = await succeeded(
-      launch(
-        process.execPath,
-        sfevents(context, name, "collector", ["collect", "--once", "--config", configPath]),
-      ),
-      "sfevents collect --once",
+    const run = launch(
+      process.execPath,
+      sfevents(context, name, "collector", ["collect", "--once", "--config", configPath]),
     );
+    // A service that dies mid-run would leave the collector retrying for nothing: stop and say why.
+    const died = Promise.race([
+      simulator.run.exited.then((r) => ["sfevents simulate", r]),
+      intake.run.exited.then((r) => ["the benchmark's intake", r]),
+    ]).then(([what, r]) => {
+      run.child.kill("SIGTERM");
+      throw new Error(
+        `${what} stopped during the collection (status ${r.code}, ${r.signal}):\n${r.stderr.trim()}`,
+      );
+    });
+    died.catch(() => {});
+    const collector = await Promise.race([succeeded(run, "sfevents collect --once"), died]);
     const served = await (await fetch(`${simulator.url}/__sim/stats`)).json();
     const stopped = await stopBoth(simulator, intake);
     stopped.simulator.cpuSeconds -= idle.simulator;
@@ -55,7 +64,7 @@ async function stopBoth(simulator, intake) {
   return { simulator: simulatorResult, intake: intakeResult };
 }
 
-/** The collector's own account of its cycle (its log is on standard error): the last line with `listed`, `delivered` and `rows`. */
+/** The collector's own account of its cycle, from its log on standard error: the last `cycle done` line. */
 function cycleReport(log) {
   for (const text of log.trim().split("\n").reverse()) {
     if (!text.startsWith("{")) continue;
