@@ -70,6 +70,7 @@ const eventLogFiles = z
     poll_every: duration("10m").default("10m"),
     overlap: duration("1h").default("1h"),
     concurrency: z.number().int().min(1).max(16).default(2),
+    deduplicate: z.boolean().default(true),
   })
   .strict()
   .default({});
