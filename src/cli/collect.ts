@@ -48,7 +48,9 @@ async function collect(
     await pollForever(app.collector, config.event_log_files.poll_every, shutdown.signal, logger);
     return 0;
   } catch (err) {
+    // The JSON line is for the log pipeline; the plain line is for the person who started the run.
     logger.fatal({ err: describeError(err) }, describeError(err));
+    process.stderr.write(`sfevents: ${describeError(err)}\n`);
     return 1;
   } finally {
     process.off("SIGTERM", onSignal);

@@ -1,23 +1,12 @@
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { durationField } from "./duration.js";
 
 /**
  * The configuration file's schema: one source of truth for validation, defaults, the types the code
  * uses, and the reference in docs/configuration.md (test/config/docs.test.ts keeps the two in step).
  */
 
-const duration = (example: string) =>
-  z.string({ invalid_type_error: `expected a duration such as "${example}"` }).transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `expected a duration such as "${example}", got "${text}"`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = (example: string) => durationField(example);
 
 const httpsUrl = (what: string) =>
   z
@@ -70,6 +59,7 @@ const eventLogFiles = z
     poll_every: duration("10m").default("10m"),
     overlap: duration("1h").default("1h"),
     concurrency: z.number().int().min(1).max(16).default(2),
+    deduplicate: z.boolean().default(true),
   })
   .strict()
   .default({});

@@ -104,6 +104,7 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
       start: elf.start ? new Date(elf.start) : undefined,
       overlap: elf.overlap,
       concurrency: elf.concurrency,
+      deduplicateRows: elf.deduplicate,
     },
   });
   return {

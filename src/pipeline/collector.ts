@@ -10,10 +10,11 @@ import {
   type IntervalSetting,
 } from "../sources/event-log-files/interval.js";
 import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
-import type { StateStore } from "../state/index.js";
+import type { RowFingerprints, StateStore } from "../state/index.js";
 import type { DeadLetters } from "./dead-letter.js";
 import { isFatal, isGone } from "./errors.js";
 import type { Progress } from "../observability/progress.js";
+import { rowFingerprint } from "./fingerprint.js";
 import { FlushRounds } from "./flush-rounds.js";
 import { Watermark } from "./watermark.js";
 
@@ -28,6 +29,11 @@ export interface CollectorSettings {
   concurrency: number;
   /** Delivered-file records are kept this long: at least Salesforce's 30-day retention. */
   retentionDays?: number;
+  /**
+   * Skip rows a delivered file of the same hour or day already carried (a replaced daily file, a
+   * latent hourly file repeating rows). Costs a hash per row and a little SQLite.
+   */
+  deduplicateRows?: boolean;
   /** Attempts per file within one cycle (a reset download, a truncated gzip) before it waits for the next. */
   attemptsPerFile?: number;
 }
@@ -54,6 +60,8 @@ export interface CycleReport {
   listed: number;
   delivered: number;
   rows: number;
+  /** Rows not delivered again because a delivered file of the same hour or day already had them. */
+  repeatedRows: number;
   deadLetters: number;
   failed: FileFailure[];
 }
@@ -106,6 +114,7 @@ export class Collector {
       listed: listing.length,
       delivered: 0,
       rows: 0,
+      repeatedRows: 0,
       deadLetters: 0,
       failed: [],
     };
@@ -133,16 +142,28 @@ export class Collector {
       await this.watchOutput(Promise.all(outputs.map((o) => o.flush())));
     });
     const acknowledgements: Promise<void>[] = [];
+    // Files of one scope (event type, interval, log date) go one after the other: a file may repeat
+    // rows of an earlier one, which deduplication only sees once that one is acknowledged.
+    const scopes = new Map<string, Promise<void>>();
     let nextIndex = 0;
 
     const worker = async () => {
       while (!stop.signal.aborted && nextIndex < pending.length) {
         const { file, index } = pending[nextIndex++];
+        const scope = `${file.EventType}|${file.Interval ?? "Daily"}|${file.LogDate}`;
+        let settle!: () => void;
+        const settled = new Promise<void>((resolve) => {
+          settle = resolve;
+        });
+        const previous = scopes.get(scope);
+        scopes.set(scope, settled);
+        await previous;
         let written: WrittenFile;
         try {
           written = await this.writeFile(file, stop.signal);
         } catch (err) {
           fail(file, err);
+          settle();
           continue;
         }
         // The next download starts while this file waits for its acknowledgement.
@@ -152,35 +173,9 @@ export class Collector {
               "an output failed while this file was being delivered, and may have dropped some of its rows",
             );
           }
-          const position = watermark.complete(index);
-          state.markDelivered(
-            {
-              id: file.Id,
-              eventType: file.EventType,
-              interval: file.Interval ?? "Daily",
-              logDate: file.LogDate,
-              createdDate: file.CreatedDate,
-              sequence: file.Sequence ?? 0,
-              length: file.LogFileLength,
-              rows: written.rows,
-            },
-            position && { source, position: { createdDate: position.CreatedDate, id: position.Id } },
-          );
-          report.delivered++;
-          report.rows += written.rows;
-          this.deps.progress?.doneFile(file, written.rows);
-          logger.info(
-            {
-              fileId: file.Id,
-              eventType: file.EventType,
-              logDate: file.LogDate,
-              sequence: file.Sequence,
-              rows: written.rows,
-            },
-            `delivered ${describeFile(file)}: ${written.rows} rows`,
-          );
+          this.recordDelivery(file, written, watermark.complete(index), source, report);
         });
-        acknowledgements.push(acknowledged.catch((err) => fail(file, err)));
+        acknowledgements.push(acknowledged.catch((err) => fail(file, err)).finally(settle));
       }
     };
     try {
@@ -195,6 +190,49 @@ export class Collector {
     state.prune(new Date(this.now().getTime() - retention));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
     return report;
+  }
+
+  /** The file is acknowledged by every output: its checkpoint, and the cursor if the prefix grew. */
+  private recordDelivery(
+    file: EventLogFile,
+    written: WrittenFile,
+    position: EventLogFile | undefined,
+    source: string,
+    report: CycleReport,
+  ): void {
+    this.deps.state.markDelivered(
+      {
+        id: file.Id,
+        eventType: file.EventType,
+        interval: file.Interval ?? "Daily",
+        logDate: file.LogDate,
+        createdDate: file.CreatedDate,
+        sequence: file.Sequence ?? 0,
+        length: file.LogFileLength,
+        rows: written.rows,
+      },
+      position && { source, position: { createdDate: position.CreatedDate, id: position.Id } },
+      written.fingerprints,
+    );
+    report.delivered++;
+    report.rows += written.rows;
+    report.repeatedRows += written.repeatedRows;
+    this.deps.progress?.doneFile(file, written.rows);
+    const skipped =
+      written.repeatedRows > 0
+        ? ` (${written.repeatedRows} rows already delivered by an earlier file skipped)`
+        : "";
+    this.deps.logger.info(
+      {
+        fileId: file.Id,
+        eventType: file.EventType,
+        logDate: file.LogDate,
+        sequence: file.Sequence,
+        rows: written.rows,
+        repeatedRows: written.repeatedRows,
+      },
+      `delivered ${describeFile(file)}: ${written.rows} rows${skipped}`,
+    );
   }
 
   /** Streams one file to every output, downloading it again after a broken download. */
@@ -226,9 +264,19 @@ export class Collector {
   }
 
   private async streamFile(file: EventLogFile, signal: AbortSignal): Promise<WrittenFile> {
-    const { api, outputs, deadLetters, logger, progress } = this.deps;
+    const { api, outputs, deadLetters, logger, progress, state, settings } = this.deps;
     const origin = { fileId: file.Id, eventType: file.EventType };
     const outputFailuresAtStart = this.outputFailures;
+    const fingerprints =
+      settings.deduplicateRows === false
+        ? undefined
+        : state.rowFingerprints({
+            id: file.Id,
+            eventType: file.EventType,
+            interval: file.Interval ?? "Daily",
+            logDate: file.LogDate,
+          });
+    let repeatedRows = 0;
     let encode: ((values: readonly string[]) => string) | undefined;
     let header: readonly string[] = [];
     let rows = 0;
@@ -250,6 +298,10 @@ export class Collector {
       }
       for (const row of batch.rows) {
         const event: OutboundEvent = { origin, header, row, json: encode(row.values) };
+        if (fingerprints?.seen(rowFingerprint(event.json))) {
+          repeatedRows++;
+          continue;
+        }
         for (const output of outputs) {
           const wait = output.write(event);
           if (wait !== undefined) await this.watchOutput(wait);
@@ -258,13 +310,16 @@ export class Collector {
       rows += batch.rows.length;
       progress?.rows(file, rows);
     }
-    return { rows, outputFailuresAtStart };
+    return { rows: rows - repeatedRows, repeatedRows, outputFailuresAtStart, fingerprints };
   }
 }
 
 interface WrittenFile {
+  /** Rows handed to the outputs. */
   rows: number;
+  repeatedRows: number;
   outputFailuresAtStart: number;
+  fingerprints: RowFingerprints | undefined;
 }
 
 /** Salesforce changes a type's columns between releases; the CSV header is what counts, but say so. */

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { parseDuration } from "../config/duration.js";
+import { durationField } from "../config/duration.js";
 import { ConfigError, describeIssue, readDocument } from "../config/load.js";
 
 /**
@@ -15,19 +15,8 @@ export const DEFAULT_CREDENTIALS = {
   clientSecret: "sfevents-simulator-consumer-secret",
 };
 
-const duration = (example: string) =>
-  z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
-    // A bare number is seconds, like --token-ttl 7200.
-    const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `expected a duration such as "${example}", got "${value}"`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+// A bare number is seconds, like --token-ttl 7200.
+const duration = (example: string) => durationField(example, { bareSeconds: true });
 
 const isoTime = z
   .string()

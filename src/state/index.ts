@@ -1,3 +1,10 @@
-export type { Cursor, DeliveredFile, LogInterval, StateStore } from "./store.js";
+export type {
+  Cursor,
+  DeliveredFile,
+  FingerprintScope,
+  LogInterval,
+  RowFingerprints,
+  StateStore,
+} from "./store.js";
 export { StateError } from "./store.js";
 export { openSqliteState, type SqliteStateOptions } from "./sqlite/sqlite-store.js";

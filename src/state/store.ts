@@ -23,16 +23,45 @@ export interface Cursor {
   id: string;
 }
 
+/** The file whose rows are being fingerprinted: its Id and the scope its rows can repeat in. */
+export interface FingerprintScope {
+  id: string;
+  eventType: string;
+  interval: LogInterval;
+  logDate: string;
+}
+
+/** Fingerprints of one file's rows as they stream by. */
+export interface RowFingerprints {
+  /**
+   * Whether a delivered file of the same scope already carried this row; records it for this file.
+   * What is recorded is written in large batches as it grows, and the rest with markDelivered.
+   */
+  seen(fingerprint: bigint): boolean;
+}
+
 export interface StateStore {
   /** Was this file (this Id with this CreatedDate) delivered already? */
   isDelivered(id: string, createdDate: string): boolean;
-  /** Atomically: records the file as delivered and (optionally) moves the cursor of `source`. */
-  markDelivered(file: DeliveredFile, cursor?: { source: string; position: Cursor }): void;
+  /**
+   * Atomically: records the file as delivered, (optionally) moves the cursor of `source`, and writes
+   * the last of the file's row fingerprints.
+   */
+  markDelivered(
+    file: DeliveredFile,
+    cursor?: { source: string; position: Cursor },
+    fingerprints?: RowFingerprints,
+  ): void;
   cursor(source: string): Cursor | undefined;
   /** Sets the position as given: the collector decides where it goes, including backwards. */
   setCursor(source: string, position: Cursor): void;
   /** Daily/hourly bookkeeping: which (eventType, logDate, interval) were delivered, for replacement detection. */
   deliveredFor(eventType: string, logDate: string, interval: LogInterval): DeliveredFile[];
+  /**
+   * Starts fingerprinting a file's rows (forgetting any left by an earlier, unfinished attempt).
+   * Fingerprints count as delivered only once the file itself is marked delivered.
+   */
+  rowFingerprints(file: FingerprintScope): RowFingerprints;
   /** Forgets delivered files created before `before` (Salesforce keeps files 30 days). Returns how many. */
   prune(before: Date): number;
   close(): void;

@@ -35,6 +35,7 @@ describe("configuration", () => {
       poll_every: 600_000,
       overlap: 3_600_000,
       concurrency: 2,
+      deduplicate: true,
     });
     expect(config.outputs.file).toEqual({
       path: "./out/events.ndjson",

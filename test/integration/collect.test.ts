@@ -24,16 +24,46 @@ const SMALL_ORG = { seed: 7, days: 2 };
 
 interface FileRow {
   Id: string;
+  Interval?: string;
   Sequence?: number;
   CreatedDate: string;
 }
 
-/** The rows of the files the org lists now for `where`, as the raw events the collector must deliver. */
-async function expectedEvents(org: Org, where: string): Promise<Map<string, number>> {
-  const files = await soql<FileRow>(org, `SELECT Id FROM EventLogFile WHERE ${where}`);
-  const ids = new Set(files.map((f) => f.Id));
-  const rows = (await groundTruth(org.url)).filter((r) => ids.has(r.fileId));
-  return tally(rows.map((r) => JSON.stringify(r.values)));
+/**
+ * The raw events a collector must deliver for the files of one interval the org has published
+ * (replaced daily files included), each row exactly once per scope: a row that a later file of the
+ * same event type and hour (or day) repeats is counted once, as deduplication delivers it.
+ */
+async function expectedEvents(org: Org, interval: "Hourly" | "Daily"): Promise<Map<string, number>> {
+  // Only daily files are ever replaced (and so missing from the listing); a daily-only org has no
+  // Interval field at all.
+  const listed = await soql<FileRow>(org, "SELECT Id, Interval FROM EventLogFile").catch(() => []);
+  const intervalOf = new Map(listed.map((f) => [f.Id, f.Interval ?? "Daily"]));
+  const perFile = new Map<string, Map<string, number>>();
+  for (const r of await groundTruth(org.url)) {
+    if ((intervalOf.get(r.fileId) ?? "Daily") !== interval) continue;
+    const counts = perFile.get(r.fileId) ?? new Map<string, number>();
+    const json = JSON.stringify(r.values);
+    counts.set(json, (counts.get(json) ?? 0) + 1);
+    perFile.set(r.fileId, counts);
+  }
+  // Per scope (event type and hour or day of the row) and row: the most copies any one file holds.
+  const perScope = new Map<string, Map<string, number>>();
+  for (const counts of perFile.values()) {
+    for (const [json, n] of counts) {
+      const values = JSON.parse(json) as Record<string, string>;
+      const at = values.TIMESTAMP_DERIVED ?? "";
+      const scope = `${values.EVENT_TYPE} ${interval === "Hourly" ? at.slice(0, 13) : at.slice(0, 10)}`;
+      const rows = perScope.get(scope) ?? new Map<string, number>();
+      rows.set(json, Math.max(rows.get(json) ?? 0, n));
+      perScope.set(scope, rows);
+    }
+  }
+  const expected = new Map<string, number>();
+  for (const rows of perScope.values()) {
+    for (const [json, n] of rows) expected.set(json, (expected.get(json) ?? 0) + n);
+  }
+  return expected;
 }
 
 describe("sfevents collect against the simulated org", () => {
@@ -79,7 +109,7 @@ describe("sfevents collect against the simulated org", () => {
     expect(first.stderr).toContain("collecting hourly Event Log Files");
     expect(first.code).toBe(0);
 
-    const expected = await expectedEvents(org, "Interval = 'Hourly'");
+    const expected = await expectedEvents(org, "Hourly");
     expect(expected.size).toBeGreaterThan(100);
     expect(tally(readNdjson(outFile))).toEqual(expected);
     expect(tally(intake.events)).toEqual(expected);
@@ -112,7 +142,7 @@ describe("sfevents collect against the simulated org", () => {
     expect(fresh.some((f) => (f.Sequence ?? 0) > 1)).toBe(true);
     const seconds = tally(after.map((f) => f.CreatedDate));
     expect([...seconds.values()].some((n) => n > 1)).toBe(true);
-    expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Interval = 'Hourly'"));
+    expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Hourly"));
   });
 
   it("survives a 401 in the middle of pagination and a 503 on a download", async () => {
@@ -122,7 +152,7 @@ describe("sfevents collect against the simulated org", () => {
     const run = await collectOnce(config());
     expect(run.code).toBe(0);
     expect(await faultsFired(org.url)).toEqual([1, 1]);
-    expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Interval = 'Hourly'"));
+    expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Hourly"));
   });
 
   it("loses nothing when the intake fails for a while", async () => {
@@ -131,7 +161,7 @@ describe("sfevents collect against the simulated org", () => {
     const run = await collectOnce(config());
     expect(run.code).toBe(0);
     expect(intake.stats.rejected).toBe(4);
-    expect(tally(intake.events)).toEqual(await expectedEvents(org, "Interval = 'Hourly'"));
+    expect(tally(intake.events)).toEqual(await expectedEvents(org, "Hourly"));
   });
 
   it("delivers every row at least once after a kill -9 during delivery and a restart", async () => {
@@ -146,7 +176,7 @@ describe("sfevents collect against the simulated org", () => {
 
     expect((await collectOnce(path)).code).toBe(0);
     const delivered = tally(intake.events);
-    for (const [event, count] of await expectedEvents(org, "Interval = 'Hourly'")) {
+    for (const [event, count] of await expectedEvents(org, "Hourly")) {
       expect(delivered.get(event) ?? 0).toBeGreaterThanOrEqual(count);
     }
   });
@@ -162,19 +192,33 @@ describe("sfevents collect against the simulated org", () => {
     const auto = await collectOnce(config({ interval: "auto" }));
     expect(auto.code).toBe(0);
     expect(auto.stderr).toContain("collecting daily Event Log Files");
-    const files = await soql<FileRow>(org, "SELECT Id FROM EventLogFile");
-    const ids = new Set(files.map((f) => f.Id));
-    const expected = tally(
-      (await groundTruth(org.url)).filter((r) => ids.has(r.fileId)).map((r) => JSON.stringify(r.values)),
+    expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Daily"));
+  });
+
+  it("delivers only the new rows of a daily file replaced after its first delivery", async () => {
+    org = await startSimulator({ ...SMALL_ORG, start: "2026-11-20T04:00:00Z", clock: { running: false } });
+    const path = config({ interval: "daily" });
+    expect((await collectOnce(path)).code).toBe(0);
+    const first = await soql<FileRow>(org, "SELECT Id FROM EventLogFile WHERE Interval = 'Daily'");
+
+    await moveClock(org.url, { advance: "20h" });
+    const second = await collectOnce(path);
+    expect(second.code).toBe(0);
+    const now = new Set(
+      (await soql<FileRow>(org, "SELECT Id FROM EventLogFile WHERE Interval = 'Daily'")).map((f) => f.Id),
     );
-    expect(tally(readNdjson(outFile))).toEqual(expected);
+    const replaced = first.filter((f) => !now.has(f.Id));
+    expect(replaced.length).toBeGreaterThan(0);
+    const repeated = [...second.stderr.matchAll(/"repeatedRows":(\d+)/g)].map((m) => Number(m[1]));
+    expect(Math.max(...repeated)).toBeGreaterThan(0);
+    expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Daily"));
   });
 
   it("never delivers hourly copies in daily mode", async () => {
     org = await startSimulator(SMALL_ORG);
     const run = await collectOnce(config({ interval: "daily" }));
     expect(run.code).toBe(0);
-    const daily = await expectedEvents(org, "Interval = 'Daily'");
+    const daily = await expectedEvents(org, "Daily");
     expect(daily.size).toBeGreaterThan(0);
     expect(tally(readNdjson(outFile))).toEqual(daily);
   });

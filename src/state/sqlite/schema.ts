@@ -28,6 +28,16 @@ const MIGRATIONS: readonly string[] = [
      id TEXT NOT NULL,
      updated_at TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  // Rows of delivered files, by fingerprint, so a file that repeats rows already delivered (a daily
+  // file replaced with the full row set, a latent hourly file) delivers only the new ones.
+  `CREATE TABLE row_fingerprints (
+     -- EventType|Interval|LogDate: the rows one file can share with another.
+     scope TEXT NOT NULL,
+     fingerprint INTEGER NOT NULL,
+     file_id TEXT NOT NULL,
+     PRIMARY KEY (scope, fingerprint, file_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX row_fingerprints_by_file ON row_fingerprints (file_id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,15 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Statement } from "better-sqlite3";
-import { type Cursor, type DeliveredFile, type LogInterval, StateError, type StateStore } from "../store.js";
+import {
+  type Cursor,
+  type DeliveredFile,
+  type FingerprintScope,
+  type LogInterval,
+  type RowFingerprints,
+  StateError,
+  type StateStore,
+} from "../store.js";
 import { stateErrorFrom } from "./errors.js";
 import { migrate } from "./schema.js";
 
@@ -81,9 +89,11 @@ class SqliteStateStore implements StateStore {
   private readonly upsertCursor: Statement<unknown[], unknown>;
   private readonly selectFor: Statement<[string, string, string], FileRow>;
   private readonly deleteBefore: Statement<[number], unknown>;
+  private readonly deleteOrphanFingerprints: Statement<[], unknown>;
   private readonly recordDelivery: (
     file: DeliveredFile,
     cursor?: { source: string; position: Cursor },
+    fingerprints?: RowFingerprints,
   ) => void;
 
   constructor(
@@ -107,9 +117,17 @@ class SqliteStateStore implements StateStore {
        WHERE event_type = ? AND log_date = ? AND interval = ? ORDER BY sequence, created_ms`,
     );
     this.deleteBefore = db.prepare("DELETE FROM delivered_files WHERE created_ms < ?");
+    this.deleteOrphanFingerprints = db.prepare(
+      "DELETE FROM row_fingerprints WHERE file_id NOT IN (SELECT id FROM delivered_files)",
+    );
     this.recordDelivery = db.transaction(
-      (file: DeliveredFile, cursor?: { source: string; position: Cursor }) => {
+      (
+        file: DeliveredFile,
+        cursor?: { source: string; position: Cursor },
+        fingerprints?: RowFingerprints,
+      ) => {
         const now = new Date().toISOString();
+        if (fingerprints instanceof SqliteRowFingerprints) fingerprints.writePending();
         this.insertDelivered.run(
           file.id,
           file.createdDate,
@@ -132,8 +150,12 @@ class SqliteStateStore implements StateStore {
     return this.guard(() => this.selectDelivered.get(id, createdDate) !== undefined);
   }
 
-  markDelivered(file: DeliveredFile, cursor?: { source: string; position: Cursor }): void {
-    this.guard(() => this.recordDelivery(file, cursor));
+  markDelivered(
+    file: DeliveredFile,
+    cursor?: { source: string; position: Cursor },
+    fingerprints?: RowFingerprints,
+  ): void {
+    this.guard(() => this.recordDelivery(file, cursor, fingerprints));
   }
 
   cursor(source: string): Cursor | undefined {
@@ -164,8 +186,25 @@ class SqliteStateStore implements StateStore {
     );
   }
 
+  rowFingerprints(file: FingerprintScope): RowFingerprints {
+    return this.guard(
+      () =>
+        new SqliteRowFingerprints(
+          this.db,
+          file,
+          this.deliveredFor(file.eventType, file.logDate, file.interval),
+          (op) => this.guard(op),
+        ),
+    );
+  }
+
+  /** Also forgets the fingerprints of forgotten files, and those of attempts that never finished. */
   prune(before: Date): number {
-    return this.guard(() => this.deleteBefore.run(before.getTime()).changes);
+    return this.guard(() => {
+      const pruned = this.deleteBefore.run(before.getTime()).changes;
+      this.deleteOrphanFingerprints.run();
+      return pruned;
+    });
   }
 
   close(): void {
@@ -178,5 +217,58 @@ class SqliteStateStore implements StateStore {
     } catch (err) {
       throw stateErrorFrom(err, this.path);
     }
+  }
+}
+
+/**
+ * Fingerprints are written in batches of this many rows (one transaction, one fsync each); a small
+ * file's all go in with its markDelivered, so small files cost no extra fsync.
+ */
+const FINGERPRINT_BATCH = 65_536;
+
+class SqliteRowFingerprints implements RowFingerprints {
+  private readonly scope: string;
+  private readonly lookup: Statement<[string, bigint], unknown> | undefined;
+  private readonly insertBatch: (fingerprints: BigInt64Array, count: number) => void;
+  private readonly pending = new BigInt64Array(FINGERPRINT_BATCH);
+  private count = 0;
+
+  constructor(
+    db: Database.Database,
+    private readonly file: FingerprintScope,
+    deliveredInScope: DeliveredFile[],
+    private readonly guard: <T>(operation: () => T) => T,
+  ) {
+    this.scope = `${file.eventType}|${file.interval}|${file.logDate}`;
+    db.prepare("DELETE FROM row_fingerprints WHERE file_id = ?").run(file.id);
+    // Only a scope with another delivered file can hold repeats: the first file of an hour or a day
+    // pays for recording its fingerprints, never for looking them up.
+    if (deliveredInScope.some((f) => f.id !== file.id)) {
+      this.lookup = db.prepare(
+        `SELECT 1 FROM row_fingerprints r JOIN delivered_files d ON d.id = r.file_id
+         WHERE r.scope = ? AND r.fingerprint = ? LIMIT 1`,
+      );
+    }
+    const insert = db.prepare(
+      "INSERT OR IGNORE INTO row_fingerprints (scope, fingerprint, file_id) VALUES (?, ?, ?)",
+    );
+    this.insertBatch = db.transaction((fingerprints: BigInt64Array, count: number) => {
+      for (let i = 0; i < count; i++) insert.run(this.scope, fingerprints[i], this.file.id);
+    });
+  }
+
+  seen(fingerprint: bigint): boolean {
+    const repeated =
+      this.lookup !== undefined && this.guard(() => this.lookup!.get(this.scope, fingerprint)) !== undefined;
+    this.pending[this.count++] = fingerprint;
+    if (this.count === FINGERPRINT_BATCH) this.guard(() => this.writePending());
+    return repeated;
+  }
+
+  /** Inserts what is pending (in its own transaction, or as part of the caller's). */
+  writePending(): void {
+    if (this.count === 0) return;
+    this.insertBatch(this.pending, this.count);
+    this.count = 0;
   }
 }
