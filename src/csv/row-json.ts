@@ -4,6 +4,11 @@
  */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** A string as JSON text, byte-identical to JSON.stringify: most values only need their quotes. */
+export function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
 /**
  * The event as Sekoia.io's Salesforce format reads it: one JSON object per CSV row, keys the CSV
  * header, values the strings as written. The text is built directly from precomputed key prefixes,
@@ -18,8 +23,7 @@ export function rowJsonEncoder(header: readonly string[]): (values: readonly str
   return (values) => {
     let out = "";
     for (let i = 0; i < n; i++) {
-      const v = values[i];
-      out += prefixes[i] + (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
+      out += prefixes[i] + jsonString(values[i]);
     }
     return `${out}}`;
   };
