@@ -4,6 +4,11 @@
  */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** True when JSON.stringify would escape a character of the string. */
+export function needsEscape(value: string): boolean {
+  return NEEDS_ESCAPE.test(value);
+}
+
 /** A string as JSON text, byte-identical to JSON.stringify: most values only need their quotes. */
 export function jsonString(value: string): string {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;

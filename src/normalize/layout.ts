@@ -1,4 +1,4 @@
-import { jsonString } from "../csv/row-json.js";
+import { jsonString, needsEscape } from "../csv/row-json.js";
 
 /** A field's value in a row: typed, or an object (source.geo, user_agent.os) written as JSON. */
 export type FieldValue = string | number | boolean | readonly string[] | object;
@@ -86,6 +86,9 @@ function compileObject(branch: Branch): ObjectWriter {
     return {
       first: `{${key}:`,
       next: `,${key}:`,
+      // With the opening quote of a string value, the common case, which then needs no text of its own.
+      firstQuoted: `{${key}:"`,
+      nextQuoted: `,${key}:"`,
       slot: "slot" in child ? child.slot : -1,
       constant: "slot" in child ? child.constant : undefined,
       write: "children" in child ? compileObject(child) : undefined,
@@ -96,17 +99,27 @@ function compileObject(branch: Branch): ObjectWriter {
     let out = "";
     for (let i = 0; i < n; i++) {
       const child = children[i];
-      let text: string;
       if (child.write !== undefined) {
-        text = child.write(fields);
+        const text = child.write(fields);
         if (text === "") continue;
-      } else if (child.constant !== undefined) text = child.constant;
-      else {
+        out += out === "" ? child.first : child.next;
+        out += text;
+      } else if (child.constant !== undefined) {
+        out += out === "" ? child.first : child.next;
+        out += child.constant;
+      } else {
         const value = fields[child.slot];
         if (value === undefined) continue;
-        text = jsonValue(value);
+        // Appended piece by piece: no intermediate string per value.
+        if (typeof value === "string" && !needsEscape(value)) {
+          out += out === "" ? child.firstQuoted : child.nextQuoted;
+          out += value;
+          out += '"';
+        } else {
+          out += out === "" ? child.first : child.next;
+          out += jsonValue(value);
+        }
       }
-      out += (out === "" ? child.first : child.next) + text;
     }
     return out === "" ? "" : `${out}}`;
   };

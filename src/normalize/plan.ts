@@ -65,7 +65,10 @@ interface Column {
   type: ColumnType;
   /** The slot of the field where the column lands when nothing else claims it. */
   generic: number;
-  /** The slot where a value that does not fit the column's type is kept, as written. */
+  /**
+   * The slot where a value that does not fit the column's type is kept, as written; -1 for a
+   * keyword, which every value fits (the writer then has one field less to look at per row).
+   */
   unparsed: number;
 }
 
@@ -108,12 +111,13 @@ export function compilePlan(
   const columns = new Map<string, Column>();
   header.forEach((name, index) => {
     if (columns.has(name)) return;
+    const type = columnType(name, logFileFieldTypes?.[index] ?? documented.get(name));
     columns.set(name, {
       index,
       name,
-      type: columnType(name, logFileFieldTypes?.[index] ?? documented.get(name)),
+      type,
       generic: layout.slot(genericPath(name)),
-      unparsed: layout.slot(["salesforce", "unparsed", snakeCase(name)]),
+      unparsed: type === "keyword" ? -1 : layout.slot(["salesforce", "unparsed", snakeCase(name)]),
     });
   });
   const present = (names: readonly string[]) =>
