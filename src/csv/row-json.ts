@@ -28,7 +28,8 @@ export function rowJsonEncoder(header: readonly string[]): (values: readonly str
   return (values) => {
     let out = "";
     for (let i = 0; i < n; i++) {
-      out += prefixes[i] + jsonString(values[i]);
+      const v = values[i];
+      out += prefixes[i] + (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
     }
     return `${out}}`;
   };

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
@@ -51,5 +52,13 @@ describe("the JSON writer", () => {
     expect(first.every((id) => /^[\w-]{22}$/.test(id))).toBe(true);
     expect(new Set(first).size).toBe(first.length);
     expect(await ids()).toEqual(first);
+  });
+
+  it("computes event.id as docs/mapping.md defines it, so other tools can recompute it", async () => {
+    const normalizer = await createNormalizer();
+    const { eventType, header, fieldTypes, rows } = samples[0];
+    const headerDigest = hash("sha256", [eventType, ...header].join("\0"), "base64url");
+    const expected = hash("sha256", [headerDigest, ...rows[0].values].join("\0"), "base64url").slice(0, 22);
+    expect(idOf(parsed(normalizer.forHeader(header, undefined, fieldTypes))(rows[0].values))).toBe(expected);
   });
 });
