@@ -90,15 +90,13 @@ export function compilePlan(
   const timestampSlot = layout.slot(["@timestamp"]);
   layout.constant(["event", "kind"], "event");
   layout.constant(["event", "category"], cls.category);
-  const ev = {
-    type: layout.slot(["event", "type"]),
-    action: layout.slot(["event", "action"]),
-  };
   layout.constant(["event", "dataset"], eventType);
   layout.constant(["event", "module"], "salesforce");
   layout.constant(["event", "provider"], "EventLogFile");
   const slot = (...path: string[]) => layout.slot(path);
-  const f = {
+  const eventSlots = {
+    type: slot("event", "type"),
+    action: slot("event", "action"),
     outcome: slot("event", "outcome"),
     start: slot("event", "start"),
     duration: slot("event", "duration"),
@@ -156,7 +154,9 @@ export function compilePlan(
       };
     });
 
-  const s = {
+  // The slots of the fields that the per-row code sets by name.
+  const at = {
+    ...eventSlots,
     sourceIp: slot("source", "ip"),
     sourceAddress: slot("source", "address"),
     sourceGeo: slot("source", "geo"),
@@ -231,28 +231,28 @@ export function compilePlan(
       if (name !== undefined) put(fields, decodedField!, name);
     }
 
-    fields[ev.action] =
+    fields[at.action] =
       resolve(fields, values, actions, nonEmpty) ?? first(values, actionFallbacks) ?? cls.action;
 
     const outcome = outcomeOf(values);
-    fields[ev.type] = cls.type;
+    fields[at.type] = cls.type;
     if (outcome !== undefined) {
-      fields[f.outcome] = outcome;
+      fields[at.outcome] = outcome;
       // A refused login starts no session (Sekoia.io's choice, kept).
-      if (eventType === "Login" && outcome === "failure") fields[ev.type] = INFO;
+      if (eventType === "Login" && outcome === "failure") fields[at.type] = INFO;
     }
 
     const pageStartTime = pageStart && values[pageStart.index];
     if (pageStartTime) {
       const start = parseSalesforceTime(pageStartTime);
-      if (start !== undefined) fields[f.start] = start;
+      if (start !== undefined) fields[at.start] = start;
       else keep(fields, pageStart!, pageStartTime);
     }
 
     for (const c of durations) {
       const ms = Number(values[c.index]);
       if (values[c.index] !== "" && Number.isFinite(ms)) {
-        fields[f.duration] = Math.round(ms * 1e6);
+        fields[at.duration] = Math.round(ms * 1e6);
         break;
       }
     }
@@ -262,56 +262,56 @@ export function compilePlan(
     const relatedIps: string[] = [];
     if (sourceIp !== undefined) {
       const geo = geoText ? geoFromClientGeo(geoText) : undefined;
-      fields[s.sourceIp] = sourceIp;
-      fields[s.sourceAddress] = sourceIp;
+      fields[at.sourceIp] = sourceIp;
+      fields[at.sourceAddress] = sourceIp;
       const lookedUp = ctx.geoip?.lookup(sourceIp);
-      if (lookedUp?.geo !== undefined) fields[s.sourceGeo] = { ...lookedUp.geo, ...geo };
-      else if (geo !== undefined) fields[s.sourceGeo] = geo;
-      if (lookedUp?.as !== undefined) fields[s.sourceAs] = lookedUp.as;
+      if (lookedUp?.geo !== undefined) fields[at.sourceGeo] = { ...lookedUp.geo, ...geo };
+      else if (geo !== undefined) fields[at.sourceGeo] = geo;
+      if (lookedUp?.as !== undefined) fields[at.sourceAs] = lookedUp.as;
       relatedIps.push(sourceIp);
     } else if (geoText) {
-      fields[s.sourceGeo] = geoFromClientGeo(geoText);
+      fields[at.sourceGeo] = geoFromClientGeo(geoText);
     }
     for (const c of ips) addIps(relatedIps, values[c.index]);
     if (forwardedFor !== undefined) addIps(relatedIps, values[forwardedFor.index]);
 
     const method = resolve(fields, values, methods, nonEmpty);
-    if (method !== undefined) put(fields, s.method, method);
+    if (method !== undefined) put(fields, at.method, method);
 
     const urlPath = resolve(fields, values, urlPaths, nonEmpty);
-    if (urlPath !== undefined) put(fields, s.urlPath, urlPath);
+    if (urlPath !== undefined) put(fields, at.urlPath, urlPath);
     const queryText = query && values[query.index];
     if (queryText) {
       // Sites write a URL query string; API rows write SOQL, which is no URL query.
-      if (queryText.startsWith("?")) put(fields, s.urlQuery, queryText.slice(1));
+      if (queryText.startsWith("?")) put(fields, at.urlQuery, queryText.slice(1));
       else keep(fields, query!, queryText);
     }
     const urlOriginal = resolve(fields, values, urls, nonEmpty);
     if (urlOriginal !== undefined) {
-      fields[s.url.original] = urlOriginal;
+      fields[at.url.original] = urlOriginal;
       const parts = ctx.urls.split(urlOriginal);
       if (parts !== undefined) {
-        fields[s.url.full] = urlOriginal;
-        fields[s.url.scheme] = parts.scheme;
-        fields[s.url.domain] = parts.domain;
-        if (parts.port !== undefined) fields[s.url.port] = parts.port;
+        fields[at.url.full] = urlOriginal;
+        fields[at.url.scheme] = parts.scheme;
+        fields[at.url.domain] = parts.domain;
+        if (parts.port !== undefined) fields[at.url.port] = parts.port;
         // The row's own path and query columns say more than the URL's.
-        if (parts.path !== undefined) fields[s.urlPath] ??= parts.path;
-        if (parts.query !== undefined) fields[s.urlQuery] ??= parts.query;
-        if (parts.fragment !== undefined) fields[s.url.fragment] = parts.fragment;
+        if (parts.path !== undefined) fields[at.urlPath] ??= parts.path;
+        if (parts.query !== undefined) fields[at.urlQuery] ??= parts.query;
+        if (parts.fragment !== undefined) fields[at.url.fragment] = parts.fragment;
       }
     }
 
     const relatedUserNames: string[] = [];
     if (username && values[username.index]) {
       const name = values[username.index];
-      if (!put(fields, s.userName, name)) keep(fields, username, name);
+      if (!put(fields, at.userName, name)) keep(fields, username, name);
       relatedUserNames.push(name);
     }
     for (const c of users) {
       const name = values[c.index];
       if (name === "") continue;
-      if (!put(fields, name.includes("@") ? s.userEmail : s.userName, name)) keep(fields, c, name);
+      if (!put(fields, name.includes("@") ? at.userEmail : at.userName, name)) keep(fields, c, name);
       if (!relatedUserNames.includes(name)) relatedUserNames.push(name);
     }
     for (const c of relatedUsers) {
@@ -323,26 +323,26 @@ export function compilePlan(
     if (tls) {
       const version = /^(TLS|SSL)v?(\d+(?:\.\d+)?)$/i.exec(tls);
       // ECS splits TLSv1.3 into a protocol (tls) and a version (1.3).
-      if (version !== null) put(fields, s.tlsProtocol, version[1].toLowerCase());
-      put(fields, s.tlsVersion, version !== null ? version[2] : tls);
+      if (version !== null) put(fields, at.tlsProtocol, version[1].toLowerCase());
+      put(fields, at.tlsVersion, version !== null ? version[2] : tls);
     }
 
     const uaString = browserType && values[browserType.index];
-    if (uaString) setUserAgent(fields, s.agent, uaString, ctx.userAgents);
+    if (uaString) setUserAgent(fields, at.agent, uaString, ctx.userAgents);
     const uaCode = userAgent && values[userAgent.index];
     if (uaCode) {
       if (/^\d+$/.test(uaCode)) {
-        put(fields, s.agentCode, Number(uaCode));
+        put(fields, at.agentCode, Number(uaCode));
         const name = CODED_COLUMNS.USER_AGENT(uaCode);
-        if (name !== undefined) put(fields, s.agentCodeName, name);
-      } else if (!uaString) setUserAgent(fields, s.agent, uaCode, ctx.userAgents);
-      else put(fields, s.agentOriginal, uaCode);
+        if (name !== undefined) put(fields, at.agentCodeName, name);
+      } else if (!uaString) setUserAgent(fields, at.agent, uaCode, ctx.userAgents);
+      else put(fields, at.agentOriginal, uaCode);
     }
 
-    if (relatedIps.length > 0) fields[s.relatedIp] = relatedIps;
-    if (relatedUserNames.length > 0) fields[s.relatedUser] = relatedUserNames;
-    fields[f.id] = fingerprint(values);
-    if (rowJson !== undefined) fields[f.original] = original ?? rowJson(values);
+    if (relatedIps.length > 0) fields[at.relatedIp] = relatedIps;
+    if (relatedUserNames.length > 0) fields[at.relatedUser] = relatedUserNames;
+    fields[at.id] = fingerprint(values);
+    if (rowJson !== undefined) fields[at.original] = original ?? rowJson(values);
     return write(fields);
   };
 }
