@@ -183,10 +183,7 @@ function encoderFor(
   eventType: string | undefined,
   normalizer: Normalizer | undefined,
 ): (values: string[]) => string {
-  const rowJson = rowJsonEncoder(header);
-  if (normalizer === undefined) return rowJson;
-  const plan = normalizer.forHeader(header, eventType);
-  return (values) => JSON.stringify(plan(values));
+  return normalizer === undefined ? rowJsonEncoder(header) : normalizer.forHeader(header, eventType);
 }
 
 /** Gzip is recognised by its magic bytes, whatever the file is called. */

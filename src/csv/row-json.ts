@@ -4,6 +4,16 @@
  */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** True when JSON.stringify would escape a character of the string. */
+export function needsEscape(value: string): boolean {
+  return NEEDS_ESCAPE.test(value);
+}
+
+/** A string as JSON text, byte-identical to JSON.stringify: most values only need their quotes. */
+export function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
 /**
  * The event as Sekoia.io's Salesforce format reads it: one JSON object per CSV row, keys the CSV
  * header, values the strings as written. The text is built directly from precomputed key prefixes,

@@ -1,6 +1,6 @@
 import type { OutboundEvent } from "../outputs/output.js";
 import { GeoIp } from "./geoip.js";
-import { compilePlan, type RowNormalizer } from "./plan.js";
+import { compilePlan, type RowEncoder } from "./plan.js";
 import { UrlSplitter } from "./url.js";
 import { UserAgentParser } from "./user-agent.js";
 
@@ -13,23 +13,20 @@ export interface NormalizerOptions {
   includeOriginal?: boolean;
 }
 
-/** Turns Event Log File rows into ECS documents. */
+/** Turns Event Log File rows into ECS documents, as JSON text. */
 export interface Normalizer {
   /**
-   * A compiled plan for one header: call once per file, then per row. The row's EVENT_TYPE
+   * A compiled plan for one header: call once per file, then per row; each call returns one ECS
+   * document as JSON text (the text is what outputs write, so no object is built). The row's EVENT_TYPE
    * column names its type; `eventType` is used when the header has none or a row leaves it empty.
    * `logFileFieldTypes` (the EventLogFile's LogFileFieldTypes, in header order) types columns
    * the normalizer does not know.
    */
-  forHeader(
-    header: readonly string[],
-    eventType?: string,
-    logFileFieldTypes?: readonly string[],
-  ): RowNormalizer;
+  forHeader(header: readonly string[], eventType?: string, logFileFieldTypes?: readonly string[]): RowEncoder;
   close(): Promise<void>;
 }
 
-export type { RowNormalizer };
+export type { RowEncoder };
 
 /** The dataset of rows whose type nobody could tell. */
 const UNKNOWN_EVENT_TYPE = "Unknown";
@@ -46,7 +43,7 @@ export async function createNormalizer(options: NormalizerOptions = {}): Promise
       const typeColumn = header.indexOf("EVENT_TYPE");
       const fallbackType = eventType ?? UNKNOWN_EVENT_TYPE;
       // A file holds one event type, but nothing forbids mixing: one plan per type seen.
-      const plans = new Map<string, RowNormalizer>();
+      const plans = new Map<string, RowEncoder>();
       const planFor = (type: string) => {
         let plan = plans.get(type);
         if (plan === undefined) {
@@ -56,7 +53,16 @@ export async function createNormalizer(options: NormalizerOptions = {}): Promise
         return plan;
       };
       if (typeColumn === -1) return planFor(fallbackType);
-      return (values, original) => planFor(values[typeColumn] || fallbackType)(values, original);
+      let lastType: string | undefined;
+      let lastPlan: RowEncoder | undefined;
+      return (values, original) => {
+        const type = values[typeColumn] || fallbackType;
+        if (type !== lastType || lastPlan === undefined) {
+          lastType = type;
+          lastPlan = planFor(type);
+        }
+        return lastPlan(values, original);
+      };
     },
     async close() {
       // The .mmdb readers hold their file in memory and have nothing to release.
@@ -71,13 +77,13 @@ export async function createNormalizer(options: NormalizerOptions = {}): Promise
 export function ecsEncoder(normalizer: Normalizer): (event: OutboundEvent) => string {
   let lastHeader: readonly string[] | undefined;
   let lastEventType: string | undefined;
-  let plan: RowNormalizer | undefined;
+  let plan: RowEncoder | undefined;
   return (event) => {
     if (plan === undefined || event.header !== lastHeader || event.origin.eventType !== lastEventType) {
       lastHeader = event.header;
       lastEventType = event.origin.eventType;
       plan = normalizer.forHeader(event.header, event.origin.eventType);
     }
-    return JSON.stringify(plan(event.row.values, event.json));
+    return plan(event.row.values, event.json);
   };
 }

@@ -6,13 +6,10 @@ import { type ColumnType, columnType, convert, DIRECT_FIELDS, parseBoolean, snak
 import { eventClass } from "./event-classes.js";
 import { rowFingerprinter } from "./fingerprint.js";
 import type { GeoIp } from "./geoip.js";
+import { DocumentLayout, type FieldValue, type Fields, type Path } from "./layout.js";
 import { parseSalesforceTime } from "./timestamp.js";
 import type { UrlSplitter } from "./url.js";
 import type { UserAgentParser } from "./user-agent.js";
-
-/** An ECS document under construction. */
-type Doc = { [key: string]: unknown };
-type Path = readonly string[];
 
 /** The ECS version whose field definitions the documents follow. */
 export const ECS_VERSION = "8.17.0";
@@ -25,8 +22,11 @@ export interface PlanContext {
   includeOriginal: boolean;
 }
 
-/** Normalizes one row; `original` is the row's raw JSON when the caller has already built it. */
-export type RowNormalizer = (values: readonly string[], original?: string) => Doc;
+/**
+ * Encodes one row as the JSON text of its ECS document; `original` is the row's raw JSON when the
+ * caller has already built it.
+ */
+export type RowEncoder = (values: readonly string[], original?: string) => string;
 
 /** Columns resolved together, first that holds a fitting value wins. Order is Sekoia.io's. */
 const TIME_COLUMNS = ["TIMESTAMP_DERIVED", "TIMESTAMP", "LOGIN_TIME"];
@@ -63,35 +63,59 @@ interface Column {
   index: number;
   name: string;
   type: ColumnType;
-  /** Where the column lands when nothing else claims it. */
-  generic: Path;
-  /** Where a value that does not fit the column's type is kept, as written. */
-  unparsed: Path;
+  /** The slot of the field where the column lands when nothing else claims it. */
+  generic: number;
+  /**
+   * The slot where a value that does not fit the column's type is kept, as written; -1 for a
+   * keyword, which every value fits (the writer then has one field less to look at per row).
+   */
+  unparsed: number;
 }
 
 /**
  * Compiles the normalization of one header (one file) for one event type: every decision that
- * depends only on the column names is taken here once, so the per-row work is a loop over
- * precomputed steps.
+ * depends only on the column names is taken here once, and every field a row may set gets its
+ * slot in the document's layout, so the per-row work is a loop over precomputed steps that fills
+ * slots, then one pass that writes the JSON text.
  */
 export function compilePlan(
   header: readonly string[],
   eventType: string,
   ctx: PlanContext,
   logFileFieldTypes?: readonly string[],
-): RowNormalizer {
+): RowEncoder {
+  const layout = new DocumentLayout();
+  const cls = eventClass(eventType);
+  // Declared first, so that a document reads from its time and categorization down.
+  const timestampSlot = layout.slot(["@timestamp"]);
+  layout.constant(["event", "kind"], "event");
+  layout.constant(["event", "category"], cls.category);
+  layout.constant(["event", "dataset"], eventType);
+  layout.constant(["event", "module"], "salesforce");
+  layout.constant(["event", "provider"], "EventLogFile");
+  const slot = (...path: string[]) => layout.slot(path);
+  const eventSlots = {
+    type: slot("event", "type"),
+    action: slot("event", "action"),
+    outcome: slot("event", "outcome"),
+    start: slot("event", "start"),
+    duration: slot("event", "duration"),
+    id: slot("event", "id"),
+    original: slot("event", "original"),
+  };
+
   // Without the file's LogFileFieldTypes, the documented types of the event type's columns.
   const documented = new Map(eventTypeSchema(eventType)?.columns.map((c) => [c.name, c.type]));
   const columns = new Map<string, Column>();
   header.forEach((name, index) => {
     if (columns.has(name)) return;
-    const snake = snakeCase(name);
+    const type = columnType(name, logFileFieldTypes?.[index] ?? documented.get(name));
     columns.set(name, {
       index,
       name,
-      type: columnType(name, logFileFieldTypes?.[index] ?? documented.get(name)),
-      generic: RESERVED.has(snake) ? ["salesforce", snake, "value"] : ["salesforce", snake],
-      unparsed: ["salesforce", "unparsed", snake],
+      type,
+      generic: layout.slot(genericPath(name)),
+      unparsed: type === "keyword" ? -1 : layout.slot(["salesforce", "unparsed", snakeCase(name)]),
     });
   });
   const present = (names: readonly string[]) =>
@@ -120,12 +144,53 @@ export function compilePlan(
     .filter((c) => !consumed.has(c.name))
     .map((c) => {
       const direct = DIRECT_FIELDS[c.name];
-      const path = direct !== undefined ? direct.split(".") : c.generic;
+      const path = direct !== undefined ? direct.split(".") : genericPath(c.name);
       const decode = Object.hasOwn(CODED_COLUMNS, c.name) ? CODED_COLUMNS[c.name] : undefined;
-      return { column: c, path, decodedPath: decode && withNameSuffix(path), decode };
+      return {
+        column: c,
+        field: layout.slot(path),
+        decode,
+        decodedField: decode && layout.slot(withNameSuffix(path)),
+      };
     });
 
-  const cls = eventClass(eventType);
+  // The slots of the fields that the per-row code sets by name.
+  const at = {
+    ...eventSlots,
+    sourceIp: slot("source", "ip"),
+    sourceAddress: slot("source", "address"),
+    sourceGeo: slot("source", "geo"),
+    sourceAs: slot("source", "as"),
+    method: slot("http", "request", "method"),
+    urlPath: slot("url", "path"),
+    urlQuery: slot("url", "query"),
+    url: {
+      original: slot("url", "original"),
+      full: slot("url", "full"),
+      scheme: slot("url", "scheme"),
+      domain: slot("url", "domain"),
+      port: slot("url", "port"),
+      fragment: slot("url", "fragment"),
+    },
+    userName: slot("user", "name"),
+    userEmail: slot("user", "email"),
+    tlsProtocol: slot("tls", "version_protocol"),
+    tlsVersion: slot("tls", "version"),
+    agent: {
+      original: slot("user_agent", "original"),
+      name: slot("user_agent", "name"),
+      version: slot("user_agent", "version"),
+      os: slot("user_agent", "os"),
+      device: slot("user_agent", "device"),
+    },
+    agentCode: slot("salesforce", "user_agent"),
+    agentCodeName: slot("salesforce", "user_agent_name"),
+    agentOriginal: slot("salesforce", "user_agent_original"),
+    relatedIp: slot("related", "ip"),
+    relatedUser: slot("related", "user"),
+  };
+  layout.constant(["ecs", "version"], ECS_VERSION);
+
   const times = present(TIME_COLUMNS);
   const ips = present(IP_COLUMNS);
   const urlPaths = present(URL_PATH_COLUMNS);
@@ -147,98 +212,106 @@ export function compilePlan(
   const outcomeOf = compileOutcome(eventType, columns);
   const fingerprint = rowFingerprinter(eventType, header);
   const rowJson = ctx.includeOriginal ? rowJsonEncoder(header) : undefined;
+  const write = layout.compile();
+  // Rows are encoded one at a time: one array of fields serves them all.
+  const fields = layout.fields();
 
   return (values, original) => {
-    const doc: Doc = {};
-    const event: Doc = {
-      kind: "event",
-      category: cls.category.slice(),
-      type: cls.type.slice(),
-      action: cls.action,
-      dataset: eventType,
-      module: "salesforce",
-      provider: "EventLogFile",
-    };
-    const timestamp = resolve(doc, values, times, parseSalesforceTime);
-    if (timestamp !== undefined) doc["@timestamp"] = timestamp;
-    doc.event = event;
+    fields.fill(undefined);
+    const timestamp = resolve(fields, values, times, parseSalesforceTime);
+    if (timestamp !== undefined) fields[timestampSlot] = timestamp;
 
-    for (const { column, path, decode, decodedPath } of placed) {
+    for (const { column, field, decode, decodedField } of placed) {
       const raw = values[column.index];
       if (raw === "") continue;
       const value = convert(column.type, raw);
-      if (value === undefined) put(doc, column.unparsed, raw);
-      else if (!put(doc, path, value)) put(doc, column.generic, value);
+      if (value === undefined) put(fields, column.unparsed, raw);
+      else if (!put(fields, field, value)) put(fields, column.generic, value);
       const name = decode?.(raw);
-      if (name !== undefined) put(doc, decodedPath!, name);
+      if (name !== undefined) put(fields, decodedField!, name);
     }
 
-    const action = resolve(doc, values, actions, nonEmpty) ?? first(values, actionFallbacks);
-    if (action !== undefined) event.action = action;
+    fields[at.action] =
+      resolve(fields, values, actions, nonEmpty) ?? first(values, actionFallbacks) ?? cls.action;
 
     const outcome = outcomeOf(values);
+    fields[at.type] = cls.type;
     if (outcome !== undefined) {
-      event.outcome = outcome;
+      fields[at.outcome] = outcome;
       // A refused login starts no session (Sekoia.io's choice, kept).
-      if (eventType === "Login" && outcome === "failure") event.type = ["info"];
+      if (eventType === "Login" && outcome === "failure") fields[at.type] = INFO;
     }
 
     const pageStartTime = pageStart && values[pageStart.index];
     if (pageStartTime) {
       const start = parseSalesforceTime(pageStartTime);
-      if (start !== undefined) event.start = start;
-      else keep(doc, pageStart!, pageStartTime);
+      if (start !== undefined) fields[at.start] = start;
+      else keep(fields, pageStart!, pageStartTime);
     }
 
     for (const c of durations) {
       const ms = Number(values[c.index]);
       if (values[c.index] !== "" && Number.isFinite(ms)) {
-        event.duration = Math.round(ms * 1e6);
+        fields[at.duration] = Math.round(ms * 1e6);
         break;
       }
     }
 
-    const sourceIp = resolve(doc, values, ips, validIp);
+    const sourceIp = resolve(fields, values, ips, validIp);
+    const geoText = clientGeo && values[clientGeo.index];
     const relatedIps: string[] = [];
     if (sourceIp !== undefined) {
-      const geo =
-        clientGeo && values[clientGeo.index] ? geoFromClientGeo(values[clientGeo.index]) : undefined;
-      const source: Doc = { ip: sourceIp, address: sourceIp };
+      const geo = geoText ? geoFromClientGeo(geoText) : undefined;
+      fields[at.sourceIp] = sourceIp;
+      fields[at.sourceAddress] = sourceIp;
       const lookedUp = ctx.geoip?.lookup(sourceIp);
-      if (geo !== undefined || lookedUp?.geo !== undefined) source.geo = { ...lookedUp?.geo, ...geo };
-      if (lookedUp?.as !== undefined) source.as = lookedUp.as;
-      doc.source = source;
+      if (lookedUp?.geo !== undefined) fields[at.sourceGeo] = { ...lookedUp.geo, ...geo };
+      else if (geo !== undefined) fields[at.sourceGeo] = geo;
+      if (lookedUp?.as !== undefined) fields[at.sourceAs] = lookedUp.as;
       relatedIps.push(sourceIp);
-    } else if (clientGeo && values[clientGeo.index]) {
-      doc.source = { geo: geoFromClientGeo(values[clientGeo.index]) };
+    } else if (geoText) {
+      fields[at.sourceGeo] = geoFromClientGeo(geoText);
     }
     for (const c of ips) addIps(relatedIps, values[c.index]);
     if (forwardedFor !== undefined) addIps(relatedIps, values[forwardedFor.index]);
 
-    const method = resolve(doc, values, methods, nonEmpty);
-    if (method !== undefined) put(doc, ["http", "request", "method"], method);
+    const method = resolve(fields, values, methods, nonEmpty);
+    if (method !== undefined) put(fields, at.method, method);
 
-    const urlPath = resolve(doc, values, urlPaths, nonEmpty);
-    if (urlPath !== undefined) put(doc, ["url", "path"], urlPath);
+    const urlPath = resolve(fields, values, urlPaths, nonEmpty);
+    if (urlPath !== undefined) put(fields, at.urlPath, urlPath);
     const queryText = query && values[query.index];
     if (queryText) {
       // Sites write a URL query string; API rows write SOQL, which is no URL query.
-      if (queryText.startsWith("?")) put(doc, ["url", "query"], queryText.slice(1));
-      else keep(doc, query!, queryText);
+      if (queryText.startsWith("?")) put(fields, at.urlQuery, queryText.slice(1));
+      else keep(fields, query!, queryText);
     }
-    const urlOriginal = resolve(doc, values, urls, nonEmpty);
-    if (urlOriginal !== undefined) setUrl(doc, urlOriginal, ctx.urls);
+    const urlOriginal = resolve(fields, values, urls, nonEmpty);
+    if (urlOriginal !== undefined) {
+      fields[at.url.original] = urlOriginal;
+      const parts = ctx.urls.split(urlOriginal);
+      if (parts !== undefined) {
+        fields[at.url.full] = urlOriginal;
+        fields[at.url.scheme] = parts.scheme;
+        fields[at.url.domain] = parts.domain;
+        if (parts.port !== undefined) fields[at.url.port] = parts.port;
+        // The row's own path and query columns say more than the URL's.
+        if (parts.path !== undefined) fields[at.urlPath] ??= parts.path;
+        if (parts.query !== undefined) fields[at.urlQuery] ??= parts.query;
+        if (parts.fragment !== undefined) fields[at.url.fragment] = parts.fragment;
+      }
+    }
 
     const relatedUserNames: string[] = [];
     if (username && values[username.index]) {
       const name = values[username.index];
-      if (!put(doc, ["user", "name"], name)) keep(doc, username, name);
+      if (!put(fields, at.userName, name)) keep(fields, username, name);
       relatedUserNames.push(name);
     }
     for (const c of users) {
       const name = values[c.index];
       if (name === "") continue;
-      if (!put(doc, ["user", name.includes("@") ? "email" : "name"], name)) keep(doc, c, name);
+      if (!put(fields, name.includes("@") ? at.userEmail : at.userName, name)) keep(fields, c, name);
       if (!relatedUserNames.includes(name)) relatedUserNames.push(name);
     }
     for (const c of relatedUsers) {
@@ -250,41 +323,39 @@ export function compilePlan(
     if (tls) {
       const version = /^(TLS|SSL)v?(\d+(?:\.\d+)?)$/i.exec(tls);
       // ECS splits TLSv1.3 into a protocol (tls) and a version (1.3).
-      if (version !== null) put(doc, ["tls", "version_protocol"], version[1].toLowerCase());
-      put(doc, ["tls", "version"], version !== null ? version[2] : tls);
+      if (version !== null) put(fields, at.tlsProtocol, version[1].toLowerCase());
+      put(fields, at.tlsVersion, version !== null ? version[2] : tls);
     }
 
     const uaString = browserType && values[browserType.index];
-    if (uaString) setUserAgent(doc, uaString, ctx.userAgents);
+    if (uaString) setUserAgent(fields, at.agent, uaString, ctx.userAgents);
     const uaCode = userAgent && values[userAgent.index];
     if (uaCode) {
       if (/^\d+$/.test(uaCode)) {
-        put(doc, ["salesforce", "user_agent"], Number(uaCode));
+        put(fields, at.agentCode, Number(uaCode));
         const name = CODED_COLUMNS.USER_AGENT(uaCode);
-        if (name !== undefined) put(doc, ["salesforce", "user_agent_name"], name);
-      } else if (!uaString) setUserAgent(doc, uaCode, ctx.userAgents);
-      else put(doc, ["salesforce", "user_agent_original"], uaCode);
+        if (name !== undefined) put(fields, at.agentCodeName, name);
+      } else if (!uaString) setUserAgent(fields, at.agent, uaCode, ctx.userAgents);
+      else put(fields, at.agentOriginal, uaCode);
     }
 
-    if (relatedIps.length > 0 || relatedUserNames.length > 0) {
-      const related: Doc = {};
-      if (relatedIps.length > 0) related.ip = relatedIps;
-      if (relatedUserNames.length > 0) related.user = relatedUserNames;
-      doc.related = related;
-    }
-    event.id = fingerprint(values);
-    if (rowJson !== undefined) event.original = original ?? rowJson(values);
-    doc.ecs = { version: ECS_VERSION };
-    return doc;
+    if (relatedIps.length > 0) fields[at.relatedIp] = relatedIps;
+    if (relatedUserNames.length > 0) fields[at.relatedUser] = relatedUserNames;
+    fields[at.id] = fingerprint(values);
+    if (rowJson !== undefined) fields[at.original] = original ?? rowJson(values);
+    return write(fields);
   };
 }
+
+/** event.type of a refused login. */
+const INFO: readonly string[] = ["info"];
 
 /**
  * The winner of a precedence group: the first column whose value `accept` takes. The other
  * non-empty columns keep their own field unless they say the same thing, so nothing is lost.
  */
 function resolve(
-  doc: Doc,
+  fields: Fields,
   values: readonly string[],
   group: readonly Column[],
   accept: (value: string) => string | undefined,
@@ -295,35 +366,25 @@ function resolve(
     if (raw === "") continue;
     const accepted = accept(raw);
     if (winner === undefined && accepted !== undefined) winner = accepted;
-    else if (accepted === undefined || accepted !== winner) keep(doc, c, raw);
+    else if (accepted === undefined || accepted !== winner) keep(fields, c, raw);
   }
   return winner;
 }
 
 /** Puts a column's value at its own `salesforce.*` field, typed, or as written when it does not fit. */
-function keep(doc: Doc, c: Column, raw: string): void {
+function keep(fields: Fields, c: Column, raw: string): void {
   const value = convert(c.type, raw);
-  put(doc, value === undefined ? c.unparsed : c.generic, value ?? raw);
+  put(fields, value === undefined ? c.unparsed : c.generic, value ?? raw);
 }
 
 /**
- * Sets a nested field. Returns false, leaving the document as it was, when the field already
- * holds a different value: the caller then keeps the value elsewhere instead of losing one.
+ * Sets a field. Returns false, leaving the field as it was, when it already holds a different
+ * value: the caller then keeps the value elsewhere instead of losing one.
  */
-function put(doc: Doc, path: Path, value: unknown): boolean {
-  let node = doc;
-  const last = path.length - 1;
-  for (let i = 0; i < last; i++) {
-    let next = node[path[i]];
-    if (next === undefined) {
-      next = {};
-      node[path[i]] = next;
-    } else if (typeof next !== "object" || next === null) return false;
-    node = next as Doc;
-  }
-  const existing = node[path[last]];
+function put(fields: Fields, slot: number, value: FieldValue): boolean {
+  const existing = fields[slot];
   if (existing !== undefined && existing !== value) return false;
-  node[path[last]] = value;
+  fields[slot] = value;
   return true;
 }
 
@@ -349,42 +410,37 @@ function addIps(related: string[], value: string): void {
 }
 
 /** CLIENT_GEO is `Country/Region` as Salesforce geolocates the client. */
-function geoFromClientGeo(value: string): Doc {
+function geoFromClientGeo(value: string): { country_name: string; region_name?: string } {
   const slash = value.indexOf("/");
   if (slash === -1) return { country_name: value };
-  const geo: Doc = { country_name: value.slice(0, slash).trim() };
+  const geo: { country_name: string; region_name?: string } = { country_name: value.slice(0, slash).trim() };
   const region = value.slice(slash + 1).trim();
   if (region !== "") geo.region_name = region;
   return geo;
 }
 
-function setUrl(doc: Doc, original: string, urls: UrlSplitter): void {
-  const url = ((doc.url as Doc | undefined) ?? {}) as Doc;
-  url.original = original;
-  const parts = urls.split(original);
-  if (parts !== undefined) {
-    url.full = original;
-    url.scheme = parts.scheme;
-    url.domain = parts.domain;
-    if (parts.port !== undefined) url.port = parts.port;
-    // The row's own path and query columns say more than the URL's.
-    if (parts.path !== undefined && url.path === undefined) url.path = parts.path;
-    if (parts.query !== undefined && url.query === undefined) url.query = parts.query;
-    if (parts.fragment !== undefined) url.fragment = parts.fragment;
-  }
-  doc.url = url;
+interface AgentSlots {
+  original: number;
+  name: number;
+  version: number;
+  os: number;
+  device: number;
 }
 
-function setUserAgent(doc: Doc, ua: string, parser: UserAgentParser): void {
-  const agent = ((doc.user_agent as Doc | undefined) ?? {}) as Doc;
-  agent.original = ua;
+function setUserAgent(fields: Fields, slots: AgentSlots, ua: string, parser: UserAgentParser): void {
+  fields[slots.original] = ua;
   const parsed = parser.parse(ua);
   // BROWSER_NAME and BROWSER_VERSION are Salesforce's own reading: the parser fills only gaps.
-  if (parsed.name !== undefined && agent.name === undefined) agent.name = parsed.name;
-  if (parsed.version !== undefined && agent.version === undefined) agent.version = parsed.version;
-  if (parsed.os !== undefined) agent.os = { ...parsed.os };
-  if (parsed.device !== undefined) agent.device = { ...parsed.device };
-  doc.user_agent = agent;
+  if (parsed.name !== undefined) fields[slots.name] ??= parsed.name;
+  if (parsed.version !== undefined) fields[slots.version] ??= parsed.version;
+  if (parsed.os !== undefined) fields[slots.os] = parsed.os;
+  if (parsed.device !== undefined) fields[slots.device] = parsed.device;
+}
+
+/** `salesforce.<column in snake case>`, or `.value` under it when one of Sekoia.io's objects has the name. */
+function genericPath(column: string): Path {
+  const snake = snakeCase(column);
+  return RESERVED.has(snake) ? ["salesforce", snake, "value"] : ["salesforce", snake];
 }
 
 /** `salesforce.api.type` → `salesforce.api.type_name`: the decoded name of a code sits beside it. */

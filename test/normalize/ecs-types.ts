@@ -129,3 +129,13 @@ export function ecsTypeProblems(doc: Record<string, unknown>): string[] {
   if (outcome !== undefined && !ALLOWED_OUTCOMES.has(outcome)) problems.push(`event.outcome: ${outcome}`);
   return problems;
 }
+
+/** An ECS document as a test reads it: the JSON text the normalizer writes, parsed. */
+export type EcsDocument = Record<string, unknown>;
+
+/** Turns a row encoder into a function that returns the parsed document. */
+export function parsed(
+  encode: (values: readonly string[], original?: string) => string,
+): (values: readonly string[], original?: string) => EcsDocument {
+  return (values, original) => JSON.parse(encode(values, original)) as EcsDocument;
+}

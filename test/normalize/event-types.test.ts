@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
 import { parseSalesforceTime } from "../../src/normalize/timestamp.js";
-import { ecsTypeProblems } from "./ecs-types.js";
+import { ecsTypeProblems, parsed } from "./ecs-types.js";
 import { missingColumns } from "./landed.js";
 
 type Row = Record<string, string>;
@@ -269,7 +269,7 @@ const ROWS: Record<string, Row> = {
 async function normalize(r: Row, eventType?: string, includeOriginal = false) {
   const normalizer = await createNormalizer({ includeOriginal });
   const header = Object.keys(r);
-  return normalizer.forHeader(header, eventType)(Object.values(r));
+  return parsed(normalizer.forHeader(header, eventType))(Object.values(r));
 }
 
 describe("normalizing each event type", () => {
@@ -483,12 +483,9 @@ describe("normalizing any row", () => {
   it("falls back for an unknown type, and follows LogFileFieldTypes for unknown columns", async () => {
     const normalizer = await createNormalizer();
     const header = ["TIMESTAMP", "WAVE_SESSION_ID", "ROWS_RETURNED", "ENTITY"];
-    const doc = normalizer.forHeader(header, "WaveDownload", ["String", "String", "Number", "String"])([
-      "20261120093015",
-      "abc",
-      "42",
-      "Account",
-    ]);
+    const doc = parsed(
+      normalizer.forHeader(header, "WaveDownload", ["String", "String", "Number", "String"]),
+    )(["20261120093015", "abc", "42", "Account"]);
     expect(doc).toMatchObject({
       "@timestamp": "2026-11-20T09:30:15.000Z",
       event: { category: ["network"], type: ["info"], action: "wave-download", dataset: "WaveDownload" },
@@ -520,10 +517,10 @@ describe("normalizing any row", () => {
 
   it("takes the type from the EVENT_TYPE column, else from the caller", async () => {
     const normalizer = await createNormalizer();
-    const plan = normalizer.forHeader(["EVENT_TYPE", "CLIENT_IP"], "Logout");
+    const plan = parsed(normalizer.forHeader(["EVENT_TYPE", "CLIENT_IP"], "Logout"));
     expect(plan(["Login", "192.0.2.1"]).event).toMatchObject({ dataset: "Login" });
     expect(plan(["", "192.0.2.1"]).event).toMatchObject({ dataset: "Logout" });
-    const noColumn = normalizer.forHeader(["CLIENT_IP"], "URI");
+    const noColumn = parsed(normalizer.forHeader(["CLIENT_IP"], "URI"));
     expect(noColumn(["192.0.2.1"]).event).toMatchObject({ dataset: "URI" });
   });
 });

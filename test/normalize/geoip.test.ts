@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
-import { ecsTypeProblems } from "./ecs-types.js";
+import { ecsTypeProblems, parsed } from "./ecs-types.js";
 import { mmdb } from "./mmdb-writer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sfevents-geoip-"));
@@ -35,7 +35,7 @@ const HEADER = ["EVENT_TYPE", "TIMESTAMP_DERIVED", "CLIENT_IP", "CLIENT_GEO"];
 describe("GeoIP enrichment", () => {
   it("fills source.geo.* and source.as.* from .mmdb files, Salesforce's CLIENT_GEO winning", async () => {
     const normalizer = await createNormalizer({ geoipPath: city, asnPath: asn });
-    const plan = normalizer.forHeader(HEADER);
+    const plan = parsed(normalizer.forHeader(HEADER));
     const doc = plan(["URI", "2026-11-20T09:30:15.123Z", "203.0.113.9", "France/Paris Region"]);
     expect(doc.source).toEqual({
       ip: "203.0.113.9",
@@ -61,7 +61,7 @@ describe("GeoIP enrichment", () => {
 
   it("looks nothing up without a file", async () => {
     const normalizer = await createNormalizer();
-    const doc = normalizer.forHeader(HEADER)(["URI", "2026-11-20T09:30:15.123Z", "203.0.113.9", ""]);
+    const doc = parsed(normalizer.forHeader(HEADER))(["URI", "2026-11-20T09:30:15.123Z", "203.0.113.9", ""]);
     expect(doc.source).toEqual({ ip: "203.0.113.9", address: "203.0.113.9" });
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rowJsonEncoder } from "../../src/csv/row-json.js";
 import { createNormalizer, ecsEncoder } from "../../src/normalize/normalizer.js";
 import type { OutboundEvent } from "../../src/outputs/output.js";
+import { parsed } from "./ecs-types.js";
 
 const header = ["EVENT_TYPE", "TIMESTAMP_DERIVED", "CLIENT_IP"];
 
@@ -30,7 +31,7 @@ describe("ecsEncoder", () => {
     const normalizer = await createNormalizer();
     const values = ["Login", "2026-11-20T09:30:15.123Z", "192.0.2.8"];
     const viaEncoder = JSON.parse(ecsEncoder(normalizer)(event(values)));
-    const direct = normalizer.forHeader(header, "Login")(values);
+    const direct = parsed(normalizer.forHeader(header, "Login"))(values);
     expect(viaEncoder.event.id).toBe((direct.event as { id: string }).id);
   });
 });

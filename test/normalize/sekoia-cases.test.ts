@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
-import { ecsTypeProblems, leaves } from "./ecs-types.js";
+import { ecsTypeProblems, leaves, parsed } from "./ecs-types.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const casesDir = `${repo}../shared/fixtures/sekoia-format-cases/`;
@@ -59,7 +59,7 @@ describe("Sekoia.io's published Salesforce format cases", () => {
       const { input, expected } = JSON.parse(readFileSync(casesDir + file, "utf8"));
       const { header, values } = asRow(input.message);
       const normalizer = await createNormalizer();
-      const doc = normalizer.forHeader(header)(values);
+      const doc = parsed(normalizer.forHeader(header))(values);
       const allowed = new Set(
         differences.filter((d) => d.cases === "all" || d.cases.includes(name)).map((d) => d.field),
       );

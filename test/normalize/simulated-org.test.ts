@@ -3,7 +3,7 @@ import { createNormalizer } from "../../src/normalize/normalizer.js";
 import { eventTypeSchema } from "../../src/salesforce/event-types.js";
 import { GENERATORS } from "../../src/simulator/org/generators.js";
 import { SimulatedOrg } from "../../src/simulator/org/index.js";
-import { ecsTypeProblems } from "./ecs-types.js";
+import { ecsTypeProblems, parsed } from "./ecs-types.js";
 import { missingColumns } from "./landed.js";
 
 const ROWS_PER_TYPE = 40;
@@ -33,7 +33,7 @@ describe("normalizing the simulated org's rows", () => {
       const fieldTypes = header.map(
         (h) => eventTypeSchema(type)?.columns.find((c) => c.name === h)?.type ?? "String",
       );
-      const doc = normalizer.forHeader(header, undefined, fieldTypes)(Object.values(values));
+      const doc = parsed(normalizer.forHeader(header, undefined, fieldTypes))(Object.values(values));
       const event = doc.event as { dataset: string; outcome?: string };
       if (event.dataset !== type) problems.push(`${type}: dataset ${event.dataset}`);
       for (const p of ecsTypeProblems(doc)) problems.push(`${type}: ${p}`);
