@@ -61,6 +61,7 @@ export async function buildOutputs(
       new SekoiaOutput({
         url: sekoia.url,
         intakeKey: sekoia.intake_key,
+        retry: { maxElapsedMs: sekoia.retry_budget },
         deadLetters,
         logger,
         dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
