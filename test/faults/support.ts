@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -195,4 +196,13 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/** What a running child has written to stderr so far (startCli hands it over only at the end). */
+export function liveStderr(child: ChildProcess): () => string {
+  let text = "";
+  child.stderr?.on("data", (d: string | Buffer) => {
+    text += d.toString();
+  });
+  return () => text;
 }
