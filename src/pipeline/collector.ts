@@ -202,11 +202,23 @@ export class Collector {
     const attempts = this.deps.settings.attemptsPerFile ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.streamFile(file, signal);
+        const written = await this.streamFile(file, signal);
+        if (attempt > 1) {
+          this.deps.logger.info(
+            { fileId: file.Id, attempts: attempt },
+            `${describeFile(file)}: downloaded in full at attempt ${attempt}`,
+          );
+        }
+        return written;
       } catch (err) {
         if (signal.aborted || isFatal(err) || isGone(err) || attempt >= attempts) throw err;
         const message = err instanceof Error ? err.message : String(err);
-        this.deps.logger.warn(
+        // One warning per broken file, not one per attempt: the later attempts are detail.
+        const log =
+          attempt === 1
+            ? this.deps.logger.warn.bind(this.deps.logger)
+            : this.deps.logger.debug.bind(this.deps.logger);
+        log(
           { fileId: file.Id, attempt, err: message },
           `${describeFile(file)}: ${message}; downloading it again (attempt ${attempt + 1} of ${attempts})`,
         );
