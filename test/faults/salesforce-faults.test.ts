@@ -160,25 +160,27 @@ describe("Salesforce faults", () => {
     expect(alarms(run)).toEqual([]);
   });
 
-  it("request-limit: waits, then gives the file up for this run with one clear error; the next run delivers it", async () => {
+  /**
+   * What the collector does: the client waits twice (30 to 60 s each, a concurrency limit clears in
+   * seconds) and then gives the call up; the collector fetches the file again (attempt 2 of 3), which
+   * succeeds once the limit has cleared. Two layers, one warning each, for three refused requests.
+   * A daily allowance that is really spent is not exercised here: every file would wait that long
+   * (see the fault-suite report).
+   */
+  it("request-limit: waits, then fetches the file again; nothing lost, fewer warnings than refusals", async () => {
     const env = await setUp();
     const target = env.files[1];
-    // Past the client's two long waits, the allowance is taken as spent: the file waits for the next run.
     await addFault(env.org.url, { type: "request-limit", route: "download", file_id: target.Id, count: 3 });
-    const first = await env.run();
-    expect(first.code).toBe(1);
+    const run = await env.run();
+    expect(run.code, run.stderr.slice(-1500)).toBe(0);
     expect(await faultsFired(env.org.url)).toEqual([3]);
-    const errors = alarms(first).filter((l) => l.level === "error");
-    expect(errors).toHaveLength(1);
-    expect(errors[0].msg).toContain(target.Id);
-    expect(errors[0].msg).toContain("API allowance");
-    expect(
-      alarms(first).filter((l) => l.level === "warn" && l.fileId === undefined && l.request),
-    ).toHaveLength(1);
-
-    const second = await env.run();
-    expect(second.code, second.stderr.slice(-1500)).toBe(0);
     await expectExactlyOnce(env);
+    const warnings = alarms(run);
+    expect(warnings.map((w) => w.msg.replace(/^.*downloading it again.*$/, "downloading it again"))).toEqual([
+      "Salesforce call failed; retrying with backoff",
+      "downloading it again",
+    ]);
+    expect(warnings.every((w) => JSON.stringify(w).includes(target.Id))).toBe(true);
   }, 300_000);
 
   it("mixed at random: nothing lost, the runs finish", async () => {
