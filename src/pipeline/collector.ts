@@ -1,6 +1,6 @@
 import { rowJsonEncoder } from "../csv/row-json.js";
 import type { Logger } from "../observability/logger.js";
-import type { OutboundEvent, Output } from "../outputs/output.js";
+import { type OutboundEvent, type Output, OutputError } from "../outputs/output.js";
 import { discoverFiles, type QueryApi } from "../sources/event-log-files/discovery.js";
 import { type DownloadApi, readEventLogFile } from "../sources/event-log-files/download.js";
 import {
@@ -128,6 +128,9 @@ export class Collector {
         { fileId: file.Id, eventType: file.EventType, err: message },
         `${describeFile(file)} not delivered this cycle: ${message}`,
       );
+      // An output that gave up (an intake down past its retry budget, a full disk) would drop every
+      // file that follows: end the cycle rather than download the rest for nothing.
+      if (err instanceof OutputError) stop.abort(err);
     };
     const rounds = new FlushRounds(async () => {
       await this.watchOutput(Promise.all(outputs.map((o) => o.flush())));
