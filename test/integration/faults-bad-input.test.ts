@@ -93,6 +93,15 @@ function badLines(): { line: number; reason: string }[] {
   return out;
 }
 
+type Section = Record<string, unknown>;
+interface ConfigDocument {
+  salesforce: Section;
+  event_log_files: Section;
+  outputs: { file?: Section };
+  state: Section;
+  dead_letters: Section;
+}
+
 describe("bad input", () => {
   let org: FakeOrg;
   let dir: ReturnType<typeof tempDir>;
@@ -109,11 +118,11 @@ describe("bad input", () => {
   /** A valid configuration against the fake org, in its own folder, with `change` applied. */
   function config(
     name: string,
-    change: (c: Record<string, any>) => void = () => {},
+    change: (c: ConfigDocument) => void = () => {},
   ): { path: string; folder: string } {
     const folder = join(dir.path, name);
     mkdirSync(folder, { recursive: true });
-    const document: Record<string, any> = {
+    const document: ConfigDocument = {
       salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
       event_log_files: { start: "2026-11-01T00:00:00Z" },
       outputs: { file: { path: join(folder, "out", "events.ndjson") } },
@@ -156,7 +165,7 @@ describe("bad input", () => {
     expect(again.stderr).toContain("found 0 new hourly Event Log File(s)");
   });
 
-  const MISTAKES: { what: string; change: (c: Record<string, any>) => void; says: string[] }[] = [
+  const MISTAKES: { what: string; change: (c: ConfigDocument) => void; says: string[] }[] = [
     { what: "a missing required key", change: (c) => delete c.salesforce.url, says: ["salesforce.url"] },
     {
       what: "a value outside its choices",
@@ -178,7 +187,7 @@ describe("bad input", () => {
       change: (c) => (c.event_log_files.start = "yesterday"),
       says: ["event_log_files.start"],
     },
-    { what: "a misspelt key", change: (c) => (c.outputs.file.pth = "x"), says: ["pth"] },
+    { what: "a misspelt key", change: (c) => (c.outputs.file!.pth = "x"), says: ["pth"] },
     { what: "no output", change: (c) => (c.outputs = {}), says: ["outputs", "sekoia or file"] },
     {
       what: "both a client secret and a JWT key",
@@ -247,7 +256,7 @@ describe("bad input", () => {
     // A path under a regular file cannot be created by anyone, root included.
     const output = config(
       "output-unwritable",
-      (c) => (c.outputs.file.path = join(dir.path, "a-file", "events.ndjson")),
+      (c) => (c.outputs.file!.path = join(dir.path, "a-file", "events.ndjson")),
     );
     writeFileSync(join(dir.path, "a-file"), "");
     const run = await collect(output.path);
