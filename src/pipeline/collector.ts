@@ -1,6 +1,6 @@
 import { rowJsonEncoder } from "../csv/row-json.js";
 import type { Logger } from "../observability/logger.js";
-import { type OutboundEvent, type Output, OutputError } from "../outputs/output.js";
+import type { OutboundEvent, Output } from "../outputs/output.js";
 import { discoverFiles, type QueryApi } from "../sources/event-log-files/discovery.js";
 import { type DownloadApi, readEventLogFile } from "../sources/event-log-files/download.js";
 import {
@@ -12,7 +12,7 @@ import {
 import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
 import type { StateStore } from "../state/index.js";
 import type { DeadLetters } from "./dead-letter.js";
-import { isFatal, isGone } from "./errors.js";
+import { endsCycle, isFatal, isGone } from "./errors.js";
 import type { Progress } from "../observability/progress.js";
 import { FlushRounds } from "./flush-rounds.js";
 import { Watermark } from "./watermark.js";
@@ -128,9 +128,7 @@ export class Collector {
         { fileId: file.Id, eventType: file.EventType, err: message },
         `${describeFile(file)} not delivered this cycle: ${message}`,
       );
-      // An output that gave up (an intake down past its retry budget, a full disk) would drop every
-      // file that follows: end the cycle rather than download the rest for nothing.
-      if (err instanceof OutputError) stop.abort(err);
+      if (endsCycle(err)) stop.abort(err);
     };
     const rounds = new FlushRounds(async () => {
       await this.watchOutput(Promise.all(outputs.map((o) => o.flush())));
@@ -214,7 +212,7 @@ export class Collector {
         }
         return written;
       } catch (err) {
-        if (signal.aborted || isFatal(err) || isGone(err) || attempt >= attempts) throw err;
+        if (signal.aborted || isFatal(err) || isGone(err) || endsCycle(err) || attempt >= attempts) throw err;
         const message = err instanceof Error ? err.message : String(err);
         // One warning per broken file, not one per attempt: the later attempts are detail.
         const log =
