@@ -20,7 +20,18 @@ import {
   logLines,
   type Org,
   seededRandom,
+  waitFor,
+  deliveredFiles,
 } from "./support.js";
+
+async function setApiUsage(org: Org, used: number): Promise<void> {
+  const res = await fetch(`${org.url}/__sim/api-usage`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ used }),
+  });
+  if (!res.ok) throw new Error(`/__sim/api-usage answered ${res.status}`);
+}
 
 /**
  * Case 3: every fault the simulator can inject, on its own, then several mixed at random (seeded).
@@ -66,7 +77,7 @@ describe("Salesforce faults", () => {
       `SELECT Id, EventType, LogFileLength FROM EventLogFile WHERE Interval = 'Hourly' AND EventType IN (${EVENT_TYPES.map((t) => `'${t}'`).join(",")}) ORDER BY LogFileLength DESC`,
     );
     const run = () => runCli(["collect", "--once", "--config", config], collectorEnv(org!));
-    return { org, intake, outFile, files, run };
+    return { org, intake, outFile, files, run, dir: dir.path };
   }
 
   /** Warnings (and errors) of a run: what an operator is paged about. */
@@ -78,6 +89,21 @@ describe("Salesforce faults", () => {
     const truth = await expectedRows(env.org, EVENT_TYPES);
     expect(truth.expectAllAtLeastOnce(env.intake.events)).toEqual(new Map());
     expect(truth.expectAllAtLeastOnce(readNdjson(env.outFile))).toEqual(new Map());
+  }
+
+  /** Every row at least once in both outputs, and only rows of files that `mayRepeat` more than once. */
+  async function expectDuplicatesOnlyOf(
+    env: Awaited<ReturnType<typeof setUp>>,
+    mayRepeat: (file: string) => boolean,
+  ) {
+    const truth = await expectedRows(env.org, EVENT_TYPES);
+    for (const delivered of [env.intake.events, readNdjson(env.outFile)]) {
+      const extra = truth.expectAllAtLeastOnce(delivered);
+      const unexpected = [...extra.keys()].filter(
+        (json) => ![...(truth.files.get(json) ?? [])].some(mayRepeat),
+      );
+      expect(unexpected.slice(0, 3)).toEqual([]);
+    }
   }
 
   const STATUS_FAULTS = ["edge-routing", "query-timeout", "server-unavailable"] as const;
@@ -131,12 +157,7 @@ describe("Salesforce faults", () => {
       expect(run.code, run.stderr.slice(-1500)).toBe(0);
       expect(await faultsFired(env.org.url)).toEqual([2]);
 
-      const truth = await expectedRows(env.org, EVENT_TYPES);
-      for (const delivered of [env.intake.events, readNdjson(env.outFile)]) {
-        const extra = truth.expectAllAtLeastOnce(delivered);
-        const otherFiles = [...extra.keys()].filter((json) => !truth.files.get(json)?.has(target.Id));
-        expect(otherFiles).toEqual([]);
-      }
+      await expectDuplicatesOnlyOf(env, (file) => file === target.Id);
       // One incident (a download that broke twice, then succeeded): one warning about it.
       const warnings = alarms(run);
       expect(warnings.filter((w) => w.fileId === target.Id)).toHaveLength(1);
@@ -161,26 +182,52 @@ describe("Salesforce faults", () => {
   });
 
   /**
-   * What the collector does: the client waits twice (30 to 60 s each, a concurrency limit clears in
-   * seconds) and then gives the call up; the collector fetches the file again (attempt 2 of 3), which
-   * succeeds once the limit has cleared. Two layers, one warning each, for three refused requests.
-   * A daily allowance that is really spent is not exercised here: every file would wait that long
-   * (see the fault-suite report).
+   * What the collector does on 403 REQUEST_LIMIT_EXCEEDED: the client waits twice (30 to 60 s each;
+   * a concurrency limit clears in that time), then gives the call up, and the collector ends the
+   * cycle there, with its checkpoint held: past those waits the org's allowance is spent, and every
+   * other file would wait the same. The next run delivers what is left.
    */
-  it("request-limit: waits, then fetches the file again; nothing lost, fewer warnings than refusals", async () => {
+  it("request-limit on one download: the cycle ends after the waits with one error; the next run delivers the rest", async () => {
     const env = await setUp();
     const target = env.files[1];
     await addFault(env.org.url, { type: "request-limit", route: "download", file_id: target.Id, count: 3 });
-    const run = await env.run();
-    expect(run.code, run.stderr.slice(-1500)).toBe(0);
+    const first = await env.run();
+    expect(first.code, first.stderr.slice(-1500)).toBe(1);
     expect(await faultsFired(env.org.url)).toEqual([3]);
-    await expectExactlyOnce(env);
-    const warnings = alarms(run);
-    expect(warnings.map((w) => w.msg.replace(/^.*downloading it again.*$/, "downloading it again"))).toEqual([
-      "Salesforce call failed; retrying with backoff",
-      "downloading it again",
-    ]);
-    expect(warnings.every((w) => JSON.stringify(w).includes(target.Id))).toBe(true);
+    const errors = alarms(first).filter((l) => l.level === "error");
+    expect(errors.map((e) => e.fileId)).toEqual([target.Id]);
+    expect(errors[0].msg).toContain("API allowance");
+    const retries = alarms(first).filter((l) => l.msg === "Salesforce call failed; retrying with backoff");
+    expect(retries.map((w) => String(w.request).includes(target.Id))).toEqual([true]);
+    const checkpointed = deliveredFiles(join(env.dir, "state.sqlite"));
+    expect(checkpointed.has(target.Id)).toBe(false);
+
+    const second = await env.run();
+    expect(second.code, second.stderr.slice(-1500)).toBe(0);
+    await expectDuplicatesOnlyOf(env, (file) => !checkpointed.has(file));
+  }, 300_000);
+
+  it("the daily allowance spent in the middle of a run: one error, the run ends; once restored, nothing lost", async () => {
+    const env = await setUp();
+    const pending = env.run();
+    await waitFor(() => env.intake.stats.batches >= 1, 30_000, "a first batch");
+    await setApiUsage(env.org, 15_000);
+    const first = await pending;
+    expect(first.code, first.stderr.slice(-1500)).toBe(1);
+    const errors = alarms(first).filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0].msg).toContain("API allowance");
+    // One warning per call that met the limit, not one per retry: at most one per download slot.
+    const retries = alarms(first).filter((l) => l.msg === "Salesforce call failed; retrying with backoff");
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.length).toBeLessThanOrEqual(2);
+    const checkpointed = deliveredFiles(join(env.dir, "state.sqlite"));
+    expect(checkpointed.size).toBeLessThan(env.files.length);
+
+    await setApiUsage(env.org, 0);
+    const second = await env.run();
+    expect(second.code, second.stderr.slice(-1500)).toBe(0);
+    await expectDuplicatesOnlyOf(env, (file) => !checkpointed.has(file));
   }, 300_000);
 
   it("mixed at random: nothing lost, the runs finish", async () => {
@@ -220,16 +267,9 @@ describe("Salesforce faults", () => {
     }
     expect(runs.at(-1)!.code, runs.at(-1)!.stderr.slice(-1500)).toBe(0);
     await fetch(`${env.org.url}/__sim/faults`, { method: "DELETE" }); // faults left armed would fail the check's query
-    const truth = await expectedRows(env.org, EVENT_TYPES);
     // Files that broke mid-body are sent again from the start: their rows may come twice; the
     // logs name every such file, and no row of any other file is duplicated.
-    const named = new Set(runs.flatMap((r) => alarms(r).map((l) => l.fileId)));
-    for (const delivered of [env.intake.events, readNdjson(env.outFile)]) {
-      const extra = truth.expectAllAtLeastOnce(delivered);
-      const unexplained = [...extra.keys()].filter(
-        (json) => ![...(truth.files.get(json) ?? [])].some((file) => named.has(file)),
-      );
-      expect(unexplained.slice(0, 3)).toEqual([]);
-    }
+    const named = new Set(runs.flatMap((r) => alarms(r).map((l) => String(l.fileId))));
+    await expectDuplicatesOnlyOf(env, (file) => named.has(file));
   });
 });
