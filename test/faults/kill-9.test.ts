@@ -94,11 +94,7 @@ describe("kill -9 at random moments", () => {
     const truth = await expectedRows(org);
     const extra = truth.expectAllAtLeastOnce(intake.events);
     const events = intake.events;
-    const fileOf = (json: string) => {
-      const files = truth.files.get(json);
-      return files?.size === 1 ? [...files][0] : undefined; // rows shared by several files are not attributed
-    };
-
+    const fileOf = (json: string) => truth.fileOf(json);
     const inFlightAt = new Map<string, number>();
     for (const [k, kill] of kills.entries()) {
       const sentDuringRun = new Set<string>();

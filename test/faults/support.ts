@@ -101,6 +101,12 @@ export class GroundTruth {
     });
   }
 
+  /** The one file a row comes from; undefined for a row several files share, which cannot be attributed. */
+  fileOf(json: string): string | undefined {
+    const files = this.files.get(json);
+    return files?.size === 1 ? [...files][0] : undefined;
+  }
+
   get rows(): number {
     return [...this.counts.values()].reduce((a, b) => a + b, 0);
   }

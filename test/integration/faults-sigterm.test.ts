@@ -53,10 +53,7 @@ describe("SIGTERM", () => {
     const config = collectorConfig({ dir: dir.path, org, intake, pollEvery: "1h" });
     const env = collectorEnv(org);
     const truth = await expectedRows(org);
-    const fileOf = (json: string) => {
-      const files = truth.files.get(json);
-      return files?.size === 1 ? [...files][0] : undefined;
-    };
+    const fileOf = (json: string) => truth.fileOf(json);
     const rowsPerFile = new Map<string, number>();
     for (const [json, count] of truth.counts) {
       const file = fileOf(json);
