@@ -97,6 +97,8 @@ async function pollForever(
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // A signal that came during the cycle has already fired its abort event: waiting would last poll_every.
+    if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);

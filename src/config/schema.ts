@@ -72,6 +72,7 @@ const sekoia = z
       .default("https://intake.sekoia.io")
       .transform((u) => u.replace(/\/+$/, "")),
     intake_key: z.string({ required_error: "the intake key is required" }).min(1),
+    retry_budget: duration("15m").default("15m"),
   })
   .strict();
 

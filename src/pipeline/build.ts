@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { ConfigError } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../observability/logger.js";
 import { terminalProgress } from "../observability/progress.js";
@@ -27,7 +28,7 @@ export function buildClient(config: Config, logger: Logger): SalesforceClient {
     try {
       privateKey = readFileSync(sf.jwt.private_key_file, "utf8");
     } catch (err) {
-      throw new Error(
+      throw new ConfigError(
         `salesforce.jwt.private_key_file: cannot read ${sf.jwt.private_key_file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
       );
     }
@@ -61,6 +62,7 @@ export async function buildOutputs(
       new SekoiaOutput({
         url: sekoia.url,
         intakeKey: sekoia.intake_key,
+        retry: { maxElapsedMs: sekoia.retry_budget },
         deadLetters,
         logger,
         dispatcher: createDispatcher({ caFile: config.tls.ca_file }),

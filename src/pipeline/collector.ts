@@ -12,7 +12,7 @@ import {
 import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
 import type { RowFingerprints, StateStore } from "../state/index.js";
 import type { DeadLetters } from "./dead-letter.js";
-import { isFatal, isGone } from "./errors.js";
+import { endsCycle, isFatal, isGone } from "./errors.js";
 import type { Progress } from "../observability/progress.js";
 import { rowFingerprint } from "./fingerprint.js";
 import { FlushRounds } from "./flush-rounds.js";
@@ -137,6 +137,7 @@ export class Collector {
         { fileId: file.Id, eventType: file.EventType, err: message },
         `${describeFile(file)} not delivered this cycle: ${message}`,
       );
+      if (endsCycle(err)) stop.abort(err);
     };
     const rounds = new FlushRounds(async () => {
       await this.watchOutput(Promise.all(outputs.map((o) => o.flush())));
@@ -240,11 +241,23 @@ export class Collector {
     const attempts = this.deps.settings.attemptsPerFile ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.streamFile(file, signal);
+        const written = await this.streamFile(file, signal);
+        if (attempt > 1) {
+          this.deps.logger.info(
+            { fileId: file.Id, attempts: attempt },
+            `${describeFile(file)}: downloaded in full at attempt ${attempt}`,
+          );
+        }
+        return written;
       } catch (err) {
-        if (signal.aborted || isFatal(err) || isGone(err) || attempt >= attempts) throw err;
+        if (signal.aborted || isFatal(err) || isGone(err) || endsCycle(err) || attempt >= attempts) throw err;
         const message = err instanceof Error ? err.message : String(err);
-        this.deps.logger.warn(
+        // One warning per broken file, not one per attempt: the later attempts are detail.
+        const log =
+          attempt === 1
+            ? this.deps.logger.warn.bind(this.deps.logger)
+            : this.deps.logger.debug.bind(this.deps.logger);
+        log(
           { fileId: file.Id, attempt, err: message },
           `${describeFile(file)}: ${message}; downloading it again (attempt ${attempt + 1} of ${attempts})`,
         );

@@ -1,6 +1,8 @@
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
+import { osReason } from "../outputs/file/destination.js";
+import { OutputError } from "../outputs/output.js";
 
 /** A row or event that could not be delivered as it is, kept with everything needed to find it again. */
 export interface DeadLetter {
@@ -20,6 +22,7 @@ export interface DeadLetter {
  */
 export class DeadLetters {
   private stream: WriteStream | undefined;
+  private failure: OutputError | undefined;
   private written = 0;
 
   constructor(readonly path: string) {}
@@ -29,13 +32,37 @@ export class DeadLetters {
   }
 
   async write(letter: DeadLetter): Promise<void> {
-    if (this.stream === undefined) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.stream = createWriteStream(this.path, { flags: "a" });
-    }
+    if (this.failure) throw this.failure;
+    this.stream ??= this.open();
     this.written++;
     const line = `${JSON.stringify({ time: new Date().toISOString(), ...letter })}\n`;
     if (!this.stream.write(line)) await once(this.stream, "drain");
+  }
+
+  /**
+   * Opened synchronously, so that a path that cannot be written is an error with the key to fix
+   * rather than an 'error' event nobody listens to. Fatal: rows that cannot be delivered as they are
+   * must be kept somewhere, or they would be lost.
+   */
+  private open(): WriteStream {
+    let fd: number;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      fd = openSync(this.path, "a");
+    } catch (err) {
+      throw this.fail(err);
+    }
+    const stream = createWriteStream("", { fd });
+    stream.on("error", (err) => this.fail(err));
+    return stream;
+  }
+
+  private fail(err: unknown): OutputError {
+    this.failure ??= new OutputError(
+      `The dead-letter file ${this.path} cannot be written: ${osReason(err)}. Check dead_letters.path and that this user may write there.`,
+      true,
+    );
+    return this.failure;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,10 @@
 import { OutputError } from "../outputs/output.js";
-import { SalesforceApiError, SalesforceAuthError, SalesforceNetworkError } from "../salesforce/index.js";
+import {
+  SalesforceApiError,
+  SalesforceAuthError,
+  SalesforceNetworkError,
+  SalesforceRequestLimitError,
+} from "../salesforce/index.js";
 import { CollectionSetupError } from "../sources/event-log-files/interval.js";
 
 /** Salesforce answers that mean the request itself is wrong for this org: asking again cannot help. */
@@ -27,4 +32,13 @@ export function isFatal(err: unknown): boolean {
 /** A file that is gone (aged out of retention, replaced) cannot be fetched by trying again now. */
 export function isGone(err: unknown): boolean {
   return err instanceof SalesforceApiError && err.status === 404;
+}
+
+/**
+ * Errors that no other file of the cycle would escape: an output that gave up (an intake down past
+ * its retry budget, a full disk) and the org's API allowance, spent even after the client's long
+ * waits. The cycle ends there, its checkpoint held, rather than download the rest for nothing.
+ */
+export function endsCycle(err: unknown): boolean {
+  return err instanceof OutputError || err instanceof SalesforceRequestLimitError;
 }

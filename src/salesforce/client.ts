@@ -241,7 +241,12 @@ export class SalesforceClient {
     }
     this.governor.observe(header(res.headers, "sforce-limit-info"));
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
-    const text = await readCapped(res.body, ERROR_BODY_LIMIT).catch(() => "");
+    // A download asks for gzip, and error answers come compressed too: undecoded, a 401
+    // INVALID_SESSION_ID or a 403 REQUEST_LIMIT_EXCEEDED would not be recognised.
+    const text = await Promise.resolve()
+      .then(() => logFileBody(res.body, header(res.headers, "content-encoding"), pathOnly(path)))
+      .then((body) => readCapped(body, ERROR_BODY_LIMIT))
+      .catch(() => "");
     throw apiError(
       res.statusCode,
       header(res.headers, "content-type"),

@@ -81,7 +81,11 @@ describe("configuration", () => {
       good,
       "salesforce:\n  url: https://a.my.salesforce.com\n  client_id: a\n  client_secret: b\noutputs:\n  sekoia:\n    intake_key: k\n",
     );
-    expect(loadConfig(good, {}).outputs.sekoia).toEqual({ url: "https://intake.sekoia.io", intake_key: "k" });
+    expect(loadConfig(good, {}).outputs.sekoia).toEqual({
+      url: "https://intake.sekoia.io",
+      intake_key: "k",
+      retry_budget: 15 * 60_000,
+    });
     expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(/does not exist/);
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "salesforce: [\n");

@@ -1,0 +1,214 @@
+import type { ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { expect } from "vitest";
+import type { startSimulator } from "../../src/simulator/server/index.js";
+import type { LocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { groundTruth, soql, tally, writeConfig } from "../integration/harness.js";
+
+/** Helpers shared by the fault suite (test/faults/) and the quick fault cases (test/integration/faults-*). */
+
+export type Org = Awaited<ReturnType<typeof startSimulator>>;
+
+export const INTAKE_KEY = "faults-intake-key-3c9f1e";
+
+/**
+ * A seeded random source (mulberry32), so a failing run can be replayed: the seed comes from
+ * FAULTS_SEED when set, else from the clock, and is printed either way.
+ */
+export function seededRandom(name: string): { seed: number; next: () => number; int(n: number): number } {
+  const seed = process.env.FAULTS_SEED ? Number(process.env.FAULTS_SEED) : Date.now() % 2 ** 31;
+  console.log(`${name}: seed ${seed} (rerun with FAULTS_SEED=${seed})`);
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { seed, next, int: (n) => Math.floor(next() * n) };
+}
+
+export interface CollectorConfigOptions {
+  dir: string;
+  org: Org;
+  intake?: LocalIntake;
+  outFile?: string;
+  eventTypes?: string[];
+  pollEvery?: string;
+  retryBudget?: string;
+  concurrency?: number;
+}
+
+/** A collector configuration with the secrets left to the environment (see collectorEnv). */
+export function collectorConfig(o: CollectorConfigOptions): string {
+  return writeConfig(o.dir, {
+    salesforce: { url: o.org.url, client_id: o.org.clientId, client_secret: "${SF_SECRET}" },
+    event_log_files: {
+      interval: "auto",
+      start: "2000-01-01T00:00:00Z",
+      concurrency: o.concurrency ?? 2,
+      ...(o.eventTypes ? { event_types: o.eventTypes } : {}),
+      ...(o.pollEvery ? { poll_every: o.pollEvery } : {}),
+    },
+    outputs: {
+      ...(o.intake
+        ? {
+            sekoia: {
+              url: o.intake.url,
+              intake_key: "${INTAKE_KEY}",
+              ...(o.retryBudget ? { retry_budget: o.retryBudget } : {}),
+            },
+          }
+        : {}),
+      ...(o.outFile ? { file: { path: o.outFile } } : {}),
+    },
+    state: { path: join(o.dir, "state.sqlite") },
+    dead_letters: { path: join(o.dir, "dead-letters.ndjson") },
+  });
+}
+
+export function collectorEnv(org: Org): NodeJS.ProcessEnv {
+  return { SF_SECRET: org.clientSecret, INTAKE_KEY };
+}
+
+/** The rows the collector must deliver: every row of the hourly files the org lists now. */
+export async function expectedRows(org: Org, eventTypes?: string[]): Promise<GroundTruth> {
+  const where =
+    "Interval = 'Hourly'" +
+    (eventTypes ? ` AND EventType IN (${eventTypes.map((t) => `'${t}'`).join(",")})` : "");
+  const files = await soql<{ Id: string }>(org, `SELECT Id FROM EventLogFile WHERE ${where}`);
+  const ids = new Set(files.map((f) => f.Id));
+  return new GroundTruth((await groundTruth(org.url)).filter((r) => ids.has(r.fileId)));
+}
+
+/** The simulator's ground truth as what a delivery is checked against: each row's JSON and its file. */
+export class GroundTruth {
+  /** How many times each row's JSON is expected (identical rows may exist, in one file or several). */
+  readonly counts: Map<string, number>;
+  /** The files each row's JSON comes from. */
+  readonly files = new Map<string, Set<string>>();
+
+  constructor(rows: { fileId: string; values: Record<string, string> }[]) {
+    const jsons = rows.map((r) => JSON.stringify(r.values));
+    this.counts = tally(jsons);
+    rows.forEach((r, i) => {
+      const set = this.files.get(jsons[i]) ?? new Set<string>();
+      set.add(r.fileId);
+      this.files.set(jsons[i], set);
+    });
+  }
+
+  /** The one file a row comes from; undefined for a row several files share, which cannot be attributed. */
+  fileOf(json: string): string | undefined {
+    const files = this.files.get(json);
+    return files?.size === 1 ? [...files][0] : undefined;
+  }
+
+  get rows(): number {
+    return [...this.counts.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** Rows expected but delivered fewer times than expected (a loss), and delivered rows nobody published. */
+  compare(delivered: Iterable<string>): { missing: string[]; unknown: string[]; extra: Map<string, number> } {
+    const got = tally(delivered);
+    const missing: string[] = [];
+    const extra = new Map<string, number>();
+    for (const [json, want] of this.counts) {
+      const have = got.get(json) ?? 0;
+      if (have < want) missing.push(json);
+      if (have > want) extra.set(json, have - want);
+    }
+    const unknown = [...got.keys()].filter((json) => !this.counts.has(json));
+    return { missing, unknown, extra };
+  }
+
+  /** Asserts every row arrived at least once and nothing arrived that the org never published. */
+  expectAllAtLeastOnce(delivered: Iterable<string>): Map<string, number> {
+    const { missing, unknown, extra } = this.compare(delivered);
+    expect(missing.slice(0, 3), `${missing.length} row(s) lost`).toEqual([]);
+    expect(unknown.slice(0, 3), `${unknown.length} row(s) nobody published`).toEqual([]);
+    return extra;
+  }
+}
+
+/**
+ * Ids of the files the state database records as delivered (read while no collector runs). Opened
+ * read-only: a database the collector never got to create stays absent, one killed in its first
+ * migration stays without tables, and both mean nothing was delivered.
+ */
+export function deliveredFiles(statePath: string): Set<string> {
+  if (!existsSync(statePath)) return new Set();
+  const db = new Database(statePath, { readonly: true, fileMustExist: true });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'delivered_files'").get();
+    if (table === undefined) return new Set();
+    const rows = db.prepare("SELECT id FROM delivered_files").all() as { id: string }[];
+    return new Set(rows.map((r) => r.id));
+  } finally {
+    db.close();
+  }
+}
+
+/** The process's resident set in MiB, from /proc (Linux); undefined once it has exited. */
+export function rssMib(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** The collector's JSON log lines on stderr (anything else, such as a progress bar, is skipped). */
+export function logLines(stderr: string): LogLine[] {
+  return stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as LogLine];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** A stack trace's frames ("    at fn (file:line)"): never the only explanation a user gets. */
+export function expectNoStackTrace(text: string): void {
+  expect(text).not.toMatch(/^\s+at .+:\d+/m);
+  expect(text).not.toMatch(/\\n\s+at /);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `condition` every 50 ms until it holds, or fails after `ms` with `what`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** What a running child has written to stderr so far (startCli hands it over only at the end). */
+export function liveStderr(child: ChildProcess): () => string {
+  let text = "";
+  child.stderr?.on("data", (d: string | Buffer) => {
+    text += d.toString();
+  });
+  return () => text;
+}
