@@ -1,4 +1,5 @@
-import { randomRecordId, toCaseSafeId } from "./ids.js";
+import { toCaseSafeId } from "../../salesforce/ids.js";
+import { randomRecordId } from "./ids.js";
 import { addressIn, COUNTRY_BLOCKS, type OrgProfile, type OrgUser } from "./population.js";
 import type { Random } from "./random.js";
 import type { Channel, Login, SessionDirectory } from "./sessions.js";

@@ -11,30 +11,8 @@ import type { Random } from "./random.js";
 
 /** Base-62 digits in ASCII order, so comparing two ids of equal length as strings compares their serials. */
 export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 const REQUEST_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** The case-safe suffix of a 15-character id. */
-export function caseSafeSuffix(id15: string): string {
-  if (id15.length !== 15)
-    throw new Error(`a Salesforce id has 15 characters before its suffix, got "${id15}"`);
-  let suffix = "";
-  for (let chunk = 0; chunk < 3; chunk++) {
-    let bits = 0;
-    for (let i = 0; i < 5; i++) {
-      const c = id15.charCodeAt(chunk * 5 + i);
-      if (c >= 65 && c <= 90) bits |= 1 << i;
-    }
-    suffix += SUFFIX_ALPHABET[bits];
-  }
-  return suffix;
-}
-
-/** The 18-character, case-insensitive form of a 15-character id. */
-export function toCaseSafeId(id15: string): string {
-  return id15 + caseSafeSuffix(id15);
-}
 
 /** `value` in base 62, left-padded with zeros to `width` digits. */
 export function base62(value: number, width: number): string {

@@ -3,7 +3,8 @@ import { EVENT_TYPE_SCHEMAS, type EventTypeSchema } from "../../salesforce/event
 import { CHUNK_BYTES, chunkLines, csvLine, logFileBody } from "./csv-body.js";
 import { DeclaredSizeFile } from "./declared-file.js";
 import { GENERATORS } from "./generators.js";
-import { base62, toCaseSafeId } from "./ids.js";
+import { toCaseSafeId } from "../../salesforce/ids.js";
+import { base62 } from "./ids.js";
 import { buildOrgProfile, type OrgProfile } from "./population.js";
 import { EventRowFactory } from "./rows.js";
 import { SessionDirectory } from "./sessions.js";

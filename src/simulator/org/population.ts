@@ -1,4 +1,5 @@
-import { BASE62, recordId, toCaseSafeId } from "./ids.js";
+import { toCaseSafeId } from "../../salesforce/ids.js";
+import { BASE62, recordId } from "./ids.js";
 import { mix, Random, weights } from "./random.js";
 
 /** Who works in the simulated org: its id, its users, where they connect from and with what. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { toCaseSafeId } from "../org/ids.js";
+import { toCaseSafeId } from "../../salesforce/ids.js";
 import type { EventLogFileEntry } from "../org/index.js";
 import { answerAdmin } from "./admin.js";
 import type { SimulatorContext } from "./context.js";

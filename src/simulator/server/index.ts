@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { ConfigError } from "../../config/load.js";
 import { EVENT_TYPE_SCHEMAS } from "../../salesforce/event-types.js";
 import { SimulatedClock } from "../clock.js";
-import { toCaseSafeId } from "../org/ids.js";
+import { toCaseSafeId } from "../../salesforce/ids.js";
 import { GENERATORS } from "../org/generators.js";
 import { type OrgOptions, SimulatedOrg } from "../org/index.js";
 import { parseScenario, type Scenario, type ScenarioInput } from "../scenario.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { base62, caseSafeSuffix, recordId, toCaseSafeId } from "../../../src/simulator/org/ids.js";
+import { caseSafeSuffix, toCaseSafeId } from "../../../src/salesforce/ids.js";
+import { base62, recordId } from "../../../src/simulator/org/ids.js";
 
 describe("Salesforce ids", () => {
   it("computes the case-safe suffix of published ids", () => {
