@@ -4,6 +4,7 @@ import { startSimulator } from "../../src/simulator/server/index.js";
 import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
 import {
   addFault,
+  expectedCounts,
   faultsFired,
   groundTruth,
   moveClock,
@@ -39,31 +40,8 @@ async function expectedEvents(org: Org, interval: "Hourly" | "Daily"): Promise<M
   // Interval field at all.
   const listed = await soql<FileRow>(org, "SELECT Id, Interval FROM EventLogFile").catch(() => []);
   const intervalOf = new Map(listed.map((f) => [f.Id, f.Interval ?? "Daily"]));
-  const perFile = new Map<string, Map<string, number>>();
-  for (const r of await groundTruth(org.url)) {
-    if ((intervalOf.get(r.fileId) ?? "Daily") !== interval) continue;
-    const counts = perFile.get(r.fileId) ?? new Map<string, number>();
-    const json = JSON.stringify(r.values);
-    counts.set(json, (counts.get(json) ?? 0) + 1);
-    perFile.set(r.fileId, counts);
-  }
-  // Per scope (event type and hour or day of the row) and row: the most copies any one file holds.
-  const perScope = new Map<string, Map<string, number>>();
-  for (const counts of perFile.values()) {
-    for (const [json, n] of counts) {
-      const values = JSON.parse(json) as Record<string, string>;
-      const at = values.TIMESTAMP_DERIVED ?? "";
-      const scope = `${values.EVENT_TYPE} ${interval === "Hourly" ? at.slice(0, 13) : at.slice(0, 10)}`;
-      const rows = perScope.get(scope) ?? new Map<string, number>();
-      rows.set(json, Math.max(rows.get(json) ?? 0, n));
-      perScope.set(scope, rows);
-    }
-  }
-  const expected = new Map<string, number>();
-  for (const rows of perScope.values()) {
-    for (const [json, n] of rows) expected.set(json, (expected.get(json) ?? 0) + n);
-  }
-  return expected;
+  const rows = (await groundTruth(org.url)).filter((r) => (intervalOf.get(r.fileId) ?? "Daily") === interval);
+  return expectedCounts(rows, interval);
 }
 
 describe("sfevents collect against the simulated org", () => {

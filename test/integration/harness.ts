@@ -124,6 +124,38 @@ export async function soql<T>(
   return records;
 }
 
+/**
+ * How many times each row (as JSON) must be delivered, from the ground truth of the files a
+ * collector takes: a row that a later file of the same event type and hour (or day) repeats counts
+ * once, since deduplication delivers it once; identical rows within one file all count.
+ */
+export function expectedCounts(rows: GroundTruthRow[], interval: "Hourly" | "Daily"): Map<string, number> {
+  const perFile = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const counts = perFile.get(r.fileId) ?? new Map<string, number>();
+    const json = JSON.stringify(r.values);
+    counts.set(json, (counts.get(json) ?? 0) + 1);
+    perFile.set(r.fileId, counts);
+  }
+  // Per scope (event type and hour or day of the row) and row: the most copies any one file holds.
+  const perScope = new Map<string, Map<string, number>>();
+  for (const counts of perFile.values()) {
+    for (const [json, n] of counts) {
+      const values = JSON.parse(json) as Record<string, string>;
+      const at = values.TIMESTAMP_DERIVED ?? "";
+      const scope = `${values.EVENT_TYPE} ${interval === "Hourly" ? at.slice(0, 13) : at.slice(0, 10)}`;
+      const scoped = perScope.get(scope) ?? new Map<string, number>();
+      scoped.set(json, Math.max(scoped.get(json) ?? 0, n));
+      perScope.set(scope, scoped);
+    }
+  }
+  const expected = new Map<string, number>();
+  for (const scoped of perScope.values()) {
+    for (const [json, n] of scoped) expected.set(json, (expected.get(json) ?? 0) + n);
+  }
+  return expected;
+}
+
 /** Counts of each distinct string: the multiset a delivery is compared with. */
 export function tally(items: Iterable<string>): Map<string, number> {
   const counts = new Map<string, number>();
