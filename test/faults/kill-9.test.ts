@@ -1,17 +1,14 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
-import { moveClock, readNdjson, runCli, startCli, tempDir } from "../integration/harness.js";
+import { describe, expect, it } from "vitest";
+import { moveClock, readNdjson, runCli, startCli } from "../integration/harness.js";
 import {
   collectorConfig,
   collectorEnv,
   deliveredFiles,
   expectedRows,
-  INTAKE_KEY,
-  type Org,
   seededRandom,
   sleep,
+  useFrozenOrg,
 } from "./support.js";
 
 const KILLS = 20;
@@ -35,29 +32,11 @@ const KILLS = 20;
  * D_k, whose batches were all acknowledged before its checkpoint).
  */
 describe("kill -9 at random moments", () => {
-  let org: Org;
-  let intake: LocalIntake;
-  let dir: ReturnType<typeof tempDir>;
-
-  beforeAll(async () => {
-    dir = tempDir("faults-kill9");
-    // A frozen clock: files appear only when the test moves it, so the ground truth read at the end
-    // is exactly what the collector could see.
-    org = await startSimulator({
-      seed: 11,
-      days: 2,
-      start: "2026-11-20T15:00:00Z",
-      clock: { running: false },
-    });
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
-  });
-  afterAll(async () => {
-    await intake?.close();
-    await org?.close();
-    dir?.remove();
-  });
+  const shared = useFrozenOrg(11, "faults-kill9");
 
   it("delivers every row at least once, and re-sends only files that were in flight at a kill", async () => {
+    const { org, intake } = shared;
+    const dir = { path: shared.dir };
     const random = seededRandom("kill -9");
     const outFile = join(dir.path, "out", "events.ndjson");
     const statePath = join(dir.path, "state.sqlite");

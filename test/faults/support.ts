@@ -2,15 +2,16 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { expect } from "vitest";
-import type { startSimulator } from "../../src/simulator/server/index.js";
-import type { LocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { startSimulator } from "../../src/simulator/server/index.js";
+import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
 import {
   expectedCounts,
   type GroundTruthRow,
   groundTruth,
   soql,
   tally,
+  tempDir,
   writeConfig,
 } from "../integration/harness.js";
 
@@ -219,4 +220,31 @@ export function liveStderr(child: ChildProcess): () => string {
     text += d.toString();
   });
   return () => text;
+}
+
+/**
+ * A simulated org with a frozen clock (files appear only when the test moves it, so the ground truth
+ * read at the end is exactly what the collector could see), a local intake and a temporary folder,
+ * shared by the tests of one file.
+ */
+export function useFrozenOrg(seed: number, name: string): { org: Org; intake: LocalIntake; dir: string } {
+  const env = {} as { org: Org; intake: LocalIntake; dir: string };
+  let folder: ReturnType<typeof tempDir> | undefined;
+  beforeAll(async () => {
+    folder = tempDir(name);
+    env.dir = folder.path;
+    env.org = await startSimulator({
+      seed,
+      days: 2,
+      start: "2026-11-20T15:00:00Z",
+      clock: { running: false },
+    });
+    env.intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
+  });
+  afterAll(async () => {
+    await env.intake?.close();
+    await env.org?.close();
+    folder?.remove();
+  });
+  return env;
 }

@@ -1,19 +1,16 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
-import { runCli, startCli, tempDir } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { runCli, startCli } from "./harness.js";
 import {
   collectorConfig,
   collectorEnv,
   deliveredFiles,
   expectedRows,
-  INTAKE_KEY,
   liveStderr,
   logLines,
-  type Org,
   seededRandom,
   sleep,
+  useFrozenOrg,
   waitFor,
 } from "../faults/support.js";
 
@@ -27,27 +24,11 @@ const EXIT_WITHIN_MS = 10_000;
  * recorded as delivered, and the next run sends none of those again and loses nothing.
  */
 describe("SIGTERM", () => {
-  let org: Org;
-  let intake: LocalIntake;
-  let dir: ReturnType<typeof tempDir>;
-
-  beforeAll(async () => {
-    dir = tempDir("faults-sigterm");
-    org = await startSimulator({
-      seed: 5,
-      days: 2,
-      start: "2026-11-20T15:00:00Z",
-      clock: { running: false },
-    });
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
-  });
-  afterAll(async () => {
-    await intake?.close();
-    await org?.close();
-    dir?.remove();
-  });
+  const shared = useFrozenOrg(5, "faults-sigterm");
 
   it("settles the batch in flight, checkpoints and exits within 10 s; the next run resumes without loss", async () => {
+    const { org, intake } = shared;
+    const dir = { path: shared.dir };
     const random = seededRandom("SIGTERM");
     const statePath = join(dir.path, "state.sqlite");
     const config = collectorConfig({ dir: dir.path, org, intake, pollEvery: "1h" });
