@@ -100,10 +100,9 @@ export class Collector {
       : (settings.start ?? new Date(this.now().getTime() - settings.lookback));
 
     const listing = await discoverFiles(api, { interval, eventTypes: settings.eventTypes, since });
-    const watermark = new Watermark(listing, (f) => state.isDelivered(f.Id, f.CreatedDate));
-    const pending = listing
-      .map((file, index) => ({ file, index }))
-      .filter(({ file }) => !state.isDelivered(file.Id, file.CreatedDate));
+    const delivered = listing.map((f) => state.isDelivered(f.Id, f.CreatedDate));
+    const watermark = new Watermark(listing, (_, index) => delivered[index]);
+    const pending = listing.map((file, index) => ({ file, index })).filter(({ index }) => !delivered[index]);
     logger.info(
       { interval: interval.mode, since: since.toISOString(), listed: listing.length, new: pending.length },
       `found ${pending.length} new ${interval.mode} Event Log File(s) created since ${since.toISOString()}`,

@@ -10,7 +10,7 @@ export class Watermark<T> {
   /** `items` in cursor order; `delivered` marks those finished in an earlier run. */
   constructor(
     private readonly items: readonly T[],
-    delivered: (item: T) => boolean,
+    delivered: (item: T, index: number) => boolean,
   ) {
     this.done = items.map(delivered);
     this.advance();
