@@ -106,10 +106,7 @@ export class EventRowFactory {
     const rnd = this.rnd.reseed(mix(this.seed, ROW_TAG, this.kind, t, key));
     const source = this.generator.source;
     if (source === "activity") return this.build(t, undefined);
-    const session =
-      source === "login"
-        ? this.sessions.loginAt(t, rnd)
-        : this.sessions.openSession(t, rnd.chance(0.8) ? "browser" : "api", rnd);
+    const session = source === "login" ? this.sessions.loginAt(t, rnd) : this.sessions.sessionAt(t, rnd);
     return this.build(t, session);
   }
 

@@ -141,11 +141,21 @@ export class SessionDirectory {
     return logins;
   }
 
+  /**
+   * A session for a row outside the hour plans (a file of a declared size) at `t`: one open then
+   * when there is one, else a successful login just before. An org whose scenario has few or no
+   * logins still needs someone to log out in a declared-size Logout file.
+   */
+  sessionAt(t: number, rnd: Random): Login {
+    const channel: Channel = rnd.chance(0.8) ? "browser" : "api";
+    return this.openSession(t, channel, rnd) ?? this.loginAt(t - 20 * 60_000, rnd, "LOGIN_NO_ERROR");
+  }
+
   /** A login attempt at `time` drawn with `rnd`: the same draw as the hour plans use. */
-  loginAt(time: number, rnd: Random): Login {
+  loginAt(time: number, rnd: Random, outcome?: string): Login {
     const user = rnd.weighted(this.userTable);
     const channel: Channel = user.kind === "integration" || rnd.chance(0.08) ? "api" : "browser";
-    const status = rnd.weighted(channel === "browser" ? BROWSER_STATUSES : API_STATUSES);
+    const status = outcome ?? rnd.weighted(channel === "browser" ? BROWSER_STATUSES : API_STATUSES);
     const attack = status === "LOGIN_ERROR_INVALID_PASSWORD" && rnd.chance(0.3);
     const country = attack
       ? rnd.pick(ATTACK_COUNTRIES.filter((c) => c !== user.homeCountry))

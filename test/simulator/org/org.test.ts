@@ -261,6 +261,19 @@ describe("SimulatedOrg declared-size files", () => {
     expect(truth).toEqual(rows);
   });
 
+  it("fills a declared-size Logout file in an org that has no logins of its own", async () => {
+    const o = org({
+      days: 1,
+      rowsPerHour: { Login: 0 },
+      largeFiles: [{ eventType: "Logout", bytes: 200_000 }],
+    });
+    const entry = o.files(START).find((f) => f.EventType === "Logout")!;
+    const { header, rows } = await parse(await download(o, entry));
+    expect(rows.length).toBeGreaterThan(100);
+    const user = header.indexOf("USER_ID");
+    expect(rows.every((r) => r[user] !== "")).toBe(true);
+  });
+
   it("refuses a declared size too small for a header and a row", () => {
     expect(() => org({ largeFiles: [{ eventType: "URI", bytes: 100, interval: "Hourly" }] })).toThrow(
       /at least/,
