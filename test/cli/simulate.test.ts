@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { requestToken } from "../simulator/server/helpers.js";
 
 /** The built CLI, as a user runs it (npm test builds it first). */
 const CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
@@ -33,18 +34,6 @@ function startCli(args: string[]): Promise<Running> {
   });
 }
 
-async function token(url: string, clientId: string, clientSecret: string): Promise<Response> {
-  return fetch(`${url}/services/oauth2/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: clientId,
-      client_secret: clientSecret,
-    }),
-  });
-}
-
 describe("sfevents simulate", () => {
   let running: Running | undefined;
   const dirs: string[] = [];
@@ -69,7 +58,11 @@ describe("sfevents simulate", () => {
     const printed = Object.fromEntries(
       running.lines.slice(1).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
     );
-    const res = await token(running.url, printed.client_id, printed.client_secret);
+    const res = await requestToken({
+      url: running.url,
+      clientId: printed.client_id,
+      clientSecret: printed.client_secret,
+    });
     expect(res.status).toBe(200);
     running.child.kill("SIGTERM");
     expect(await running.exit).toBe(0);
@@ -89,7 +82,7 @@ describe("sfevents simulate", () => {
     ]);
     // A secret the user chose is never printed.
     expect(running.lines.join("\n")).not.toContain("s3cret-value");
-    const res = await token(running.url, "app", "s3cret-value");
+    const res = await requestToken({ url: running.url, clientId: "app", clientSecret: "s3cret-value" });
     const { access_token } = (await res.json()) as { access_token: string };
     const q = encodeURIComponent("SELECT Id, Interval FROM EventLogFile");
     const answer = await fetch(`${running.url}/services/data/v64.0/query?q=${q}`, {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { type ClientCredentials, tokenFor } from "../simulator/server/helpers.js";
 
 /** The built CLI: integration tests run the real program, as a user would. */
 export const CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
@@ -98,20 +99,8 @@ export async function faultsFired(orgUrl: string): Promise<number[]> {
 }
 
 /** Runs a SOQL query against the org as the collector's app would, all pages. */
-export async function soql<T>(
-  org: { url: string; clientId: string; clientSecret: string },
-  q: string,
-): Promise<T[]> {
-  const tokenRes = await fetch(`${org.url}/services/oauth2/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: org.clientId,
-      client_secret: org.clientSecret,
-    }),
-  });
-  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+export async function soql<T>(org: ClientCredentials, q: string): Promise<T[]> {
+  const token = await tokenFor(org);
   const records: T[] = [];
   let next: string | undefined = `/services/data/v64.0/query?q=${encodeURIComponent(q)}`;
   while (next) {

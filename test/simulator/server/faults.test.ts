@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Simulator } from "../../../src/simulator/server/index.js";
-import { get, query, queryPath, rawGet, startOrg, tokenFor, V } from "./helpers.js";
+import { get, query, queryPath, rawGet, requestToken, startOrg, tokenFor, V } from "./helpers.js";
 
 async function addFault(sim: Simulator, fault: unknown) {
   return fetch(`${sim.url}/__sim/faults`, { method: "POST", body: JSON.stringify(fault) });
@@ -61,15 +61,7 @@ describe("faults", () => {
   it("answer the token endpoint in its own error shape", async () => {
     sim = await startOrg();
     await addFault(sim, { type: "query-timeout", route: "token" });
-    const res = await fetch(`${sim.url}/services/oauth2/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: sim.clientId,
-        client_secret: sim.clientSecret,
-      }),
-    });
+    const res = await requestToken(sim);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: "unknown_error", error_description: "retry your request" });
     expect(await tokenFor(sim)).toMatch(/!/);

@@ -21,16 +21,28 @@ export function startOrg(input: ScenarioInput = {}): Promise<Simulator> {
   });
 }
 
-export async function tokenFor(sim: Simulator): Promise<string> {
-  const res = await fetch(`${sim.url}/services/oauth2/token`, {
+/** The app's key and secret at a token endpoint: a simulator in-process or one the CLI started. */
+export interface ClientCredentials {
+  url: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The client-credentials grant, answer unread, for tests of the token endpoint's errors. */
+export function requestToken({ url, clientId, clientSecret }: ClientCredentials): Promise<Response> {
+  return fetch(`${url}/services/oauth2/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
       grant_type: "client_credentials",
-      client_id: sim.clientId,
-      client_secret: sim.clientSecret,
+      client_id: clientId,
+      client_secret: clientSecret,
     }),
   });
+}
+
+export async function tokenFor(org: ClientCredentials): Promise<string> {
+  const res = await requestToken(org);
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
