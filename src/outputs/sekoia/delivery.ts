@@ -32,7 +32,7 @@ export class BatchDelivery {
     private readonly counters: SekoiaCounters,
   ) {}
 
-  async deliver(body: string, events: number, signal: AbortSignal): Promise<void> {
+  async deliver(body: Buffer, events: number, signal: AbortSignal): Promise<void> {
     const payload = await this.service.prepare(body);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {

@@ -4,7 +4,7 @@ import { DEFAULT_RETRY_POLICY } from "../backoff.js";
 import { type OutboundEvent, type Output, OutputError } from "../output.js";
 import { MAX_EVENT_CHARS, SEKOIA_DEFAULTS, type SekoiaOutputOptions } from "./config.js";
 import { BatchDelivery, KEY_REJECTED, type SekoiaCounters } from "./delivery.js";
-import { BatchBody } from "./encoder.js";
+import { BatchBody, BodyBuffers } from "./encoder.js";
 import { IntakeService } from "./service.js";
 
 /** What `sfevents check` reports about the intake. */
@@ -18,10 +18,11 @@ const PROBE_TIMEOUT_MS = 10_000;
 /** Files whose oversized events were already logged; a bound, so a long run cannot grow it forever. */
 const LOGGED_FILES_LIMIT = 1_000;
 
-/** A batch waiting for a free slot: its body as text, and how many events it carries. */
+/** A batch waiting for a free slot or in flight: its body, its events, and the memory to reuse after. */
 interface SealedBatch {
-  body: string;
+  body: Buffer;
   events: number;
+  memory: Buffer;
 }
 
 /**
@@ -29,8 +30,8 @@ interface SealedBatch {
  *
  * Events are packed into batches bounded by body size, event count and a linger time. At most
  * `maxInFlight` batches are sent at once and one more fills meanwhile; once a sealed batch waits for
- * a slot, write() returns a promise, so memory is bounded by (maxInFlight + 1) batches whatever the
- * pace of the source. A 429, 5xx or network error is retried with backoff until the retry budget is
+ * a slot, write() returns a promise, so memory is bounded by (maxInFlight + 2) batch buffers,
+ * reused, whatever the pace of the source. A 429, 5xx or network error is retried with backoff until the retry budget is
  * spent; a failed delivery discards everything not yet acknowledged (the caller re-sends the files
  * concerned), is reported by every write() and by the next flush(), after which the output starts
  * afresh.
@@ -42,7 +43,8 @@ export class SekoiaOutput implements Output {
   private readonly delivery: BatchDelivery;
   private readonly logger: Logger;
   private readonly deadLetters: DeadLetters;
-  private readonly head: string;
+  private readonly head: Buffer;
+  private readonly buffers: BodyBuffers;
   private readonly maxBatchBytes: number;
   private readonly maxBatchEvents: number;
   private readonly lingerMs: number;
@@ -75,6 +77,8 @@ export class SekoiaOutput implements Output {
     this.maxBatchEvents = options.maxBatchEvents ?? SEKOIA_DEFAULTS.maxBatchEvents;
     this.lingerMs = options.lingerMs ?? SEKOIA_DEFAULTS.lingerMs;
     this.maxInFlight = options.maxInFlight ?? SEKOIA_DEFAULTS.maxInFlight;
+    // In flight, one sealed and waiting for a slot, one filling.
+    this.buffers = new BodyBuffers(this.maxBatchBytes, this.maxInFlight + 2);
     this.delivery = new BatchDelivery(
       this.service,
       { ...DEFAULT_RETRY_POLICY, ...options.retry },
@@ -123,8 +127,9 @@ export class SekoiaOutput implements Output {
    */
   async probe(): Promise<IntakeProbe> {
     const where = this.service.endpoint;
+    const empty = new BatchBody(this.head, Buffer.allocUnsafe(this.head.length + 2));
     const answer = await this.service.send(
-      await this.service.prepare(this.newBatch().toString()),
+      await this.service.prepare(empty.close()),
       new AbortController().signal,
       PROBE_TIMEOUT_MS,
     );
@@ -149,7 +154,7 @@ export class SekoiaOutput implements Output {
   }
 
   private newBatch(): BatchBody {
-    return new BatchBody(this.head, this.maxBatchBytes);
+    return new BatchBody(this.head, this.buffers.take());
   }
 
   /** An event the intake would refuse is kept, never dropped; the log names its file once. */
@@ -190,7 +195,8 @@ export class SekoiaOutput implements Output {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     if (this.filling.events === 0) return;
-    this.queued.push({ body: this.filling.toString(), events: this.filling.events });
+    const { events, memory } = this.filling;
+    this.queued.push({ body: this.filling.close(), events, memory });
     this.filling = this.newBatch();
     this.pump();
   }
@@ -202,6 +208,7 @@ export class SekoiaOutput implements Output {
         .deliver(batch.body, batch.events, this.abort.signal)
         .catch((err: unknown) => this.fail(err))
         .finally(() => {
+          this.buffers.giveBack(batch.memory);
           this.inFlight.delete(delivery);
           this.pump();
         });
@@ -250,8 +257,12 @@ export class SekoiaOutput implements Output {
   private discard(): void {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
+    for (const batch of this.queued) this.buffers.giveBack(batch.memory);
     this.queued.length = 0;
-    this.filling = this.newBatch();
+    if (this.filling.events > 0) {
+      this.buffers.giveBack(this.filling.memory);
+      this.filling = this.newBatch();
+    }
     this.notify();
   }
 }

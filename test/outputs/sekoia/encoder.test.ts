@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { BatchBody } from "../../../src/outputs/sekoia/encoder.js";
+import { BatchBody, BodyBuffers } from "../../../src/outputs/sekoia/encoder.js";
 
 const head = BatchBody.head("k3y-ForTheTests");
+const batch = (limit: number) => new BatchBody(head, Buffer.alloc(limit));
 
 describe("BatchBody", () => {
   it("counts the exact bytes of the body, escapes and multi-byte characters included", () => {
-    const body = new BatchBody(head, 1 << 20);
+    const body = batch(1 << 20);
     const events = [
       '{"URI":"/home"}',
       '{"A":"quote \\" and backslash \\\\ and tab \\t"}',
@@ -13,30 +14,46 @@ describe("BatchBody", () => {
       "{}",
     ];
     for (const json of events) expect(body.tryAdd(json)).toBe(true);
-    const text = body.toString();
-    expect(body.bytes).toBe(Buffer.byteLength(text));
-    expect(JSON.parse(text)).toEqual({ intake_key: "k3y-ForTheTests", jsons: events });
+    const bytes = body.bytes;
+    const sent = body.close();
+    expect(sent.length).toBe(bytes);
+    expect(JSON.parse(sent.toString("utf8"))).toEqual({ intake_key: "k3y-ForTheTests", jsons: events });
     expect(body.events).toBe(4);
   });
 
   it("accepts an event that lands exactly on the limit and refuses one byte more", () => {
-    const event = '{"URI":"é\\"x"}';
-    const probe = new BatchBody(head, 1 << 20);
+    // Multi-byte characters, so that the exact measure is taken near the limit, not the estimate.
+    const event = '{"URI":"é東\\"x"}';
+    const probe = batch(1 << 20);
     probe.tryAdd(event);
     probe.tryAdd(event);
-    const exact = new BatchBody(head, probe.bytes);
+    const exact = batch(probe.bytes);
     expect(exact.tryAdd(event)).toBe(true);
     expect(exact.tryAdd(event)).toBe(true);
-    expect(exact.bytes).toBe(Buffer.byteLength(exact.toString()));
-    const short = new BatchBody(head, probe.bytes - 1);
+    expect(exact.close().equals(probe.close())).toBe(true);
+    const short = batch(probe.bytes - 1);
     expect(short.tryAdd(event)).toBe(true);
     expect(short.tryAdd(event)).toBe(false);
     expect(short.events).toBe(1);
+    expect(JSON.parse(short.close().toString()).jsons).toEqual([event]);
   });
 
   it("takes a lone event even when it alone is over the limit, so nothing is stuck", () => {
-    const body = new BatchBody(head, 10);
+    const body = batch(head.length + 4);
     expect(body.tryAdd('{"URI":"/a/long/path"}')).toBe(true);
     expect(body.tryAdd("{}")).toBe(false);
+    expect(JSON.parse(body.close().toString()).jsons).toEqual(['{"URI":"/a/long/path"}']);
+  });
+
+  it("starts afresh in a reused buffer", () => {
+    const buffers = new BodyBuffers(1 << 16, 1);
+    const first = new BatchBody(head, buffers.take());
+    first.tryAdd('{"URI":"/first/and/longer"}');
+    first.close();
+    buffers.giveBack(first.memory);
+    const second = new BatchBody(head, buffers.take());
+    expect(second.memory).toBe(first.memory);
+    second.tryAdd("{}");
+    expect(JSON.parse(second.close().toString()).jsons).toEqual(["{}"]);
   });
 });
