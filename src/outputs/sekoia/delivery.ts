@@ -20,7 +20,7 @@ export const KEY_REJECTED =
 /**
  * Gets one batch accepted: retries while the intake is unavailable, within the retry budget, and
  * turns every other outcome into an OutputError. Outages are logged when they start and when they
- * end, never at each retry, however many batches are retrying at once.
+ * end, never at each retry, however many batches are retrying at once or cycles fail meanwhile.
  */
 export class BatchDelivery {
   private outage: { since: number; retries: number } | undefined;
@@ -55,8 +55,8 @@ export class BatchDelivery {
         case "unavailable": {
           const delay = backoffDelay(this.retry, attempt, answer.retryAfterMs);
           if (Date.now() - started + delay > this.retry.maxElapsedMs) {
-            // The caller reports this failure; the next attempt is a new incident.
-            this.outage = undefined;
+            // The caller reports this failure. The outage goes on until a batch is accepted, which
+            // says so once, however many cycles it took.
             throw new OutputError(
               `The Sekoia.io intake did not accept a batch within the retry budget of ${formatDuration(this.retry.maxElapsedMs)} (last answer: ${answer.reason}). The files in flight will be delivered again on the next cycle.`,
               false,

@@ -200,6 +200,10 @@ describe("SekoiaOutput", () => {
     await output.flush();
     // Only what was written after the failure arrives: the caller re-sends the failed files itself.
     expect(intake.events()).toEqual(next.map((e) => e.json));
+    expect(messages()).toEqual([
+      "The Sekoia.io intake is unavailable; retrying with backoff",
+      "The Sekoia.io intake is accepting events again",
+    ]);
   });
 
   it.each([401, 403])("stops with a clear, fatal error when the intake answers %i", async (status) => {
