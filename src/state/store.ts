@@ -34,7 +34,7 @@ export interface FingerprintScope {
 /** Fingerprints of one file's rows as they stream by. */
 export interface RowFingerprints {
   /**
-   * Whether a delivered file of the same scope already carried this row; records it for this file.
+   * Whether a delivered file of the same scope already carried this row; if not, records it for this file.
    * What is recorded is written in large batches as it grows, and the rest with markDelivered.
    */
   seen(fingerprint: bigint): boolean;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DeliveredFile, openSqliteState, type StateStore } from "../../src/state/index.js";
 
@@ -21,6 +22,17 @@ describe("row fingerprints", () => {
     state.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** What the database file holds, read by a second connection once the store has let go of it. */
+  function tableSizes(): { files: number; rows: number } {
+    state.close();
+    const db = new Database(join(dir, "state.sqlite"), { readonly: true });
+    const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    const sizes = { files: count("fingerprint_files"), rows: count("row_fingerprints") };
+    db.close();
+    state = openSqliteState(join(dir, "state.sqlite"));
+    return sizes;
+  }
 
   it("recognises rows of a delivered file of the same scope, and only those", () => {
     const first = state.rowFingerprints({ ...day, id: "0AT000000000001" });
@@ -54,12 +66,61 @@ describe("row fingerprints", () => {
     expect(state.rowFingerprints({ ...day, id: "0AT000000000003" }).seen(7n)).toBe(true);
   });
 
-  it("forgets the fingerprints of pruned files", () => {
+  it("forgets the fingerprints of pruned files, on disk too", () => {
     const fp = state.rowFingerprints({ ...day, id: "0AT000000000001" });
     fp.seen(5n);
-    state.markDelivered(delivered("0AT000000000001", 1), undefined, fp);
+    fp.seen(6n);
+    state.markDelivered(delivered("0AT000000000001", 2), undefined, fp);
+    expect(tableSizes()).toEqual({ files: 1, rows: 2 });
     state.prune(new Date("2027-01-01T00:00:00Z"));
+    expect(tableSizes()).toEqual({ files: 0, rows: 0 });
     state.markDelivered(delivered("0AT000000000002", 0));
     expect(state.rowFingerprints({ ...day, id: "0AT000000000003" }).seen(5n)).toBe(false);
+  });
+
+  it("starts a file's fingerprints afresh when an unfinished attempt left some", () => {
+    const attempt = state.rowFingerprints({ ...day, id: "0AT000000000001" });
+    for (let f = 1n; f <= 3n; f++) attempt.seen(f);
+    // Written as a large file writes its batches, then the attempt dies before its acknowledgement.
+    state.markDelivered(delivered("0AT000000000009", 0), undefined, attempt);
+    expect(tableSizes().rows).toBe(3);
+    const again = state.rowFingerprints({ ...day, id: "0AT000000000001" });
+    again.seen(1n);
+    state.markDelivered(delivered("0AT000000000001", 1), undefined, again);
+    expect(tableSizes()).toEqual({ files: 1, rows: 1 });
+    const later = state.rowFingerprints({ ...day, id: "0AT000000000002" });
+    expect([1n, 2n].map((f) => later.seen(f))).toEqual([true, false]);
+  });
+
+  it("upgrades a version-2 state: files and cursors kept, old fingerprints dropped", () => {
+    state.close();
+    const path = join(dir, "v2.sqlite");
+    const old = new Database(path);
+    old.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version VALUES (2);
+      CREATE TABLE delivered_files (id TEXT NOT NULL, created_date TEXT NOT NULL, created_ms INTEGER NOT NULL,
+        event_type TEXT NOT NULL, interval TEXT NOT NULL, log_date TEXT NOT NULL, sequence INTEGER NOT NULL,
+        length INTEGER NOT NULL, rows INTEGER NOT NULL, delivered_at TEXT NOT NULL,
+        PRIMARY KEY (id, created_date)) WITHOUT ROWID;
+      CREATE INDEX delivered_files_by_log_date ON delivered_files (event_type, log_date, interval);
+      CREATE INDEX delivered_files_by_created ON delivered_files (created_ms);
+      CREATE TABLE cursors (source TEXT PRIMARY KEY, created_date TEXT NOT NULL, id TEXT NOT NULL,
+        updated_at TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE row_fingerprints (scope TEXT NOT NULL, fingerprint INTEGER NOT NULL, file_id TEXT NOT NULL,
+        PRIMARY KEY (scope, fingerprint, file_id)) WITHOUT ROWID;
+      CREATE INDEX row_fingerprints_by_file ON row_fingerprints (file_id);
+      INSERT INTO delivered_files VALUES ('0AT000000000001', '2026-11-21T03:00:00.000+0000', 1795230000000,
+        'Login', 'Daily', '2026-11-20T00:00:00.000+0000', 0, 100, 1, '2026-11-21T04:00:00.000Z');
+      INSERT INTO cursors VALUES ('elf:Daily', '2026-11-21T03:00:00.000+0000', '0AT000000000001', '2026-11-21T04:00:00.000Z');
+      INSERT INTO row_fingerprints VALUES ('Login|Daily|2026-11-20T00:00:00.000+0000', 5, '0AT000000000001');`);
+    old.close();
+    state = openSqliteState(path);
+    expect(state.isDelivered("0AT000000000001", "2026-11-21T03:00:00.000+0000")).toBe(true);
+    expect(state.cursor("elf:Daily")).toEqual({
+      createdDate: "2026-11-21T03:00:00.000+0000",
+      id: "0AT000000000001",
+    });
+    const next = state.rowFingerprints({ ...day, id: "0AT000000000002" });
+    expect(next.seen(5n)).toBe(false);
   });
 });

@@ -38,6 +38,22 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (scope, fingerprint, file_id)
    ) WITHOUT ROWID;
    CREATE INDEX row_fingerprints_by_file ON row_fingerprints (file_id);`,
+  // The same, about six times smaller: a row cost two text keys in two B-trees (about 170 bytes on
+  // disk per delivered row), now an integer key and a file number. The scope is folded into the
+  // fingerprint. Fingerprints recorded before the upgrade are dropped: a later file repeating rows
+  // delivered before it may deliver them again (at least once, never lost).
+  `DROP TABLE row_fingerprints;
+   -- A number for each file whose rows are fingerprinted, so that each row stores an integer.
+   CREATE TABLE fingerprint_files (
+     n INTEGER PRIMARY KEY,
+     file_id TEXT NOT NULL UNIQUE
+   );
+   CREATE TABLE row_fingerprints (
+     -- 64 bits of MD5 over the row, XOR those of its scope (EventType|Interval|LogDate).
+     fingerprint INTEGER PRIMARY KEY,
+     file INTEGER NOT NULL
+   );
+   CREATE INDEX row_fingerprints_by_file ON row_fingerprints (file);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Statement } from "better-sqlite3";
@@ -93,7 +94,7 @@ class SqliteStateStore implements StateStore {
   private readonly upsertCursor: Statement<unknown[], unknown>;
   private readonly selectFor: Statement<[string, string, string], FileRow>;
   private readonly deleteBefore: Statement<[number], unknown>;
-  private readonly deleteOrphanFingerprints: Statement<[], unknown>;
+  private readonly deleteOrphanFingerprints: () => void;
   private readonly recordDelivery: (
     file: DeliveredFile,
     cursor?: { source: string; position: Cursor },
@@ -121,9 +122,13 @@ class SqliteStateStore implements StateStore {
        WHERE event_type = ? AND log_date = ? AND interval = ? ORDER BY sequence, created_ms`,
     );
     this.deleteBefore = db.prepare("DELETE FROM delivered_files WHERE created_ms < ?");
-    this.deleteOrphanFingerprints = db.prepare(
-      "DELETE FROM row_fingerprints WHERE file_id NOT IN (SELECT id FROM delivered_files)",
-    );
+    const forgotten = "SELECT n FROM fingerprint_files WHERE file_id NOT IN (SELECT id FROM delivered_files)";
+    const deleteRows = db.prepare(`DELETE FROM row_fingerprints WHERE file IN (${forgotten})`);
+    const deleteFiles = db.prepare(`DELETE FROM fingerprint_files WHERE n IN (${forgotten})`);
+    this.deleteOrphanFingerprints = db.transaction(() => {
+      deleteRows.run();
+      deleteFiles.run();
+    });
     this.recordDelivery = db.transaction(
       (
         file: DeliveredFile,
@@ -206,7 +211,7 @@ class SqliteStateStore implements StateStore {
   prune(before: Date): number {
     return this.guard(() => {
       const pruned = this.deleteBefore.run(before.getTime()).changes;
-      this.deleteOrphanFingerprints.run();
+      this.deleteOrphanFingerprints();
       return pruned;
     });
   }
@@ -231,42 +236,67 @@ class SqliteStateStore implements StateStore {
 const FINGERPRINT_BATCH = 65_536;
 
 class SqliteRowFingerprints implements RowFingerprints {
-  private readonly scope: string;
-  private readonly lookup: Statement<[string, bigint], unknown> | undefined;
+  /** XORed into every fingerprint: the same row in another scope is another key. */
+  private readonly scopeKey: bigint;
+  /** Numbers of this scope's other delivered files: only their rows count as seen. */
+  private readonly deliveredFiles: Set<number>;
+  private readonly fileNumber: number;
+  private readonly lookup: Statement<[bigint], number | undefined>;
   private readonly insertBatch: (fingerprints: BigInt64Array, count: number) => void;
   private readonly pending = new BigInt64Array(FINGERPRINT_BATCH);
   private count = 0;
 
   constructor(
     db: Database.Database,
-    private readonly file: FingerprintScope,
+    file: FingerprintScope,
     deliveredInScope: DeliveredFile[],
     private readonly guard: <T>(operation: () => T) => T,
   ) {
-    this.scope = `${file.eventType}|${file.interval}|${file.logDate}`;
-    db.prepare("DELETE FROM row_fingerprints WHERE file_id = ?").run(file.id);
-    // Only a scope with another delivered file can hold repeats: the first file of an hour or a day
-    // pays for recording its fingerprints, never for looking them up.
-    if (deliveredInScope.some((f) => f.id !== file.id)) {
-      this.lookup = db.prepare(
-        `SELECT 1 FROM row_fingerprints r JOIN delivered_files d ON d.id = r.file_id
-         WHERE r.scope = ? AND r.fingerprint = ? LIMIT 1`,
+    this.scopeKey = hash(
+      "md5",
+      `${file.eventType}|${file.interval}|${file.logDate}`,
+      "buffer",
+    ).readBigInt64LE(0);
+    const numberOf = db
+      .prepare<[string], number>("SELECT n FROM fingerprint_files WHERE file_id = ?")
+      .pluck();
+    const earlier = numberOf.get(file.id);
+    if (earlier === undefined) {
+      this.fileNumber = Number(
+        db.prepare("INSERT INTO fingerprint_files (file_id) VALUES (?)").run(file.id).lastInsertRowid,
       );
+    } else {
+      // An earlier attempt at this file never finished: its fingerprints start afresh.
+      this.fileNumber = earlier;
+      db.prepare("DELETE FROM row_fingerprints WHERE file = ?").run(earlier);
     }
-    const insert = db.prepare(
-      "INSERT OR IGNORE INTO row_fingerprints (scope, fingerprint, file_id) VALUES (?, ?, ?)",
+    this.deliveredFiles = new Set(
+      deliveredInScope
+        .filter((f) => f.id !== file.id)
+        .map((f) => numberOf.get(f.id))
+        .filter((n) => n !== undefined),
     );
+    this.lookup = db
+      .prepare<[bigint], number>("SELECT file FROM row_fingerprints WHERE fingerprint = ?")
+      .pluck();
+    // A key held by a file never delivered (an attempt that did not finish) goes to this one.
+    const insert = db.prepare("INSERT OR REPLACE INTO row_fingerprints (fingerprint, file) VALUES (?, ?)");
     this.insertBatch = db.transaction((fingerprints: BigInt64Array, count: number) => {
-      for (let i = 0; i < count; i++) insert.run(this.scope, fingerprints[i], this.file.id);
+      for (let i = 0; i < count; i++) insert.run(fingerprints[i], this.fileNumber);
     });
   }
 
   seen(fingerprint: bigint): boolean {
-    const repeated =
-      this.lookup !== undefined && this.guard(() => this.lookup!.get(this.scope, fingerprint)) !== undefined;
-    this.pending[this.count++] = fingerprint;
+    const key = fingerprint ^ this.scopeKey;
+    // Only a scope with another delivered file can hold repeats: the first file of an hour or a day
+    // pays for recording its fingerprints, never for looking them up.
+    if (this.deliveredFiles.size > 0) {
+      const owner = this.guard(() => this.lookup.get(key));
+      if (owner !== undefined && this.deliveredFiles.has(owner)) return true;
+    }
+    this.pending[this.count++] = key;
     if (this.count === FINGERPRINT_BATCH) this.guard(() => this.writePending());
-    return repeated;
+    return false;
   }
 
   /** Inserts what is pending (in its own transaction, or as part of the caller's). */
