@@ -24,11 +24,15 @@ describe("row fingerprints", () => {
   });
 
   /** What the database file holds, read by a second connection once the store has let go of it. */
-  function tableSizes(): { files: number; rows: number } {
+  function tableSizes(): { scopes: number; files: number; rows: number } {
     state.close();
     const db = new Database(join(dir, "state.sqlite"), { readonly: true });
     const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-    const sizes = { files: count("fingerprint_files"), rows: count("row_fingerprints") };
+    const sizes = {
+      scopes: count("fingerprint_scopes"),
+      files: count("fingerprint_files"),
+      rows: count("row_fingerprints"),
+    };
     db.close();
     state = openSqliteState(join(dir, "state.sqlite"));
     return sizes;
@@ -71,9 +75,9 @@ describe("row fingerprints", () => {
     fp.seen(5n);
     fp.seen(6n);
     state.markDelivered(delivered("0AT000000000001", 2), undefined, fp);
-    expect(tableSizes()).toEqual({ files: 1, rows: 2 });
+    expect(tableSizes()).toEqual({ scopes: 1, files: 1, rows: 2 });
     state.prune(new Date("2027-01-01T00:00:00Z"));
-    expect(tableSizes()).toEqual({ files: 0, rows: 0 });
+    expect(tableSizes()).toEqual({ scopes: 0, files: 0, rows: 0 });
     state.markDelivered(delivered("0AT000000000002", 0));
     expect(state.rowFingerprints({ ...day, id: "0AT000000000003" }).seen(5n)).toBe(false);
   });
@@ -87,7 +91,7 @@ describe("row fingerprints", () => {
     const again = state.rowFingerprints({ ...day, id: "0AT000000000001" });
     again.seen(1n);
     state.markDelivered(delivered("0AT000000000001", 1), undefined, again);
-    expect(tableSizes()).toEqual({ files: 1, rows: 1 });
+    expect(tableSizes()).toEqual({ scopes: 1, files: 1, rows: 1 });
     const later = state.rowFingerprints({ ...day, id: "0AT000000000002" });
     expect([1n, 2n].map((f) => later.seen(f))).toEqual([true, false]);
   });

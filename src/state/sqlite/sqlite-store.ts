@@ -1,4 +1,3 @@
-import { hash } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Statement } from "better-sqlite3";
@@ -122,12 +121,20 @@ class SqliteStateStore implements StateStore {
        WHERE event_type = ? AND log_date = ? AND interval = ? ORDER BY sequence, created_ms`,
     );
     this.deleteBefore = db.prepare("DELETE FROM delivered_files WHERE created_ms < ?");
-    const forgotten = "SELECT n FROM fingerprint_files WHERE file_id NOT IN (SELECT id FROM delivered_files)";
-    const deleteRows = db.prepare(`DELETE FROM row_fingerprints WHERE file IN (${forgotten})`);
-    const deleteFiles = db.prepare(`DELETE FROM fingerprint_files WHERE n IN (${forgotten})`);
+    const orphans = db.prepare<[], { n: number; scope: number }>(
+      "SELECT n, scope FROM fingerprint_files WHERE file_id NOT IN (SELECT id FROM delivered_files)",
+    );
+    const deleteRows = db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?");
+    const deleteFile = db.prepare("DELETE FROM fingerprint_files WHERE n = ?");
+    const deleteEmptyScopes = db.prepare(
+      "DELETE FROM fingerprint_scopes WHERE n NOT IN (SELECT scope FROM fingerprint_files)",
+    );
     this.deleteOrphanFingerprints = db.transaction(() => {
-      deleteRows.run();
-      deleteFiles.run();
+      for (const file of orphans.all()) {
+        deleteRows.run(file.scope, file.n);
+        deleteFile.run(file.n);
+      }
+      deleteEmptyScopes.run();
     });
     this.recordDelivery = db.transaction(
       (
@@ -236,12 +243,11 @@ class SqliteStateStore implements StateStore {
 const FINGERPRINT_BATCH = 65_536;
 
 class SqliteRowFingerprints implements RowFingerprints {
-  /** XORed into every fingerprint: the same row in another scope is another key. */
-  private readonly scopeKey: bigint;
+  private readonly scope: number;
   /** Numbers of this scope's other delivered files: only their rows count as seen. */
   private readonly deliveredFiles: Set<number>;
   private readonly fileNumber: number;
-  private readonly lookup: Statement<[bigint], number | undefined>;
+  private readonly lookup: Statement<[number, bigint], number | undefined>;
   private readonly insertBatch: (fingerprints: BigInt64Array, count: number) => void;
   private readonly pending = new BigInt64Array(FINGERPRINT_BATCH);
   private count = 0;
@@ -252,23 +258,25 @@ class SqliteRowFingerprints implements RowFingerprints {
     deliveredInScope: DeliveredFile[],
     private readonly guard: <T>(operation: () => T) => T,
   ) {
-    this.scopeKey = hash(
-      "md5",
-      `${file.eventType}|${file.interval}|${file.logDate}`,
-      "buffer",
-    ).readBigInt64LE(0);
+    const scope = `${file.eventType}|${file.interval}|${file.logDate}`;
+    db.prepare("INSERT OR IGNORE INTO fingerprint_scopes (scope) VALUES (?)").run(scope);
+    this.scope = db
+      .prepare<[string], number>("SELECT n FROM fingerprint_scopes WHERE scope = ?")
+      .pluck()
+      .get(scope)!;
     const numberOf = db
       .prepare<[string], number>("SELECT n FROM fingerprint_files WHERE file_id = ?")
       .pluck();
     const earlier = numberOf.get(file.id);
     if (earlier === undefined) {
       this.fileNumber = Number(
-        db.prepare("INSERT INTO fingerprint_files (file_id) VALUES (?)").run(file.id).lastInsertRowid,
+        db.prepare("INSERT INTO fingerprint_files (file_id, scope) VALUES (?, ?)").run(file.id, this.scope)
+          .lastInsertRowid,
       );
     } else {
       // An earlier attempt at this file never finished: its fingerprints start afresh.
       this.fileNumber = earlier;
-      db.prepare("DELETE FROM row_fingerprints WHERE file = ?").run(earlier);
+      db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?").run(this.scope, earlier);
     }
     this.deliveredFiles = new Set(
       deliveredInScope
@@ -277,24 +285,27 @@ class SqliteRowFingerprints implements RowFingerprints {
         .filter((n) => n !== undefined),
     );
     this.lookup = db
-      .prepare<[bigint], number>("SELECT file FROM row_fingerprints WHERE fingerprint = ?")
+      .prepare<[number, bigint], number>(
+        "SELECT file FROM row_fingerprints WHERE scope = ? AND fingerprint = ?",
+      )
       .pluck();
     // A key held by a file never delivered (an attempt that did not finish) goes to this one.
-    const insert = db.prepare("INSERT OR REPLACE INTO row_fingerprints (fingerprint, file) VALUES (?, ?)");
+    const insert = db.prepare(
+      "INSERT OR REPLACE INTO row_fingerprints (scope, fingerprint, file) VALUES (?, ?, ?)",
+    );
     this.insertBatch = db.transaction((fingerprints: BigInt64Array, count: number) => {
-      for (let i = 0; i < count; i++) insert.run(fingerprints[i], this.fileNumber);
+      for (let i = 0; i < count; i++) insert.run(this.scope, fingerprints[i], this.fileNumber);
     });
   }
 
   seen(fingerprint: bigint): boolean {
-    const key = fingerprint ^ this.scopeKey;
     // Only a scope with another delivered file can hold repeats: the first file of an hour or a day
     // pays for recording its fingerprints, never for looking them up.
     if (this.deliveredFiles.size > 0) {
-      const owner = this.guard(() => this.lookup.get(key));
+      const owner = this.guard(() => this.lookup.get(this.scope, fingerprint));
       if (owner !== undefined && this.deliveredFiles.has(owner)) return true;
     }
-    this.pending[this.count++] = key;
+    this.pending[this.count++] = fingerprint;
     if (this.count === FINGERPRINT_BATCH) this.guard(() => this.writePending());
     return false;
   }
