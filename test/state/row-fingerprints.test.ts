@@ -54,6 +54,19 @@ describe("row fingerprints", () => {
     expect(otherDay.seen(2n)).toBe(false);
   });
 
+  it("keeps every fingerprint of a file larger than one write batch", () => {
+    const rows = 70_000;
+    const big = state.rowFingerprints({ ...day, id: "0AT000000000001" });
+    for (let f = 1; f <= rows; f++) expect(big.seen(BigInt(f) * 7_919n)).toBe(false);
+    state.markDelivered(delivered("0AT000000000001", rows), undefined, big);
+    expect(tableSizes().rows).toBe(rows);
+
+    const replacement = state.rowFingerprints({ ...day, id: "0AT000000000002" });
+    let seen = 0;
+    for (let f = 1; f <= rows + 1; f++) if (replacement.seen(BigInt(f) * 7_919n)) seen++;
+    expect(seen).toBe(rows);
+  });
+
   it("ignores fingerprints of a file that was never acknowledged, and survives a reopen", () => {
     const crashed = state.rowFingerprints({ ...day, id: "0AT000000000001" });
     crashed.seen(7n);

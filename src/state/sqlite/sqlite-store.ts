@@ -94,6 +94,7 @@ class SqliteStateStore implements StateStore {
   private readonly selectFor: Statement<[string, string, string], FileRow>;
   private readonly deleteBefore: Statement<[number], unknown>;
   private readonly deleteOrphanFingerprints: () => void;
+  private readonly fingerprintTables: FingerprintTables;
   private readonly recordDelivery: (
     file: DeliveredFile,
     cursor?: { source: string; position: Cursor },
@@ -105,6 +106,7 @@ class SqliteStateStore implements StateStore {
     private readonly path: string,
   ) {
     this.selectDelivered = db.prepare("SELECT 1 FROM delivered_files WHERE id = ? AND created_date = ?");
+    this.fingerprintTables = new FingerprintTables(db);
     this.insertDelivered = db.prepare(
       `INSERT OR REPLACE INTO delivered_files
          (id, created_date, created_ms, event_type, interval, log_date, sequence, length, rows, delivered_at)
@@ -206,7 +208,7 @@ class SqliteStateStore implements StateStore {
     return this.guard(
       () =>
         new SqliteRowFingerprints(
-          this.db,
+          this.fingerprintTables,
           file,
           this.deliveredFor(file.eventType, file.logDate, file.interval),
           (op) => this.guard(op),
@@ -237,83 +239,120 @@ class SqliteStateStore implements StateStore {
 }
 
 /**
- * Fingerprints are written in batches of this many rows (one transaction each); a small file's all
- * go in with its markDelivered, so small files cost no extra transaction.
+ * Fingerprints are written in batches of at most this many rows (one transaction each); a small
+ * file's all go in with its markDelivered, so small files cost no extra transaction.
  */
 const FINGERPRINT_BATCH = 65_536;
+/** The first batch's room: a small file (most hourly files) should not hold 512 KiB for a few rows. */
+const FIRST_BATCH = 1_024;
 
-class SqliteRowFingerprints implements RowFingerprints {
-  private readonly scope: number;
-  /** Numbers of this scope's other delivered files: only their rows count as seen. */
-  private readonly deliveredFiles: Set<number>;
-  private readonly fileNumber: number;
-  private readonly lookup: Statement<[number, bigint], number | undefined>;
-  private readonly insertBatch: (fingerprints: BigInt64Array, count: number) => void;
-  private readonly pending = new BigInt64Array(FINGERPRINT_BATCH);
-  private count = 0;
+/**
+ * The statements of row fingerprinting, prepared once per database: a catch-up of thousands of
+ * small files would otherwise compile them again for each, and leave each to the garbage collector.
+ */
+class FingerprintTables {
+  private readonly insertScope: Statement<[string], unknown>;
+  private readonly scopeNumber: Statement<[string], number>;
+  private readonly fileNumber: Statement<[string], number>;
+  private readonly insertFile: Statement<[string, number], unknown>;
+  private readonly deleteFileRows: Statement<[number, number], unknown>;
+  readonly lookup: Statement<[number, bigint], number>;
+  readonly insertRows: (scope: number, file: number, fingerprints: BigInt64Array, count: number) => void;
 
-  constructor(
-    db: Database.Database,
-    file: FingerprintScope,
-    deliveredInScope: DeliveredFile[],
-    private readonly guard: <T>(operation: () => T) => T,
-  ) {
-    const scope = `${file.eventType}|${file.interval}|${file.logDate}`;
-    db.prepare("INSERT OR IGNORE INTO fingerprint_scopes (scope) VALUES (?)").run(scope);
-    this.scope = db
+  constructor(db: Database.Database) {
+    this.insertScope = db.prepare("INSERT OR IGNORE INTO fingerprint_scopes (scope) VALUES (?)");
+    this.scopeNumber = db
       .prepare<[string], number>("SELECT n FROM fingerprint_scopes WHERE scope = ?")
-      .pluck()
-      .get(scope)!;
-    const numberOf = db
+      .pluck();
+    this.fileNumber = db
       .prepare<[string], number>("SELECT n FROM fingerprint_files WHERE file_id = ?")
       .pluck();
-    const earlier = numberOf.get(file.id);
-    if (earlier === undefined) {
-      this.fileNumber = Number(
-        db.prepare("INSERT INTO fingerprint_files (file_id, scope) VALUES (?, ?)").run(file.id, this.scope)
-          .lastInsertRowid,
-      );
-    } else {
-      // An earlier attempt at this file never finished: its fingerprints start afresh.
-      this.fileNumber = earlier;
-      db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?").run(this.scope, earlier);
-    }
-    this.deliveredFiles = new Set(
-      deliveredInScope
-        .filter((f) => f.id !== file.id)
-        .map((f) => numberOf.get(f.id))
-        .filter((n) => n !== undefined),
-    );
+    this.insertFile = db.prepare("INSERT INTO fingerprint_files (file_id, scope) VALUES (?, ?)");
+    this.deleteFileRows = db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?");
     this.lookup = db
       .prepare<[number, bigint], number>(
         "SELECT file FROM row_fingerprints WHERE scope = ? AND fingerprint = ?",
       )
       .pluck();
     // A key held by a file never delivered (an attempt that did not finish) goes to this one.
-    const insert = db.prepare(
+    const insertRow = db.prepare<[number, bigint, number]>(
       "INSERT OR REPLACE INTO row_fingerprints (scope, fingerprint, file) VALUES (?, ?, ?)",
     );
-    this.insertBatch = db.transaction((fingerprints: BigInt64Array, count: number) => {
-      for (let i = 0; i < count; i++) insert.run(this.scope, fingerprints[i], this.fileNumber);
-    });
+    this.insertRows = db.transaction(
+      (scope: number, file: number, fingerprints: BigInt64Array, count: number) => {
+        for (let i = 0; i < count; i++) insertRow.run(scope, fingerprints[i], file);
+      },
+    );
+  }
+
+  scope(name: string): number {
+    this.insertScope.run(name);
+    return this.scopeNumber.get(name)!;
+  }
+
+  /** The number of a file that is no longer in progress, if it ever was. */
+  numberOf(fileId: string): number | undefined {
+    return this.fileNumber.get(fileId);
+  }
+
+  /** A number for the file, with none of the fingerprints an unfinished earlier attempt left. */
+  startFile(fileId: string, scope: number): number {
+    const earlier = this.numberOf(fileId);
+    if (earlier === undefined) return Number(this.insertFile.run(fileId, scope).lastInsertRowid);
+    this.deleteFileRows.run(scope, earlier);
+    return earlier;
+  }
+}
+
+class SqliteRowFingerprints implements RowFingerprints {
+  private readonly scope: number;
+  private readonly file: number;
+  /** Numbers of this scope's other delivered files: only their rows count as seen. */
+  private readonly deliveredFiles: Set<number>;
+  private pending: BigInt64Array<ArrayBuffer> = new BigInt64Array(FIRST_BATCH);
+  private count = 0;
+
+  constructor(
+    private readonly tables: FingerprintTables,
+    file: FingerprintScope,
+    deliveredInScope: DeliveredFile[],
+    private readonly guard: <T>(operation: () => T) => T,
+  ) {
+    this.scope = tables.scope(`${file.eventType}|${file.interval}|${file.logDate}`);
+    this.file = tables.startFile(file.id, this.scope);
+    this.deliveredFiles = new Set(
+      deliveredInScope
+        .filter((f) => f.id !== file.id)
+        .map((f) => tables.numberOf(f.id))
+        .filter((n) => n !== undefined),
+    );
   }
 
   seen(fingerprint: bigint): boolean {
     // Only a scope with another delivered file can hold repeats: the first file of an hour or a day
     // pays for recording its fingerprints, never for looking them up.
     if (this.deliveredFiles.size > 0) {
-      const owner = this.guard(() => this.lookup.get(this.scope, fingerprint));
+      const owner = this.guard(() => this.tables.lookup.get(this.scope, fingerprint));
       if (owner !== undefined && this.deliveredFiles.has(owner)) return true;
     }
+    if (this.count === this.pending.length) {
+      if (this.count === FINGERPRINT_BATCH) this.guard(() => this.writePending());
+      else this.pending = growTo(this.pending, this.count * 2);
+    }
     this.pending[this.count++] = fingerprint;
-    if (this.count === FINGERPRINT_BATCH) this.guard(() => this.writePending());
     return false;
   }
 
   /** Inserts what is pending (in its own transaction, or as part of the caller's). */
   writePending(): void {
     if (this.count === 0) return;
-    this.insertBatch(this.pending, this.count);
+    this.tables.insertRows(this.scope, this.file, this.pending, this.count);
     this.count = 0;
   }
+}
+
+function growTo(array: BigInt64Array, length: number): BigInt64Array<ArrayBuffer> {
+  const larger = new BigInt64Array(length);
+  larger.set(array);
+  return larger;
 }
