@@ -30,11 +30,12 @@ interface SealedBatch {
  *
  * Events are packed into batches bounded by body size, event count and a linger time. At most
  * `maxInFlight` batches are sent at once and one more fills meanwhile; once a sealed batch waits for
- * a slot, write() returns a promise, so memory is bounded by (maxInFlight + 2) batch buffers,
- * reused, whatever the pace of the source. A 429, 5xx or network error is retried with backoff until the retry budget is
- * spent; a failed delivery discards everything not yet acknowledged (the caller re-sends the files
- * concerned), is reported by every write() and by the next flush(), after which the output starts
- * afresh.
+ * a slot, write() returns a promise, so memory is bounded whatever the pace of the source: at most
+ * maxInFlight + 3 batch buffers (a flush may seal one more behind a waiting one), of which
+ * maxInFlight + 2 are kept for reuse. A 429, 5xx or network error is retried with backoff until the
+ * retry budget is spent; a failed delivery discards everything not yet acknowledged (the caller
+ * re-sends the files concerned), is reported by every write() and by the next flush(), after which
+ * the output starts afresh.
  */
 export class SekoiaOutput implements Output {
   readonly name = "sekoia";
@@ -77,7 +78,7 @@ export class SekoiaOutput implements Output {
     this.maxBatchEvents = options.maxBatchEvents ?? SEKOIA_DEFAULTS.maxBatchEvents;
     this.lingerMs = options.lingerMs ?? SEKOIA_DEFAULTS.lingerMs;
     this.maxInFlight = options.maxInFlight ?? SEKOIA_DEFAULTS.maxInFlight;
-    // In flight, one sealed and waiting for a slot, one filling.
+    // In flight, one sealed and waiting for a slot, one filling: the usual peak.
     this.buffers = new BodyBuffers(this.maxBatchBytes, this.maxInFlight + 2);
     this.delivery = new BatchDelivery(
       this.service,
