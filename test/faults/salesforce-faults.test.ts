@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { FAULT_TYPES } from "../../src/simulator/scenario.js";
 import { startSimulator } from "../../src/simulator/server/index.js";
 import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
 import {
@@ -234,15 +235,7 @@ describe("Salesforce faults", () => {
     const random = seededRandom("mixed Salesforce faults");
     const env = await setUp();
     // request-limit is left out: each of its incidents costs a minute of waiting (see the case above).
-    const types = [
-      "session-expired",
-      "edge-routing",
-      "query-timeout",
-      "server-unavailable",
-      "connection-reset",
-      "truncated-gzip",
-      "slow-body",
-    ];
+    const types = FAULT_TYPES.filter((type) => type !== "request-limit");
     const faults = Array.from({ length: 8 }, () => {
       const type = types[random.int(types.length)];
       const route = ["query", "queryMore", "download", "download", "any"][random.int(5)];
