@@ -10,7 +10,7 @@ import {
   type IntervalSetting,
 } from "../sources/event-log-files/interval.js";
 import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
-import type { RowFingerprints, StateStore } from "../state/index.js";
+import { type FingerprintScope, type RowFingerprints, type StateStore, scopeKey } from "../state/index.js";
 import type { DeadLetters } from "./dead-letter.js";
 import { endsCycle, isFatal, isGone } from "./errors.js";
 import type { Progress } from "../observability/progress.js";
@@ -150,7 +150,7 @@ export class Collector {
     const worker = async () => {
       while (!stop.signal.aborted && nextIndex < pending.length) {
         const { file, index } = pending[nextIndex++];
-        const scope = `${file.EventType}|${file.Interval ?? "Daily"}|${file.LogDate}`;
+        const scope = scopeKey(fingerprintScope(file));
         let settle!: () => void;
         const settled = new Promise<void>((resolve) => {
           settle = resolve;
@@ -202,10 +202,7 @@ export class Collector {
   ): void {
     this.deps.state.markDelivered(
       {
-        id: file.Id,
-        eventType: file.EventType,
-        interval: file.Interval ?? "Daily",
-        logDate: file.LogDate,
+        ...fingerprintScope(file),
         createdDate: file.CreatedDate,
         sequence: file.Sequence ?? 0,
         length: file.LogFileLength,
@@ -280,14 +277,7 @@ export class Collector {
     const origin = { fileId: file.Id, eventType: file.EventType };
     const outputFailuresAtStart = this.outputFailures;
     const fingerprints =
-      settings.deduplicateRows === false
-        ? undefined
-        : state.rowFingerprints({
-            id: file.Id,
-            eventType: file.EventType,
-            interval: file.Interval ?? "Daily",
-            logDate: file.LogDate,
-          });
+      settings.deduplicateRows === false ? undefined : state.rowFingerprints(fingerprintScope(file));
     let repeatedRows = 0;
     let encode: ((values: readonly string[]) => string) | undefined;
     let header: readonly string[] = [];
@@ -324,6 +314,16 @@ export class Collector {
     }
     return { rows: rows - repeatedRows, repeatedRows, outputFailuresAtStart, fingerprints };
   }
+}
+
+/** The file in the state's terms; a file of an org without hourly files is a daily one. */
+function fingerprintScope(file: EventLogFile): FingerprintScope {
+  return {
+    id: file.Id,
+    eventType: file.EventType,
+    interval: file.Interval ?? "Daily",
+    logDate: file.LogDate,
+  };
 }
 
 interface WrittenFile {

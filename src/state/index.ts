@@ -6,5 +6,5 @@ export type {
   RowFingerprints,
   StateStore,
 } from "./store.js";
-export { StateError } from "./store.js";
+export { StateError, scopeKey } from "./store.js";
 export { openSqliteState, type SqliteStateOptions } from "./sqlite/sqlite-store.js";

@@ -31,6 +31,11 @@ export interface FingerprintScope {
   logDate: string;
 }
 
+/** EventType|Interval|LogDate: the files whose rows can repeat one another's. */
+export function scopeKey(file: Omit<FingerprintScope, "id">): string {
+  return `${file.eventType}|${file.interval}|${file.logDate}`;
+}
+
 /** Fingerprints of one file's rows as they stream by. */
 export interface RowFingerprints {
   /**

@@ -8,6 +8,7 @@ import {
   type LogInterval,
   type RowFingerprints,
   StateError,
+  scopeKey,
   type StateStore,
 } from "../store.js";
 import { stateErrorFrom } from "./errors.js";
@@ -318,7 +319,7 @@ class SqliteRowFingerprints implements RowFingerprints {
     deliveredInScope: DeliveredFile[],
     private readonly guard: <T>(operation: () => T) => T,
   ) {
-    this.scope = tables.scope(`${file.eventType}|${file.interval}|${file.logDate}`);
+    this.scope = tables.scope(scopeKey(file));
     this.file = tables.startFile(file.id, this.scope);
     this.deliveredFiles = new Set(
       deliveredInScope
