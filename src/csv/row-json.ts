@@ -28,8 +28,7 @@ export function rowJsonEncoder(header: readonly string[]): (values: readonly str
   return (values) => {
     let out = "";
     for (let i = 0; i < n; i++) {
-      const v = values[i];
-      out += prefixes[i] + (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
+      out += prefixes[i] + jsonString(values[i]);
     }
     return `${out}}`;
   };
