@@ -54,13 +54,14 @@ describe("sfevents collect against the simulated org", () => {
   let dir: ReturnType<typeof tempDir>;
   let outFile: string;
 
-  function config(overrides: { interval?: string; sekoia?: boolean } = {}): string {
+  function config(overrides: { interval?: string; sekoia?: boolean; deduplicate?: boolean } = {}): string {
     return writeConfig(dir.path, {
       salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
       event_log_files: {
         interval: overrides.interval ?? "auto",
         start: "2000-01-01T00:00:00Z",
         concurrency: 2,
+        deduplicate: overrides.deduplicate ?? true,
       },
       outputs: {
         ...(overrides.sekoia === false ? {} : { sekoia: { url: intake.url, intake_key: "${INTAKE_KEY}" } }),
@@ -177,9 +178,10 @@ describe("sfevents collect against the simulated org", () => {
     expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Daily"));
   });
 
-  it("delivers only the new rows of a daily file replaced after its first delivery", async () => {
+  /** Collects a daily org, then again after the org replaced some daily files with their full row sets. */
+  async function collectAcrossDailyReplacement(deduplicate: boolean) {
     org = await startSimulator({ ...SMALL_ORG, start: "2026-11-20T04:00:00Z" });
-    const path = config({ interval: "daily" });
+    const path = config({ interval: "daily", deduplicate });
     expect((await collectOnce(path)).code).toBe(0);
     const first = await soql<FileRow>(org, "SELECT Id FROM EventLogFile WHERE Interval = 'Daily'");
 
@@ -189,11 +191,25 @@ describe("sfevents collect against the simulated org", () => {
     const now = new Set(
       (await soql<FileRow>(org, "SELECT Id FROM EventLogFile WHERE Interval = 'Daily'")).map((f) => f.Id),
     );
-    const replaced = first.filter((f) => !now.has(f.Id));
-    expect(replaced.length).toBeGreaterThan(0);
+    expect(first.filter((f) => !now.has(f.Id)).length).toBeGreaterThan(0);
     const repeated = [...second.stderr.matchAll(/"repeatedRows":(\d+)/g)].map((m) => Number(m[1]));
+    return { repeated, delivered: tally(readNdjson(outFile)), expected: await expectedEvents(org, "Daily") };
+  }
+
+  it("delivers only the new rows of a daily file replaced after its first delivery", async () => {
+    const { repeated, delivered, expected } = await collectAcrossDailyReplacement(true);
     expect(Math.max(...repeated)).toBeGreaterThan(0);
-    expect(tally(readNdjson(outFile))).toEqual(await expectedEvents(org, "Daily"));
+    expect(delivered).toEqual(expected);
+  });
+
+  it("with deduplicate off, delivers a replaced daily file whole again", async () => {
+    const { repeated, delivered, expected } = await collectAcrossDailyReplacement(false);
+    expect(repeated.every((n) => n === 0)).toBe(true);
+    // Every row at least once, and the replaced files' rows a second time.
+    for (const [event, n] of expected) expect(delivered.get(event) ?? 0).toBeGreaterThanOrEqual(n);
+    const extra =
+      [...delivered.values()].reduce((a, b) => a + b, 0) - [...expected.values()].reduce((a, b) => a + b, 0);
+    expect(extra).toBeGreaterThan(0);
   });
 
   it("never delivers hourly copies in daily mode", async () => {
