@@ -212,7 +212,7 @@ class SqliteStateStore implements StateStore {
           this.fingerprintTables,
           file,
           this.deliveredFor(file.eventType, file.logDate, file.interval),
-          (op) => this.guard(op),
+          (err) => stateErrorFrom(err, this.path),
         ),
     );
   }
@@ -317,7 +317,8 @@ class SqliteRowFingerprints implements RowFingerprints {
     private readonly tables: FingerprintTables,
     file: FingerprintScope,
     deliveredInScope: DeliveredFile[],
-    private readonly guard: <T>(operation: () => T) => T,
+    /** The StateError, naming the database, that a SQLite failure becomes. */
+    private readonly stateError: (err: unknown) => Error,
   ) {
     this.scope = tables.scope(scopeKey(file));
     this.file = tables.startFile(file.id, this.scope);
@@ -332,16 +333,30 @@ class SqliteRowFingerprints implements RowFingerprints {
   seen(fingerprint: bigint): boolean {
     // Only a scope with another delivered file can hold repeats: the first file of an hour or a day
     // pays for recording its fingerprints, never for looking them up.
-    if (this.deliveredFiles.size > 0) {
-      const owner = this.guard(() => this.tables.lookup.get(this.scope, fingerprint));
-      if (owner !== undefined && this.deliveredFiles.has(owner)) return true;
-    }
+    if (this.deliveredFiles.size > 0 && this.deliveredFiles.has(this.owner(fingerprint) ?? -1)) return true;
     if (this.count === this.pending.length) {
-      if (this.count === FINGERPRINT_BATCH) this.guard(() => this.writePending());
+      if (this.count === FINGERPRINT_BATCH) this.writeBatch();
       else this.pending = growTo(this.pending, this.count * 2);
     }
     this.pending[this.count++] = fingerprint;
     return false;
+  }
+
+  /** The file that recorded this fingerprint in this scope. */
+  private owner(fingerprint: bigint): number | undefined {
+    try {
+      return this.tables.lookup.get(this.scope, fingerprint);
+    } catch (err) {
+      throw this.stateError(err);
+    }
+  }
+
+  private writeBatch(): void {
+    try {
+      this.writePending();
+    } catch (err) {
+      throw this.stateError(err);
+    }
   }
 
   /** Inserts what is pending (in its own transaction, or as part of the caller's). */
