@@ -116,7 +116,8 @@ async function checkSalesforce(config: Config, logger: ReturnType<typeof createL
   }
 
   try {
-    const since = soqlDateTime(new Date(Date.now() - 86_400_000));
+    // The org's clock, not this host's: the describe above has told it.
+    const since = soqlDateTime(new Date(client.orgNow().getTime() - 86_400_000));
     const counts = new Map<string, number>();
     for await (const page of client.query<{ EventType: string }>(
       `SELECT EventType FROM EventLogFile WHERE CreatedDate >= ${since}`,

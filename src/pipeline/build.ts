@@ -99,6 +99,7 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
     deadLetters,
     logger,
     progress: terminalProgress(),
+    now: () => client.orgNow(),
     settings: {
       interval: elf.interval,
       eventTypes: elf.event_types,

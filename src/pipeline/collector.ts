@@ -10,7 +10,13 @@ import {
   type IntervalSetting,
 } from "../sources/event-log-files/interval.js";
 import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
-import { type FingerprintScope, type RowFingerprints, type StateStore, scopeKey } from "../state/index.js";
+import {
+  type FingerprintScope,
+  type RowFingerprints,
+  StateError,
+  type StateStore,
+  scopeKey,
+} from "../state/index.js";
 import type { DeadLetters } from "./dead-letter.js";
 import { endsCycle, isFatal, isGone } from "./errors.js";
 import type { Progress } from "../observability/progress.js";
@@ -46,6 +52,7 @@ export interface CollectorDeps {
   logger: Logger;
   progress?: Progress;
   settings: CollectorSettings;
+  /** The org's time (see SalesforceClient.orgNow): where a first run starts, what the state forgets. */
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -99,7 +106,7 @@ export class Collector {
       ? new Date(Date.parse(cursor.createdDate) - settings.overlap)
       : (settings.start ?? new Date(this.now().getTime() - settings.lookback));
 
-    const listing = await discoverFiles(api, { interval, eventTypes: settings.eventTypes, since });
+    const listing = await discoverFiles(api, { interval, eventTypes: settings.eventTypes, since }, logger);
     const delivered = listing.map((f) => state.isDelivered(f.Id, f.CreatedDate));
     const watermark = new Watermark(listing, (_, index) => delivered[index]);
     const pending = listing.map((file, index) => ({ file, index })).filter(({ index }) => !delivered[index]);
@@ -122,9 +129,11 @@ export class Collector {
     const stop = new AbortController();
     const onAbort = () => stop.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
+    // What ends the cycle as a whole, thrown once every worker has settled: a fatal error, or a
+    // state that cannot be written (every later file would fail the same way, after its download).
     let fatal: unknown;
     const fail = (file: EventLogFile, err: unknown) => {
-      if (isFatal(err)) {
+      if (isFatal(err) || err instanceof StateError) {
         fatal ??= err;
         stop.abort(err);
         return;
@@ -186,10 +195,20 @@ export class Collector {
     }
     if (fatal !== undefined) throw fatal;
 
-    const retention = (settings.retentionDays ?? 31) * DAY;
-    state.prune(new Date(this.now().getTime() - retention));
+    state.prune(this.forgetBefore(source));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
     return report;
+  }
+
+  /**
+   * Delivered-file records older than this may go: past Salesforce's retention by the org's clock
+   * (the host's may be days off), and never a record the next discovery's overlap can list again.
+   */
+  private forgetBefore(source: string): Date {
+    const retained = this.now().getTime() - (this.deps.settings.retentionDays ?? 31) * DAY;
+    const cursor = this.deps.state.cursor(source);
+    const relisted = cursor ? Date.parse(cursor.createdDate) - this.deps.settings.overlap : retained;
+    return new Date(Math.min(retained, relisted));
   }
 
   /** The file is acknowledged by every output: its checkpoint, and the cursor if the prefix grew. */

@@ -6,6 +6,7 @@ import {
   SalesforceRequestLimitError,
 } from "../salesforce/index.js";
 import { CollectionSetupError } from "../sources/event-log-files/interval.js";
+import { StateError } from "../state/index.js";
 
 /** Salesforce answers that mean the request itself is wrong for this org: asking again cannot help. */
 const CONFIGURATION_CODES = new Set([
@@ -36,9 +37,11 @@ export function isGone(err: unknown): boolean {
 
 /**
  * Errors that no other file of the cycle would escape: an output that gave up (an intake down past
- * its retry budget, a full disk) and the org's API allowance, spent even after the client's long
- * waits. The cycle ends there, its checkpoint held, rather than download the rest for nothing.
+ * its retry budget, a full disk), the org's API allowance, spent even after the client's long
+ * waits, and a state that cannot be written (a full disk under it). The cycle ends there, its checkpoint held, rather than download the rest for nothing.
  */
 export function endsCycle(err: unknown): boolean {
-  return err instanceof OutputError || err instanceof SalesforceRequestLimitError;
+  return (
+    err instanceof OutputError || err instanceof SalesforceRequestLimitError || err instanceof StateError
+  );
 }

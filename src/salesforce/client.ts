@@ -6,6 +6,7 @@ import { apiError, ERROR_BODY_LIMIT, SalesforceApiError } from "./errors.js";
 import { createDispatcher, header, readCapped, retryAfterMs, toNetworkError } from "./http.js";
 import { ApiUsageGovernor, type ApiUsage, type LimitInfo } from "./limits.js";
 import { logFileBody } from "./log-file-body.js";
+import { OrgClock } from "./org-clock.js";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "./retry.js";
 
 export const DEFAULT_API_VERSION = "64.0";
@@ -69,6 +70,7 @@ export class SalesforceClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly governor: ApiUsageGovernor;
+  private readonly clock: OrgClock;
   private readonly retry: RetryOptions;
   private readonly logger: Logger;
   private readonly baseUrl: string;
@@ -91,6 +93,7 @@ export class SalesforceClient {
       retry: this.retry,
       logger: this.logger,
     });
+    this.clock = new OrgClock(this.logger);
     this.governor = new ApiUsageGovernor({
       slowDownAt: options.slowDownAt,
       maxDelayMs: options.slowDownMaxDelayMs,
@@ -106,6 +109,14 @@ export class SalesforceClient {
   /** Org and per-app usage from the latest `Sforce-Limit-Info` header seen. */
   get limitInfo(): LimitInfo {
     return this.governor.limitInfo;
+  }
+
+  /**
+   * The org's current time, from the `Date` header of its latest answer (this host's time until
+   * one has come): what the org's data is measured against.
+   */
+  orgNow(): Date {
+    return this.clock.now();
   }
 
   /** Runs the token grant now and tells what session it opened (for `sfevents check`). */
@@ -240,6 +251,7 @@ export class SalesforceClient {
       throw toNetworkError(err, base);
     }
     this.governor.observe(header(res.headers, "sforce-limit-info"));
+    this.clock.observe(header(res.headers, "date"));
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
     // A download asks for gzip, and error answers come compressed too: undecoded, a 401
     // INVALID_SESSION_ID or a 403 REQUEST_LIMIT_EXCEEDED would not be recognised.

@@ -32,6 +32,7 @@ export const FAULT_TYPES = [
   "connection-reset",
   "truncated-gzip",
   "slow-body",
+  "query-locator-expired",
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 

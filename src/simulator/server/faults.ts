@@ -34,7 +34,12 @@ export interface ActiveFault {
 /** Faults that answer instead of the route: a status and a body. */
 export type StatusFault = Extract<
   FaultSpec["type"],
-  "session-expired" | "request-limit" | "edge-routing" | "query-timeout" | "server-unavailable"
+  | "session-expired"
+  | "request-limit"
+  | "edge-routing"
+  | "query-timeout"
+  | "server-unavailable"
+  | "query-locator-expired"
 >;
 /** Faults that spoil the body of an otherwise normal answer. */
 export type BodyFault = Exclude<FaultSpec["type"], StatusFault>;
@@ -56,6 +61,8 @@ export function isStatusFault(spec: FaultSpec): spec is FaultSpec & { type: Stat
 function matches(spec: FaultSpec, context: FaultContext): boolean {
   const route: FaultRoute = spec.route;
   if (route !== "any" && route !== context.route) return false;
+  // Only a next-page request carries a locator that can expire.
+  if (spec.type === "query-locator-expired" && context.route !== "queryMore") return false;
   if (spec.event_type !== undefined && spec.event_type !== context.eventType) return false;
   if (spec.file_id !== undefined && spec.file_id !== context.fileId) return false;
   return true;
@@ -146,6 +153,13 @@ export function cannedAnswer(type: StatusFault, oauth: boolean): CannedAnswer {
             contentType: JSON_TYPE,
             body: apiErrorBody("QUERY_TIMEOUT", "Your query request was running for too long."),
           };
+    case "query-locator-expired":
+      // As Salesforce answers a locator that expired or was dropped (see query-route.ts).
+      return {
+        status: 400,
+        contentType: JSON_TYPE,
+        body: apiErrorBody("INVALID_QUERY_LOCATOR", "invalid query locator"),
+      };
     case "edge-routing":
       return {
         status: 420,

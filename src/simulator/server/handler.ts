@@ -26,6 +26,8 @@ export async function handleRequest(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  // Salesforce's Date header tells a client the org's time; here that is the simulated clock.
+  res.setHeader("Date", context.clock.now().toUTCString());
   if (url.pathname.startsWith("/__sim/")) return answerAdmin(context, req, res, url);
 
   const target = resolveTarget(url.pathname);
