@@ -1,12 +1,8 @@
+import { NetworkError } from "../http/network-error.js";
 import { ConfigError } from "../config/load.js";
 import { GeoIpError } from "../normalize/geoip.js";
 import { OutputError } from "../outputs/output.js";
-import {
-  SalesforceApiError,
-  SalesforceAuthError,
-  SalesforceDownloadError,
-  SalesforceNetworkError,
-} from "../salesforce/index.js";
+import { SalesforceApiError, SalesforceAuthError, SalesforceDownloadError } from "../salesforce/index.js";
 import { CollectionSetupError } from "../sources/event-log-files/interval.js";
 
 /** Errors sfevents raises on purpose: each carries a sentence that says what happened and what to do. */
@@ -18,7 +14,7 @@ const EXPLAINED = [
   SalesforceApiError,
   SalesforceAuthError,
   SalesforceDownloadError,
-  SalesforceNetworkError,
+  NetworkError,
 ];
 
 /**

@@ -8,7 +8,7 @@ import { LogFileReader } from "../csv/log-file-reader.js";
 import { rowJsonEncoder } from "../csv/row-json.js";
 import { GeoIpError } from "../normalize/geoip.js";
 import { createNormalizer, type Normalizer } from "../normalize/normalizer.js";
-import { DeadLetters } from "../pipeline/dead-letter.js";
+import { DeadLetters } from "../outputs/dead-letter.js";
 
 export interface ReplayOptions {
   format: "raw" | "ecs";

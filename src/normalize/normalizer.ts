@@ -1,4 +1,3 @@
-import type { OutboundEvent } from "../outputs/output.js";
 import { GeoIp } from "./geoip.js";
 import { compilePlan, type RowEncoder } from "./plan.js";
 import { UrlSplitter } from "./url.js";
@@ -67,23 +66,5 @@ export async function createNormalizer(options: NormalizerOptions = {}): Promise
     async close() {
       // The .mmdb readers hold their file in memory and have nothing to release.
     },
-  };
-}
-
-/**
- * The file output's encoder for `format: ecs`: one ECS document as JSON per event. The plan is
- * compiled once per header (a file's rows share theirs) and reused.
- */
-export function ecsEncoder(normalizer: Normalizer): (event: OutboundEvent) => string {
-  let lastHeader: readonly string[] | undefined;
-  let lastEventType: string | undefined;
-  let plan: RowEncoder | undefined;
-  return (event) => {
-    if (plan === undefined || event.header !== lastHeader || event.origin.eventType !== lastEventType) {
-      lastHeader = event.header;
-      lastEventType = event.origin.eventType;
-      plan = normalizer.forHeader(event.header, event.origin.eventType);
-    }
-    return plan(event.row.values, event.json);
   };
 }

@@ -1,11 +1,12 @@
-import type { EventLogFile } from "../sources/event-log-files/records.js";
-import { describeFile } from "../sources/event-log-files/records.js";
-
-/** Human progress for a terminal: one line per file, rewritten while rows flow. Silent elsewhere. */
+/**
+ * Human progress for a terminal: one line per unit of work (an Event Log File, ...), rewritten while
+ * rows flow. Silent elsewhere. Units are named by their source (`describeFile`, ...), so this module
+ * knows no Salesforce object.
+ */
 export interface Progress {
-  startFile(file: EventLogFile): void;
-  rows(file: EventLogFile, rows: number): void;
-  doneFile(file: EventLogFile, rows: number): void;
+  startUnit(unit: string): void;
+  rows(unit: string, rows: number): void;
+  doneUnit(unit: string, rows: number): void;
 }
 
 const REDRAW_EVERY_MS = 250;
@@ -19,10 +20,10 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
     lastDraw = now;
     stream.write(`\r\x1b[2K${text}${final ? "\n" : ""}`);
   };
-  const count = (rows: number) => `${rows.toLocaleString("en-US")} rows`;
+  const count = (rows: number) => `${rows.toLocaleString("en-US")} row${rows === 1 ? "" : "s"}`;
   return {
-    startFile: (file) => draw(`… ${describeFile(file)}`, false),
-    rows: (file, rows) => draw(`… ${describeFile(file)}  ${count(rows)}`, false),
-    doneFile: (file, rows) => draw(`✓ ${describeFile(file)}  ${count(rows)}`, true),
+    startUnit: (unit) => draw(`… ${unit}`, false),
+    rows: (unit, rows) => draw(`… ${unit}  ${count(rows)}`, false),
+    doneUnit: (unit, rows) => draw(`✓ ${unit}  ${count(rows)}`, true),
   };
 }

@@ -6,10 +6,11 @@ import { terminalProgress } from "../observability/progress.js";
 import { FileOutput } from "../outputs/file/sink.js";
 import type { Output } from "../outputs/output.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";
-import { createDispatcher, SalesforceClient } from "../salesforce/index.js";
+import { createDispatcher } from "../http/dispatcher.js";
+import { SalesforceClient } from "../salesforce/index.js";
 import { openSqliteState, type StateStore } from "../state/index.js";
 import { Collector } from "./collector.js";
-import { DeadLetters } from "./dead-letter.js";
+import { DeadLetters } from "../outputs/dead-letter.js";
 
 /** Everything a configured collector is made of, built in one place for collect, check and demo. */
 export interface Assembly {
@@ -72,7 +73,8 @@ export async function buildOutputs(
   if (file) {
     let encode: Parameters<typeof FileOutput.open>[0]["encode"];
     if (file.format === "ecs") {
-      const { createNormalizer, ecsEncoder } = await import("../normalize/normalizer.js");
+      const { createNormalizer } = await import("../normalize/normalizer.js");
+      const { ecsEncoder } = await import("../outputs/file/ecs-encoder.js");
       encode = ecsEncoder(
         await createNormalizer({
           geoipPath: config.enrich.geoip,

@@ -17,7 +17,7 @@ import {
   type StateStore,
   scopeKey,
 } from "../state/index.js";
-import type { DeadLetters } from "./dead-letter.js";
+import type { DeadLetters } from "../outputs/dead-letter.js";
 import { endsCycle, isFatal, isGone } from "./errors.js";
 import type { Progress } from "../observability/progress.js";
 import { rowFingerprint } from "./fingerprint.js";
@@ -233,7 +233,7 @@ export class Collector {
     report.delivered++;
     report.rows += written.rows;
     report.repeatedRows += written.repeatedRows;
-    this.deps.progress?.doneFile(file, written.rows);
+    this.deps.progress?.doneUnit(describeFile(file), written.rows);
     const skipped =
       written.repeatedRows > 0
         ? ` (${written.repeatedRows} rows already delivered by an earlier file skipped)`
@@ -301,7 +301,8 @@ export class Collector {
     let encode: ((values: readonly string[]) => string) | undefined;
     let header: readonly string[] = [];
     let rows = 0;
-    progress?.startFile(file);
+    const unit = describeFile(file);
+    progress?.startUnit(unit);
     for await (const batch of readEventLogFile(api, file, signal)) {
       if (encode === undefined) {
         header = batch.header;
@@ -329,7 +330,7 @@ export class Collector {
         }
       }
       rows += batch.rows.length;
-      progress?.rows(file, rows);
+      progress?.rows(unit, rows);
     }
     return { rows: rows - repeatedRows, repeatedRows, outputFailuresAtStart, fingerprints };
   }

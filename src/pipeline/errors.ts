@@ -1,10 +1,6 @@
+import { NetworkError } from "../http/network-error.js";
 import { OutputError } from "../outputs/output.js";
-import {
-  SalesforceApiError,
-  SalesforceAuthError,
-  SalesforceNetworkError,
-  SalesforceRequestLimitError,
-} from "../salesforce/index.js";
+import { SalesforceApiError, SalesforceAuthError, SalesforceRequestLimitError } from "../salesforce/index.js";
 import { CollectionSetupError } from "../sources/event-log-files/interval.js";
 import { StateError } from "../state/index.js";
 
@@ -26,7 +22,7 @@ export function isFatal(err: unknown): boolean {
   if (err instanceof CollectionSetupError || err instanceof SalesforceAuthError) return true;
   if (err instanceof OutputError) return err.fatal;
   if (err instanceof SalesforceApiError) return CONFIGURATION_CODES.has(err.errorCode);
-  if (err instanceof SalesforceNetworkError) return !err.transient;
+  if (err instanceof NetworkError) return !err.transient;
   return false;
 }
 

@@ -47,21 +47,6 @@ export class SalesforceRequestLimitError extends SalesforceApiError {
   }
 }
 
-/** Salesforce could not be reached, or its TLS certificate was not trusted. */
-export class SalesforceNetworkError extends Error {
-  constructor(
-    message: string,
-    /** The underlying code (`ECONNREFUSED`, `UND_ERR_SOCKET`, `SELF_SIGNED_CERT_IN_CHAIN`, …). */
-    readonly code: string,
-    /** True when another attempt may succeed (resets, refusals, timeouts); false for TLS trust. */
-    readonly transient: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "SalesforceNetworkError";
-  }
-}
-
 /**
  * A log file download broke off after its body had started (reset, truncated gzip). The client does
  * not retry it: the rows already read were handed out, so only the caller can restart the file.

@@ -14,9 +14,7 @@ export {
   SalesforceApiError,
   SalesforceAuthError,
   SalesforceDownloadError,
-  SalesforceNetworkError,
   SalesforceRequestLimitError,
 } from "./errors.js";
-export { createDispatcher, type DispatcherOptions } from "./http.js";
 export { parseLimitInfo, type ApiUsage, type LimitInfo } from "./limits.js";
 export { DEFAULT_RETRY, type RetryOptions } from "./retry.js";

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../observability/logger.js";
-import { SalesforceApiError, SalesforceNetworkError, SalesforceRequestLimitError } from "./errors.js";
+import { NetworkError } from "../http/network-error.js";
+import { SalesforceApiError, SalesforceRequestLimitError } from "./errors.js";
 
 export interface RetryOptions {
   /** Attempts per call for transient failures (5xx, 420, 429, network), the first one included. */
@@ -30,7 +31,7 @@ const TRANSIENT_500_CODES = new Set(["QUERY_TIMEOUT", "UNKNOWN_EXCEPTION", "SERV
 const TRANSIENT_STATUSES = new Set([420, 429, 502, 503, 504]);
 
 function isTransient(err: unknown): boolean {
-  if (err instanceof SalesforceNetworkError) return err.transient;
+  if (err instanceof NetworkError) return err.transient;
   if (err instanceof SalesforceApiError) {
     return (
       TRANSIENT_STATUSES.has(err.status) || (err.status === 500 && TRANSIENT_500_CODES.has(err.errorCode))
@@ -105,7 +106,7 @@ export class Incident {
 /** The parts of an error worth a log line: no stack, no response body. */
 function summary(err: unknown): Record<string, unknown> {
   if (err instanceof SalesforceApiError) return { status: err.status, errorCode: err.errorCode };
-  if (err instanceof SalesforceNetworkError) return { code: err.code };
+  if (err instanceof NetworkError) return { code: err.code };
   return { message: err instanceof Error ? err.message : String(err) };
 }
 

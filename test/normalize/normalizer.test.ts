@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { rowJsonEncoder } from "../../src/csv/row-json.js";
-import { createNormalizer, ecsEncoder } from "../../src/normalize/normalizer.js";
+import { createNormalizer } from "../../src/normalize/normalizer.js";
+import { ecsEncoder } from "../../src/outputs/file/ecs-encoder.js";
 import type { OutboundEvent } from "../../src/outputs/output.js";
 import { parsed } from "./ecs-types.js";
 

@@ -1,17 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { terminalProgress } from "../../src/observability/progress.js";
-import type { EventLogFile } from "../../src/sources/event-log-files/records.js";
 
-const FILE: EventLogFile = {
-  Id: "0AT3k00000000AAAAA",
-  EventType: "URI",
-  LogDate: "2026-11-20T10:00:00.000+0000",
-  CreatedDate: "2026-11-20T13:02:11.000+0000",
-  Interval: "Hourly",
-  Sequence: 2,
-  LogFileLength: 1234,
-  LogFile: "/services/data/v64.0/sobjects/EventLogFile/0AT3k00000000AAAAA/LogFile",
-};
+const FILE = "URI 2026-11-20T10:00Z #2 (0AT3k00000000AAAAA)";
 
 /** A stand-in for process.stderr that records what a terminal would receive. */
 function terminal(isTTY: boolean): { stream: NodeJS.WriteStream; written: string[] } {
@@ -28,19 +18,23 @@ describe("terminalProgress", () => {
     expect(terminalProgress(terminal(false).stream)).toBeUndefined();
   });
 
-  it("rewrites one line per file while rows flow, at most four times a second, and ends it", () => {
+  it("rewrites one line per unit of work while rows flow, at most four times a second, and ends it", () => {
     const { stream, written } = terminal(true);
     const progress = terminalProgress(stream)!;
-    progress.startFile(FILE);
+    progress.startUnit(FILE);
     progress.rows(FILE, 5_000);
     vi.advanceTimersByTime(300);
     progress.rows(FILE, 125_000);
-    progress.doneFile(FILE, 130_500);
+    progress.doneUnit(FILE, 130_500);
+    progress.startUnit(FILE);
+    progress.doneUnit(FILE, 1);
 
     expect(written).toEqual([
       "\r\x1b[2K… URI 2026-11-20T10:00Z #2 (0AT3k00000000AAAAA)",
       "\r\x1b[2K… URI 2026-11-20T10:00Z #2 (0AT3k00000000AAAAA)  125,000 rows",
       "\r\x1b[2K✓ URI 2026-11-20T10:00Z #2 (0AT3k00000000AAAAA)  130,500 rows\n",
+      // The next unit's start came too soon after to be drawn; its end always is.
+      "\r\x1b[2K✓ URI 2026-11-20T10:00Z #2 (0AT3k00000000AAAAA)  1 row\n",
     ]);
   });
 });

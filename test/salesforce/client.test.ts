@@ -1,3 +1,4 @@
+import { NetworkError } from "../../src/http/network-error.js";
 import { once } from "node:events";
 import { gzipSync, deflateSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -5,7 +6,6 @@ import {
   SalesforceApiError,
   SalesforceClient,
   SalesforceDownloadError,
-  SalesforceNetworkError,
   SalesforceRequestLimitError,
 } from "../../src/salesforce/index.js";
 import { capturedLogger, FAKE_SECRET, FAST_RETRY, FakeOrg, json } from "./fake-org.js";
@@ -214,8 +214,8 @@ describe("retries", () => {
     const url = org.url;
     await org.stop();
     const error = await client.authenticate().catch((e) => e);
-    expect(error).toBeInstanceOf(SalesforceNetworkError);
-    expect((error as SalesforceNetworkError).code).toBe("ECONNREFUSED");
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).code).toBe("ECONNREFUSED");
     expect((error as Error).message).toContain(new URL(url).origin);
     org = await new FakeOrg().start();
   });

@@ -7,7 +7,9 @@ import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDispatcher, SalesforceClient, SalesforceNetworkError } from "../../src/salesforce/index.js";
+import { createDispatcher } from "../../src/http/dispatcher.js";
+import { NetworkError } from "../../src/http/network-error.js";
+import { SalesforceClient } from "../../src/salesforce/index.js";
 import { capturedLogger, FAKE_SECRET, FAST_RETRY, json } from "./fake-org.js";
 
 let dir: string;
@@ -120,8 +122,8 @@ describe("createDispatcher", () => {
 
   it("refuses the same server without the CA file, at once and with the fix", async () => {
     for (const k of PROXY_VARS) delete process.env[k];
-    const error = (await limitsThrough(createDispatcher()).catch((e) => e)) as SalesforceNetworkError;
-    expect(error).toBeInstanceOf(SalesforceNetworkError);
+    const error = (await limitsThrough(createDispatcher()).catch((e) => e)) as NetworkError;
+    expect(error).toBeInstanceOf(NetworkError);
     expect(error.transient).toBe(false);
     expect(error.message).toContain("tls.ca_file");
   });

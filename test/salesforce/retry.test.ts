@@ -1,8 +1,8 @@
+import { NetworkError } from "../../src/http/network-error.js";
 import { describe, expect, it } from "vitest";
 import {
   SalesforceApiError,
   SalesforceAuthError,
-  SalesforceNetworkError,
   SalesforceRequestLimitError,
 } from "../../src/salesforce/errors.js";
 import { RetrySchedule, type RetryOptions } from "../../src/salesforce/retry.js";
@@ -39,13 +39,13 @@ describe("RetrySchedule", () => {
       api(400, "INVALID_FIELD"),
       api(404, "NOT_FOUND"),
       new SalesforceAuthError("invalid_client", "invalid client credentials", "fix it"),
-      new SalesforceNetworkError("tls", "SELF_SIGNED_CERT_IN_CHAIN", false),
+      new NetworkError("tls", "SELF_SIGNED_CERT_IN_CHAIN", false),
       new Error("a bug"),
     ]) {
       expect(new RetrySchedule(options).delayAfter(err)).toBeUndefined();
     }
     expect(
-      new RetrySchedule(options).delayAfter(new SalesforceNetworkError("reset", "ECONNRESET", true)),
+      new RetrySchedule(options).delayAfter(new NetworkError("reset", "ECONNRESET", true)),
     ).toBeDefined();
   });
 

@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { Logger } from "../../observability/logger.js";
-import type { DeadLetters } from "../../pipeline/dead-letter.js";
+import type { DeadLetters } from "../dead-letter.js";
 import type { RetryPolicy } from "../backoff.js";
 
 /** The intake of Sekoia.io's FRA1 region; other regions have their own (see the Sekoia.io docs). */

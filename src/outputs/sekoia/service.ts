@@ -2,8 +2,8 @@ import { promisify } from "node:util";
 import { constants, gzip } from "node:zlib";
 import { type Dispatcher, request } from "undici";
 import { secrets } from "../../observability/logger.js";
-import { SalesforceNetworkError } from "../../salesforce/errors.js";
-import { readCapped, retryAfterMs, toNetworkError } from "../../salesforce/http.js";
+import { NetworkError, toNetworkError } from "../../http/network-error.js";
+import { readCapped, retryAfterMs } from "../../http/response.js";
 
 const gzipAsync = promisify(gzip);
 
@@ -64,7 +64,7 @@ export class IntakeService {
     } catch (err) {
       if (signal.aborted) throw err;
       const failure = toNetworkError(err, new URL(this.endpoint).origin);
-      if (failure instanceof SalesforceNetworkError && !failure.transient) {
+      if (failure instanceof NetworkError && !failure.transient) {
         return { kind: "untrusted", reason: failure.message };
       }
       return { kind: "unavailable", reason: networkReason(err) };

@@ -1,5 +1,5 @@
 import { type Logger, secrets } from "../../observability/logger.js";
-import type { DeadLetters } from "../../pipeline/dead-letter.js";
+import type { DeadLetters } from "../dead-letter.js";
 import { DEFAULT_RETRY_POLICY } from "../backoff.js";
 import { type OutboundEvent, type Output, OutputError } from "../output.js";
 import { MAX_EVENT_CHARS, SEKOIA_DEFAULTS, type SekoiaOutputOptions } from "./config.js";

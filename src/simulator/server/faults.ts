@@ -1,4 +1,4 @@
-import { apiErrorBody, JSON_TYPE, oauthErrorBody } from "./respond.js";
+import { apiErrorBody, JSON_TYPE, oauthErrorBody } from "./error-bodies.js";
 import { type FaultRoute, type FaultSpec, faultSchema } from "../scenario.js";
 
 /** The routes the simulator tells apart; faults and /__sim/stats speak of these. */

@@ -3,7 +3,7 @@ import { parseSoql, prepareQuery, type SoqlQuery, SoqlError } from "../soql/inde
 import type { SimulatorContext } from "./context.js";
 import { EVENT_LOG_FILE, eventLogFileSchema, recordJson, toRecord } from "./event-log-file.js";
 import { queryPage } from "./query-locators.js";
-import { apiErrorBody } from "./respond.js";
+import { apiErrorBody } from "./error-bodies.js";
 
 export interface JsonAnswer {
   status: number;

@@ -4,13 +4,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { constants, createGzip } from "node:zlib";
 import type { FaultSpec } from "../scenario.js";
 import type { BodyFault } from "./faults.js";
+import { JSON_TYPE } from "./error-bodies.js";
 
 /**
  * Writing answers: JSON in Salesforce's shapes, and bodies streamed with backpressure, gzip-compressed
  * when the client asks, and spoiled on purpose when a body fault is due.
  */
-
-export const JSON_TYPE = "application/json;charset=UTF-8";
 
 export type SpoiledBody = FaultSpec & { type: BodyFault };
 
@@ -142,14 +141,4 @@ export function sendText(
 ): Promise<void> {
   const source = Readable.from([Buffer.from(text, "utf8")]);
   return sendBody(req, res, status, { ...headers, "Content-Type": contentType }, source, spoil);
-}
-
-/** The REST API's error shape: a JSON array of {message, errorCode}. */
-export function apiErrorBody(errorCode: string, message: string): string {
-  return JSON.stringify([{ message, errorCode }]);
-}
-
-/** The token endpoint's error shape. */
-export function oauthErrorBody(error: string, description: string): string {
-  return JSON.stringify({ error, error_description: description });
 }

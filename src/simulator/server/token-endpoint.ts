@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { type AssertionPolicy, checkAssertion } from "./jwt-assertion.js";
-import { oauthErrorBody } from "./respond.js";
+import { oauthErrorBody } from "./error-bodies.js";
 import type { OrgIdentity, Sessions } from "./sessions.js";
 
 const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";

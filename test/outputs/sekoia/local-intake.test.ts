@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/observability/logger.js";
 import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
-import { DeadLetters } from "../../../src/pipeline/dead-letter.js";
+import { DeadLetters } from "../../../src/outputs/dead-letter.js";
 import { type LocalIntake, startLocalIntake } from "../../../src/simulator/sekoia-intake.js";
 import { loginEvent } from "../events.js";
 

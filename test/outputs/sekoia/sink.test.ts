@@ -9,7 +9,7 @@ import { type OutboundEvent, OutputError } from "../../../src/outputs/output.js"
 import { type SekoiaOutputOptions, MAX_EVENT_CHARS } from "../../../src/outputs/sekoia/config.js";
 import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
-import { DeadLetters } from "../../../src/pipeline/dead-letter.js";
+import { DeadLetters } from "../../../src/outputs/dead-letter.js";
 import { loginEvent } from "../events.js";
 import { TestIntake } from "./intake-server.js";
 

@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
-import { osReason } from "../outputs/file/destination.js";
-import { OutputError } from "../outputs/output.js";
+import { osReason } from "./file/destination.js";
+import { OutputError } from "./output.js";
 
 /** A row or event that could not be delivered as it is, kept with everything needed to find it again. */
 export interface DeadLetter {

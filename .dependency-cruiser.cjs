@@ -1,0 +1,49 @@
+/**
+ * The import rules of src/, checked by `npm run lint`: no cycles, and each folder imports only the
+ * folders below it (docs/architecture.md, "Layers"). A folder missing from LAYERS may import
+ * nothing of src/ until it is given its place.
+ */
+
+/** Each folder of src/ and the folders it may import. */
+const LAYERS = {
+  // Leaves: they know nothing of the rest.
+  observability: [],
+  http: [],
+  config: [],
+  csv: [],
+  state: [],
+  salesforce: ["http", "observability"],
+  normalize: ["csv", "salesforce"],
+  sources: ["salesforce", "csv", "observability"],
+  outputs: ["http", "observability", "csv", "normalize"],
+  pipeline: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs"],
+  simulator: ["config", "salesforce"],
+  cli: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs", "pipeline", "simulator"],
+};
+
+const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({
+  name: `layer-${folder}`,
+  comment: `src/${folder}/ may import only ${allowed.length ? allowed.map((f) => `src/${f}/`).join(", ") : "nothing else of src/"}`,
+  severity: "error",
+  from: { path: `^src/${folder}/` },
+  to: { path: "^src/", pathNot: `^src/(${[folder, ...allowed].join("|")})/` },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      comment: "an import cycle makes two modules one in all but name",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+    ...layerRules,
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(dist|node_modules)/" },
+  },
+};
