@@ -11,7 +11,7 @@ import { createDispatcher } from "../http/dispatcher.js";
 import { ENABLE_HOURLY_ADVICE } from "../sources/event-log-files/interval.js";
 import { soqlDateTime } from "../sources/event-log-files/query.js";
 import { openSqliteState } from "../state/index.js";
-import { describeError } from "./errors.js";
+import { describeError } from "../core/errors.js";
 
 type Status = "ok" | "warn" | "fail";
 interface Finding {

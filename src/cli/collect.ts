@@ -4,8 +4,7 @@ import { loadConfig } from "../config/load.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { assemble } from "../pipeline/build.js";
 import type { Collector, CycleReport } from "../pipeline/collector.js";
-import { isFatal } from "../pipeline/errors.js";
-import { describeError } from "./errors.js";
+import { actionOf, describeError } from "../core/errors.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */
 const SHUTDOWN_GRACE_MS = 8_000;
@@ -84,7 +83,7 @@ async function pollForever(
     try {
       summarize(await collector.runCycle(signal), logger);
     } catch (err) {
-      if (isFatal(err)) throw err;
+      if (actionOf(err) === "stop") throw err;
       if (signal.aborted) break;
       logger.error(
         { err: describeError(err) },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { Command } from "commander";
-import { describeError } from "./errors.js";
+import { describeError } from "../core/errors.js";
 
 /**
  * Each command lives in src/cli/<name>.ts and exports `command(): Command`. Only the command being

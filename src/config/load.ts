@@ -1,13 +1,13 @@
+import { ExplainedError } from "../core/errors.js";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { ZodIssue } from "zod";
 import { type Config, configSchema } from "./schema.js";
 
 /** A configuration mistake: the message names the key and what is expected, never a stack trace. */
-export class ConfigError extends Error {
+export class ConfigError extends ExplainedError {
   constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
+    super(message, "stop");
   }
 }
 

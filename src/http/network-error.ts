@@ -1,5 +1,7 @@
+import { ExplainedError } from "../core/errors.js";
+
 /** A server (Salesforce, an intake) could not be reached, or its TLS certificate was not trusted. */
-export class NetworkError extends Error {
+export class NetworkError extends ExplainedError {
   constructor(
     message: string,
     /** The underlying code (`ECONNREFUSED`, `UND_ERR_SOCKET`, `SELF_SIGNED_CERT_IN_CHAIN`, …). */
@@ -8,8 +10,7 @@ export class NetworkError extends Error {
     readonly transient: boolean,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = "NetworkError";
+    super(message, transient ? "retry-unit" : "stop", options);
   }
 }
 

@@ -1,3 +1,4 @@
+import { ExplainedError } from "../core/errors.js";
 import { access } from "node:fs/promises";
 import maxmind, { type AsnResponse, type CityResponse, type Reader } from "maxmind";
 
@@ -10,8 +11,10 @@ export interface GeoFields {
 }
 
 /** A GeoIP database that cannot be opened: a setting the user must fix. */
-export class GeoIpError extends Error {
-  override name = "GeoIpError";
+export class GeoIpError extends ExplainedError {
+  constructor(message: string) {
+    super(message, "stop");
+  }
 }
 
 /**

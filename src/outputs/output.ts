@@ -1,3 +1,4 @@
+import { ExplainedError } from "../core/errors.js";
 import type { LogFileRow } from "../csv/log-file-reader.js";
 
 /** Where a row came from: enough to name it in a log line or a dead letter. */
@@ -44,13 +45,15 @@ export interface Output {
   close(): Promise<void>;
 }
 
-/** A delivery failure. `fatal` means retrying cannot help (configuration), so collection stops. */
-export class OutputError extends Error {
+/**
+ * A delivery failure. `fatal` means retrying cannot help (configuration: collection stops);
+ * otherwise the output gave up for now, and the cycle ends with its files to be delivered again.
+ */
+export class OutputError extends ExplainedError {
   constructor(
     message: string,
     readonly fatal: boolean,
   ) {
-    super(message);
-    this.name = "OutputError";
+    super(message, fatal ? "stop" : "end-cycle");
   }
 }

@@ -10,15 +10,9 @@ import {
   type IntervalSetting,
 } from "../sources/event-log-files/interval.js";
 import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
-import {
-  type FingerprintScope,
-  type RowFingerprints,
-  StateError,
-  type StateStore,
-  scopeKey,
-} from "../state/index.js";
+import { type FingerprintScope, type RowFingerprints, type StateStore, scopeKey } from "../state/index.js";
 import type { DeadLetters } from "../outputs/dead-letter.js";
-import { endsCycle, isFatal, isGone } from "./errors.js";
+import { actionOf } from "../core/errors.js";
 import type { Progress } from "../observability/progress.js";
 import { rowFingerprint } from "./fingerprint.js";
 import { FlushRounds } from "./flush-rounds.js";
@@ -125,15 +119,16 @@ export class Collector {
       failed: [],
     };
     const deadLettersBefore = this.deps.deadLetters.count;
-    // A fatal error (a rejected intake key, revoked credentials) stops every worker, not just its own.
+    // An error that stops collection (a rejected intake key, revoked credentials) or ends the cycle
+    // (an output that gave up, a state that cannot be written) stops every worker, not just its own.
     const stop = new AbortController();
     const onAbort = () => stop.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
-    // What ends the cycle as a whole, thrown once every worker has settled: a fatal error, or a
-    // state that cannot be written (every later file would fail the same way, after its download).
+    // Thrown once every worker has settled.
     let fatal: unknown;
     const fail = (file: EventLogFile, err: unknown) => {
-      if (isFatal(err) || err instanceof StateError) {
+      const action = actionOf(err);
+      if (action === "stop") {
         fatal ??= err;
         stop.abort(err);
         return;
@@ -145,7 +140,7 @@ export class Collector {
         { fileId: file.Id, eventType: file.EventType, err: message },
         `${describeFile(file)} not delivered this cycle: ${message}`,
       );
-      if (endsCycle(err)) stop.abort(err);
+      if (action === "end-cycle") stop.abort(err);
     };
     const rounds = new FlushRounds(async () => {
       await this.watchOutput(Promise.all(outputs.map((o) => o.flush())));
@@ -195,7 +190,8 @@ export class Collector {
     }
     if (fatal !== undefined) throw fatal;
 
-    state.prune(this.forgetBefore(source));
+    // Housekeeping only, and only after a cycle that ran its course (the state may be what failed).
+    if (!stop.signal.aborted) state.prune(this.forgetBefore(source));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
     return report;
   }
@@ -265,7 +261,10 @@ export class Collector {
         }
         return written;
       } catch (err) {
-        if (signal.aborted || isFatal(err) || isGone(err) || endsCycle(err) || attempt >= attempts) throw err;
+        const action = actionOf(err);
+        // Read again only what may come whole next time; a bug gets the benefit of the doubt.
+        if (signal.aborted || (action !== undefined && action !== "retry-unit") || attempt >= attempts)
+          throw err;
         const message = err instanceof Error ? err.message : String(err);
         // One warning per broken file, not one per attempt: the later attempts are detail.
         const log =

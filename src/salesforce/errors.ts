@@ -1,10 +1,12 @@
+import { type ErrorAction, ExplainedError } from "../core/errors.js";
+
 /**
  * Typed errors for everything the Salesforce client can hit. Each message says what happened and,
  * when the fix is known, what to do; none ever carries a token, a secret or a private key.
  */
 
 /** A token request refused by Salesforce. Fatal: retrying with the same credentials cannot help. */
-export class SalesforceAuthError extends Error {
+export class SalesforceAuthError extends ExplainedError {
   constructor(
     /** The OAuth `error` code (`invalid_grant`, `invalid_client_id`, …) or one of ours. */
     readonly error: string,
@@ -13,13 +15,12 @@ export class SalesforceAuthError extends Error {
     /** What a Salesforce admin should change. */
     readonly advice: string,
   ) {
-    super(`Salesforce refused the access token request (${error}: ${description}). ${advice}`);
-    this.name = "SalesforceAuthError";
+    super(`Salesforce refused the access token request (${error}: ${description}). ${advice}`, "stop");
   }
 }
 
 /** A REST call answered with an error status; `errorCode` comes from Salesforce's JSON error body. */
-export class SalesforceApiError extends Error {
+export class SalesforceApiError extends ExplainedError {
   constructor(
     readonly status: number,
     /** `INVALID_FIELD`, `REQUEST_LIMIT_EXCEEDED`, …; `HTTP_<status>` when the body was not Salesforce JSON. */
@@ -31,8 +32,10 @@ export class SalesforceApiError extends Error {
     /** Milliseconds from a `Retry-After` header, when the server sent one. */
     readonly retryAfterMs?: number,
   ) {
-    super(`${request} failed with HTTP ${status} ${errorCode}: ${detail}${adviceFor(errorCode)}`);
-    this.name = "SalesforceApiError";
+    super(
+      `${request} failed with HTTP ${status} ${errorCode}: ${detail}${adviceFor(errorCode)}`,
+      apiErrorAction(status, errorCode),
+    );
   }
 }
 
@@ -43,7 +46,6 @@ export class SalesforceApiError extends Error {
 export class SalesforceRequestLimitError extends SalesforceApiError {
   constructor(status: number, detail: string, request: string, retryAfterMs?: number) {
     super(status, "REQUEST_LIMIT_EXCEEDED", detail, request, retryAfterMs);
-    this.name = "SalesforceRequestLimitError";
   }
 }
 
@@ -51,17 +53,38 @@ export class SalesforceRequestLimitError extends SalesforceApiError {
  * A log file download broke off after its body had started (reset, truncated gzip). The client does
  * not retry it: the rows already read were handed out, so only the caller can restart the file.
  */
-export class SalesforceDownloadError extends Error {
+export class SalesforceDownloadError extends ExplainedError {
   constructor(
     readonly path: string,
     cause: unknown,
   ) {
     super(
       `The download of ${path} broke off before the end (${describeCause(cause)}); the file must be fetched again from the start.`,
+      "retry-unit",
       { cause },
     );
-    this.name = "SalesforceDownloadError";
   }
+}
+
+/** Salesforce answers that mean the request itself is wrong for this org: asking again cannot help. */
+const CONFIGURATION_CODES = new Set([
+  "INVALID_FIELD",
+  "INVALID_TYPE",
+  "MALFORMED_QUERY",
+  "API_DISABLED_FOR_ORG",
+  "API_CURRENTLY_DISABLED",
+]);
+
+/**
+ * What an error answer means for the collector: a request this org cannot serve stops collection
+ * (instead of looping on it the way some collectors loop on INVALID_FIELD), the spent allowance
+ * ends the cycle, a 404 means the record is gone, and anything else may pass.
+ */
+function apiErrorAction(status: number, errorCode: string): ErrorAction {
+  if (CONFIGURATION_CODES.has(errorCode)) return "stop";
+  if (errorCode === "REQUEST_LIMIT_EXCEEDED") return "end-cycle";
+  if (status === 404) return "skip-unit";
+  return "retry-unit";
 }
 
 const ADVICE: Record<string, string> = {

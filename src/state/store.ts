@@ -1,3 +1,5 @@
+import { ExplainedError } from "../core/errors.js";
+
 /**
  * The checkpoint store: which Event Log Files were delivered, and where each discovery query
  * stands. An interface, so that a shared store (PostgreSQL) can serve several collectors later.
@@ -72,10 +74,12 @@ export interface StateStore {
   close(): void;
 }
 
-/** The state cannot be read or written; the message names the path and what to do. */
-export class StateError extends Error {
+/**
+ * The state cannot be read or written; the message names the path and what to do. It ends the
+ * cycle: every later unit would fail the same way, after its download.
+ */
+export class StateError extends ExplainedError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StateError";
+    super(message, "end-cycle", options);
   }
 }

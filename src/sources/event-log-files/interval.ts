@@ -1,3 +1,4 @@
+import { ExplainedError } from "../../core/errors.js";
 import type { Logger } from "../../observability/logger.js";
 
 export type IntervalSetting = "auto" | "hourly" | "daily";
@@ -15,10 +16,9 @@ export interface DescribeApi {
 }
 
 /** A problem no retry can fix: collection stops with this message. */
-export class CollectionSetupError extends Error {
+export class CollectionSetupError extends ExplainedError {
   constructor(message: string) {
-    super(message);
-    this.name = "CollectionSetupError";
+    super(message, "stop");
   }
 }
 

@@ -1,0 +1,44 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CLI, tempDir } from "../integration/harness.js";
+
+const HEAVY = ["undici", "better-sqlite3"];
+
+/**
+ * Which of the heavy packages a run of the CLI loaded: a preloaded script lists, at exit, the
+ * packages in the CommonJS module cache (both are CommonJS, so an ESM import of them lands there).
+ */
+describe("what a command loads", () => {
+  const dir = tempDir("lazy-loading");
+  afterAll(() => dir.remove());
+  const probe = join(dir.path, "loaded.cjs");
+  writeFileSync(
+    probe,
+    `process.on("exit", () => {
+      const names = Object.keys(require.cache).map((k) => /node_modules\\/([^/]+)\\//.exec(k)?.[1]);
+      process.stderr.write("LOADED " + JSON.stringify([...new Set(names.filter(Boolean))]) + "\\n");
+    });`,
+  );
+  const loaded = (args: string[]): string[] => {
+    const run = spawnSync(process.execPath, ["--require", probe, CLI, ...args], { encoding: "utf8" });
+    const line = /^LOADED (.*)$/m.exec(run.stderr)?.[1];
+    expect(line, run.stderr).toBeDefined();
+    return (JSON.parse(line!) as string[]).filter((name) => HEAVY.includes(name));
+  };
+
+  it("--help loads neither undici nor better-sqlite3", () => {
+    expect(loaded(["--help"])).toEqual([]);
+  });
+
+  it("replay loads neither undici nor better-sqlite3", () => {
+    const csv = join(dir.path, "Login.csv");
+    writeFileSync(csv, '"EVENT_TYPE","USER_ID"\n"Login","005000000000001"\n');
+    expect(loaded(["replay", csv])).toEqual([]);
+  });
+
+  it("collect loads both (the probe sees them)", () => {
+    expect(loaded(["collect", "--config", join(dir.path, "missing.yaml")]).sort()).toEqual(HEAVY.sort());
+  });
+});
