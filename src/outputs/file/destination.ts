@@ -6,6 +6,10 @@ import { OutputError } from "../output.js";
 /** Where the file output's text goes: an appended file, or standard output. */
 export interface Destination {
   readonly description: string;
+  /**
+   * Writes all of `text` or rejects. A rejected write leaves no byte of it behind where it can
+   * (a regular file is cut back), so that writes of whole lines leave whole lines.
+   */
   write(text: string): Promise<void>;
   /** Resolves once what was written is as durable as the destination can make it. */
   sync(): Promise<void>;
@@ -44,7 +48,17 @@ export async function openFileDestination(path: string): Promise<Destination> {
   }
   // A file created just now exists after a power cut only once its directory entry is on disk.
   if (created) await syncDirectory(dirname(path));
-  return new FileDestination(handle, path);
+  try {
+    const stats = await handle.stat();
+    // A device or a pipe has no end to cut back to.
+    return new FileDestination(handle, path, stats.isFile() ? stats.size : undefined);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    throw new OutputError(
+      `The file output cannot read the size of ${path}: ${osReason(err)}. Check outputs.file.path.`,
+      true,
+    );
+  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -61,17 +75,40 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 class FileDestination implements Destination {
+  /** Set when a failed write's bytes are still in the file: the next write must cut them first. */
+  private torn = false;
+
+  /**
+   * @param end the file's size after its last complete write, for a regular file (the file output is
+   *   the file's only writer, so the size it counts is the file's); undefined for a device or a pipe.
+   */
   constructor(
     private readonly handle: FileHandle,
     readonly description: string,
+    private end: number | undefined,
   ) {}
 
   async write(text: string): Promise<void> {
+    const bytes = Buffer.from(text);
+    let written = 0;
     try {
-      await this.handle.write(text);
+      await this.cutBack();
+      // write(2) may take only part of the bytes (a disk filling up, a file size limit): what it
+      // took is not the whole chunk, and only the next call says why it stopped.
+      while (written < bytes.length) {
+        const { bytesWritten } = await this.handle.write(bytes, written, bytes.length - written);
+        if (bytesWritten === 0) throw new Error("the system accepted no byte of the write");
+        written += bytesWritten;
+      }
     } catch (err) {
+      if (written > 0 && this.end !== undefined) {
+        this.torn = true;
+        // Cutting frees space, so it works on a full disk; should it fail, the next write tries again.
+        await this.cutBack().catch(() => {});
+      }
       throw this.failure(err);
     }
+    if (this.end !== undefined) this.end += bytes.length;
   }
 
   async sync(): Promise<void> {
@@ -85,6 +122,13 @@ class FileDestination implements Destination {
 
   async close(): Promise<void> {
     await this.handle.close();
+  }
+
+  /** Removes what a failed write left at the end of the file, which is then back on a line boundary. */
+  private async cutBack(): Promise<void> {
+    if (!this.torn || this.end === undefined) return;
+    await this.handle.truncate(this.end);
+    this.torn = false;
   }
 
   /** A write that fails mid-run (disk full, I/O error) may succeed on the next cycle: not fatal. */
