@@ -1,6 +1,7 @@
 import { constants, type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { mkdir } from "node:fs/promises";
+import type { Logger } from "../../observability/logger.js";
 import { OutputError } from "../output.js";
 
 /** Where the file output's text goes: an appended file, or standard output. */
@@ -24,7 +25,7 @@ export function osReason(err: unknown): string {
   return `${text} (${e.code})`;
 }
 
-export async function openFileDestination(path: string): Promise<Destination> {
+export async function openFileDestination(path: string, logger?: Logger): Promise<Destination> {
   let handle: FileHandle;
   let created: boolean;
   try {
@@ -50,15 +51,58 @@ export async function openFileDestination(path: string): Promise<Destination> {
   if (created) await syncDirectory(dirname(path));
   try {
     const stats = await handle.stat();
-    // A device or a pipe has no end to cut back to.
-    return new FileDestination(handle, path, stats.isFile() ? stats.size : undefined);
+    // A device or a pipe has no end to repair or cut back to.
+    if (!stats.isFile()) return new FileDestination(handle, path, undefined);
+    return new FileDestination(handle, path, await cutIncompleteLine(handle, path, stats.size, logger));
   } catch (err) {
     await handle.close().catch(() => {});
     throw new OutputError(
-      `The file output cannot read the size of ${path}: ${osReason(err)}. Check outputs.file.path.`,
+      `The file output cannot check the last line of ${path}: ${osReason(err)}. Check that this user may read and write it.`,
       true,
     );
   }
+}
+
+/** How far back from the end of the file each read looks for the last newline. */
+const TAIL_READ_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * A write interrupted by a crash or a full disk can leave a last line without its newline. Its rows
+ * were never acknowledged (an acknowledged line always ends with one), so it is cut: otherwise the
+ * next line written would be glued to it and both would be lost to an NDJSON reader. Returns the
+ * size of the file once whole.
+ */
+async function cutIncompleteLine(
+  handle: FileHandle,
+  path: string,
+  size: number,
+  logger: Logger | undefined,
+): Promise<number> {
+  if (size === 0) return 0;
+  // The write handle is append-only: reading the tail takes a handle of its own.
+  const reader = await open(path, "r");
+  let end = size;
+  try {
+    const buffer = Buffer.alloc(TAIL_READ_BYTES);
+    let newline = -1;
+    while (end > 0 && newline < 0) {
+      const start = Math.max(0, end - TAIL_READ_BYTES);
+      const { bytesRead } = await reader.read(buffer, 0, end - start, start);
+      newline = buffer.subarray(0, bytesRead).lastIndexOf(NEWLINE);
+      end = newline < 0 ? start : start + newline + 1;
+      if (end === size) return size;
+    }
+  } finally {
+    await reader.close();
+  }
+  await handle.truncate(end);
+  const bytes = size - end;
+  logger?.warn(
+    { path, bytes },
+    `${path} ended with an incomplete line (${bytes} bytes, from a write that was interrupted: disk full or a crash); cut it so that the file stays NDJSON. Its rows were never acknowledged and are delivered again.`,
+  );
+  return end;
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -2,9 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { type FileHandle, open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createLogger, type Logger } from "../../../src/observability/logger.js";
 import { FileOutput } from "../../../src/outputs/file/sink.js";
 import { OutputError } from "../../../src/outputs/output.js";
+import { type LogLine, logLines } from "../../faults/support.js";
 import { loginEvent } from "../events.js";
 
 /** The prototype every FileHandle shares, so a test can stand in for the OS under any handle. */
@@ -41,6 +44,18 @@ function fillDiskAfter(handleType: FileHandle, room: number): void {
     const { bytesWritten } = await write.call(this, bytes.subarray(0, fits));
     return { bytesWritten, buffer: data };
   } as FileHandle["write"]);
+}
+
+/** A logger whose JSON lines a test can read. */
+function capturedLogger(): { logger: Logger; lines: () => LogLine[] } {
+  let text = "";
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { logger: createLogger({ level: "info", destination }), lines: () => logLines(text) };
 }
 
 const linesOf = (...events: ReturnType<typeof loginEvent>[]) => events.map((e) => `${e.json}\n`).join("");
@@ -214,6 +229,44 @@ describe("FileOutput", () => {
     await output.flush();
     await output.close();
     expect(readFileSync(path, "utf8")).toBe(linesOf(loginEvent(2), loginEvent(4)));
+  });
+
+  it("cuts an incomplete last line left by an interrupted write when it opens the file, and says so", async () => {
+    const path = join(dir, "events.ndjson");
+    const complete = linesOf(loginEvent(2), loginEvent(3));
+    const torn = loginEvent(4).json.slice(0, 37);
+    writeFileSync(path, complete + torn);
+    const { logger, lines } = capturedLogger();
+    const output = await FileOutput.open({ path, logger });
+    expect(readFileSync(path, "utf8")).toBe(complete);
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        path,
+        bytes: 37,
+        msg: `${path} ended with an incomplete line (37 bytes, from a write that was interrupted: disk full or a crash); cut it so that the file stays NDJSON. Its rows were never acknowledged and are delivered again.`,
+      }),
+    ]);
+    output.write(loginEvent(5));
+    await output.flush();
+    await output.close();
+    expect(readFileSync(path, "utf8")).toBe(complete + linesOf(loginEvent(5)));
+  });
+
+  it("leaves a file that ends with a complete line as it is, and empties one with no complete line", async () => {
+    const whole = join(dir, "whole.ndjson");
+    writeFileSync(whole, linesOf(loginEvent(2)));
+    const { logger, lines } = capturedLogger();
+    await (await FileOutput.open({ path: whole, logger })).close();
+    expect(readFileSync(whole, "utf8")).toBe(linesOf(loginEvent(2)));
+    expect(lines()).toEqual([]);
+
+    // A first line longer than one read backwards from the end, torn: no newline anywhere.
+    const torn = join(dir, "torn.ndjson");
+    writeFileSync(torn, loginEvent(3, { size: 200_000 }).json);
+    await (await FileOutput.open({ path: torn, logger })).close();
+    expect(readFileSync(torn, "utf8")).toBe("");
+    expect(lines().map((l) => l.bytes)).toEqual([loginEvent(3, { size: 200_000 }).json.length]);
   });
 
   it("writes to standard output when the path is -", async () => {
