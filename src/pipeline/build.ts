@@ -83,7 +83,7 @@ export async function buildOutputs(
         }),
       );
     }
-    outputs.push(await FileOutput.open({ path: file.path, encode }));
+    outputs.push(await FileOutput.open({ path: file.path, encode, logger }));
   }
   return outputs;
 }

@@ -44,6 +44,8 @@ export interface CollectorConfigOptions {
   org: Org;
   intake?: LocalIntake;
   outFile?: string;
+  /** More settings of outputs.file, e.g. `{ format: "ecs" }`. */
+  outFileSettings?: Record<string, unknown>;
   eventTypes?: string[];
   pollEvery?: string;
   retryBudget?: string;
@@ -71,7 +73,7 @@ export function collectorConfig(o: CollectorConfigOptions): string {
             },
           }
         : {}),
-      ...(o.outFile ? { file: { path: o.outFile } } : {}),
+      ...(o.outFile ? { file: { path: o.outFile, ...o.outFileSettings } } : {}),
     },
     state: { path: join(o.dir, "state.sqlite") },
     dead_letters: { path: join(o.dir, "dead-letters.ndjson") },

@@ -20,11 +20,33 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface CliLimits {
+  /**
+   * The largest file the CLI may write, in KiB (`ulimit -f`): past it, write(2) takes part of the
+   * bytes and then fails with EFBIG, as on a disk that fills up. It applies to every file the
+   * process writes (the state database and its WAL included).
+   */
+  fileSizeKib?: number;
+}
+
 export function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  limits: CliLimits = {},
 ): { child: ChildProcess; done: Promise<RunResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const command =
+    limits.fileSizeKib === undefined
+      ? [process.execPath, CLI, ...args]
+      : // SIGXFSZ ignored, so that the write fails with EFBIG instead of killing the process.
+        [
+          "bash",
+          "-c",
+          `trap "" XFSZ; ulimit -f ${limits.fileSizeKib}; exec "$0" "$@"`,
+          process.execPath,
+          CLI,
+          ...args,
+        ];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, SFEVENTS_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -42,8 +64,12 @@ export function startCli(
   return { child, done };
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  return startCli(args, env).done;
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  limits: CliLimits = {},
+): Promise<RunResult> {
+  return startCli(args, env, limits).done;
 }
 
 export function writeConfig(dir: string, document: unknown): string {

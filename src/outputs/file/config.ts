@@ -1,3 +1,4 @@
+import type { Logger } from "../../observability/logger.js";
 import type { OutboundEvent } from "../output.js";
 
 export interface FileOutputOptions {
@@ -7,6 +8,8 @@ export interface FileOutputOptions {
   encode?: (event: OutboundEvent) => string;
   /** Text gathered before a write to the file, and the most held while a write is under way. */
   chunkChars?: number;
+  /** Told when the file had to be repaired on opening (an incomplete last line cut). */
+  logger?: Logger;
 }
 
 export const DEFAULT_CHUNK_CHARS = 1024 * 1024;

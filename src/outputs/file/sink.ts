@@ -38,7 +38,9 @@ export class FileOutput implements Output {
   /** Opens the destination now, so that a path that cannot be written stops the run at start. */
   static async open(options: FileOutputOptions): Promise<FileOutput> {
     const destination =
-      options.path === STDOUT_PATH ? stdoutDestination() : await openFileDestination(options.path);
+      options.path === STDOUT_PATH
+        ? stdoutDestination()
+        : await openFileDestination(options.path, options.logger);
     return new FileOutput(destination, options);
   }
 

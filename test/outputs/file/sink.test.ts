@@ -1,11 +1,64 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createLogger, type Logger } from "../../../src/observability/logger.js";
 import { FileOutput } from "../../../src/outputs/file/sink.js";
 import { OutputError } from "../../../src/outputs/output.js";
+import { type LogLine, logLines } from "../../faults/support.js";
 import { loginEvent } from "../events.js";
+
+/** The prototype every FileHandle shares, so a test can stand in for the OS under any handle. */
+async function fileHandlePrototype(dir: string): Promise<FileHandle> {
+  const probe = await open(join(dir, "probe"), "w");
+  await probe.close();
+  return Object.getPrototypeOf(probe) as FileHandle;
+}
+
+/** What a full disk does to write(2): the bytes that still fit are written, then ENOSPC. */
+function fillDiskAfter(handleType: FileHandle, room: number): void {
+  const write = handleType.write as (
+    this: FileHandle,
+    ...args: unknown[]
+  ) => Promise<{ bytesWritten: number }>;
+  vi.spyOn(handleType, "write").mockImplementation(async function (
+    this: FileHandle,
+    data: unknown,
+    offset?: unknown,
+    length?: unknown,
+  ) {
+    const from = typeof offset === "number" ? offset : 0;
+    const bytes = typeof data === "string" ? Buffer.from(data) : (data as Buffer).subarray(from);
+    const wanted = typeof length === "number" ? length : bytes.length;
+    const fits = Math.min(room, wanted);
+    if (fits === 0) {
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), {
+        code: "ENOSPC",
+        errno: -28,
+        syscall: "write",
+      });
+    }
+    room -= fits;
+    const { bytesWritten } = await write.call(this, bytes.subarray(0, fits));
+    return { bytesWritten, buffer: data };
+  } as FileHandle["write"]);
+}
+
+/** A logger whose JSON lines a test can read. */
+function capturedLogger(): { logger: Logger; lines: () => LogLine[] } {
+  let text = "";
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { logger: createLogger({ level: "info", destination }), lines: () => logLines(text) };
+}
+
+const linesOf = (...events: ReturnType<typeof loginEvent>[]) => events.map((e) => `${e.json}\n`).join("");
 
 describe("FileOutput", () => {
   let dir: string;
@@ -51,9 +104,7 @@ describe("FileOutput", () => {
   it("resolves flush only after the data was written and synced to disk", async () => {
     const path = join(dir, "events.ndjson");
     const output = await FileOutput.open({ path });
-    const probe = await open(join(dir, "probe"), "w");
-    const handleType = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
-    await probe.close();
+    const handleType = await fileHandlePrototype(dir);
     const synced: string[] = [];
     const datasync = handleType.datasync;
     vi.spyOn(handleType, "datasync").mockImplementation(async function (this: unknown) {
@@ -129,6 +180,94 @@ describe("FileOutput", () => {
       await output.close();
     },
   );
+
+  it("rejects flush when the disk fills part-way through a write, and leaves the file whole lines", async () => {
+    const path = join(dir, "events.ndjson");
+    const handleType = await fileHandlePrototype(dir);
+    const output = await FileOutput.open({ path });
+    const acknowledged = [loginEvent(2), loginEvent(3)];
+    for (const event of acknowledged) output.write(event);
+    await output.flush();
+
+    // Room for a line and a half: write(2) takes 180 bytes of the next chunk, then the disk is full.
+    fillDiskAfter(handleType, 180);
+    for (const line of [4, 5, 6]) output.write(loginEvent(line));
+    const failure = await output.flush().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OutputError);
+    expect((failure as OutputError).fatal).toBe(false);
+    expect((failure as OutputError).message).toBe(
+      `The file output could not write to ${path}: no space left on device (ENOSPC). The files in flight will be delivered again on the next cycle.`,
+    );
+    // Only what the successful flush acknowledged remains: the line and a half that fit are cut.
+    expect(readFileSync(path, "utf8")).toBe(linesOf(...acknowledged));
+
+    // Space is back: the next cycle's lines start on a line boundary.
+    vi.restoreAllMocks();
+    output.write(loginEvent(7));
+    await output.flush();
+    await output.close();
+    expect(readFileSync(path, "utf8")).toBe(linesOf(...acknowledged, loginEvent(7)));
+  });
+
+  it("cuts a failed write's bytes before the next write when the first cut failed too", async () => {
+    const path = join(dir, "events.ndjson");
+    const handleType = await fileHandlePrototype(dir);
+    const output = await FileOutput.open({ path });
+    output.write(loginEvent(2));
+    await output.flush();
+
+    fillDiskAfter(handleType, 50);
+    vi.spyOn(handleType, "truncate").mockRejectedValueOnce(
+      Object.assign(new Error("EIO: i/o error, ftruncate"), { code: "EIO", errno: -5, syscall: "ftruncate" }),
+    );
+    output.write(loginEvent(3));
+    await expect(output.flush()).rejects.toThrowError(/\(ENOSPC\)/);
+    expect(readFileSync(path, "utf8")).toBe(`${linesOf(loginEvent(2))}${loginEvent(3).json.slice(0, 50)}`);
+
+    vi.mocked(handleType.write).mockRestore();
+    output.write(loginEvent(4));
+    await output.flush();
+    await output.close();
+    expect(readFileSync(path, "utf8")).toBe(linesOf(loginEvent(2), loginEvent(4)));
+  });
+
+  it("cuts an incomplete last line left by an interrupted write when it opens the file, and says so", async () => {
+    const path = join(dir, "events.ndjson");
+    const complete = linesOf(loginEvent(2), loginEvent(3));
+    const torn = loginEvent(4).json.slice(0, 37);
+    writeFileSync(path, complete + torn);
+    const { logger, lines } = capturedLogger();
+    const output = await FileOutput.open({ path, logger });
+    expect(readFileSync(path, "utf8")).toBe(complete);
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        path,
+        bytes: 37,
+        msg: `${path} ended with an incomplete line (37 bytes, from a write that was interrupted: disk full or a crash); cut it so that the file stays NDJSON. Its rows were never acknowledged and are delivered again.`,
+      }),
+    ]);
+    output.write(loginEvent(5));
+    await output.flush();
+    await output.close();
+    expect(readFileSync(path, "utf8")).toBe(complete + linesOf(loginEvent(5)));
+  });
+
+  it("leaves a file that ends with a complete line as it is, and empties one with no complete line", async () => {
+    const whole = join(dir, "whole.ndjson");
+    writeFileSync(whole, linesOf(loginEvent(2)));
+    const { logger, lines } = capturedLogger();
+    await (await FileOutput.open({ path: whole, logger })).close();
+    expect(readFileSync(whole, "utf8")).toBe(linesOf(loginEvent(2)));
+    expect(lines()).toEqual([]);
+
+    // A first line longer than one read backwards from the end, torn: no newline anywhere.
+    const torn = join(dir, "torn.ndjson");
+    writeFileSync(torn, loginEvent(3, { size: 200_000 }).json);
+    await (await FileOutput.open({ path: torn, logger })).close();
+    expect(readFileSync(torn, "utf8")).toBe("");
+    expect(lines().map((l) => l.bytes)).toEqual([loginEvent(3, { size: 200_000 }).json.length]);
+  });
 
   it("writes to standard output when the path is -", async () => {
     const written: string[] = [];
