@@ -9,6 +9,7 @@ import {
   expectedCounts,
   type GroundTruthRow,
   groundTruth,
+  moveClock,
   soql,
   tally,
   tempDir,
@@ -21,12 +22,29 @@ export type Org = Awaited<ReturnType<typeof startSimulator>>;
 
 export const INTAKE_KEY = "faults-intake-key-3c9f1e";
 
+/** The seed of every seeded test unless FAULTS_SEED names another: the same run in CI and locally. */
+export const DEFAULT_SEED = 20261120;
+
+/** The seed a seeded test runs with: FAULTS_SEED when set, else DEFAULT_SEED. */
+export function faultsSeed(): number {
+  const text = process.env.FAULTS_SEED;
+  if (text === undefined || text === "") return DEFAULT_SEED;
+  const seed = Number(text);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(
+      `FAULTS_SEED must be a non-negative integer, not "${text}"; unset it to use ${DEFAULT_SEED}.`,
+    );
+  return seed;
+}
+
 /**
- * A seeded random source (mulberry32), so a failing run can be replayed: the seed comes from
- * FAULTS_SEED when set, else from the clock, and is printed either way.
+ * A seeded random source (mulberry32), so a run can be replayed: the seed is `seed` when given (a
+ * seed kept as a regression case), else faultsSeed(), and is printed either way.
  */
-export function seededRandom(name: string): { seed: number; next: () => number; int(n: number): number } {
-  const seed = process.env.FAULTS_SEED ? Number(process.env.FAULTS_SEED) : Date.now() % 2 ** 31;
+export function seededRandom(
+  name: string,
+  seed = faultsSeed(),
+): { seed: number; next: () => number; int(n: number): number } {
   console.log(`${name}: seed ${seed} (rerun with FAULTS_SEED=${seed})`);
   let a = seed >>> 0;
   const next = () => {
@@ -100,6 +118,8 @@ export class GroundTruth {
   readonly counts: Map<string, number>;
   /** The files each row's JSON comes from. */
   readonly files = new Map<string, Set<string>>();
+  /** How many rows each file has that can be attributed to it alone (see fileOf). */
+  readonly rowsPerFile = new Map<string, number>();
 
   constructor(rows: GroundTruthRow[]) {
     const jsons = rows.map((r) => JSON.stringify(r.values));
@@ -110,6 +130,17 @@ export class GroundTruth {
       set.add(r.fileId);
       this.files.set(jsons[i], set);
     });
+    for (const [json, count] of this.counts) {
+      const file = this.fileOf(json);
+      if (file) this.rowsPerFile.set(file, (this.rowsPerFile.get(file) ?? 0) + count);
+    }
+  }
+
+  /** Rows of the files not in `delivered`: a run sends at least these (no delivered file has them). */
+  rowsLeft(delivered: ReadonlySet<string>): number {
+    let left = 0;
+    for (const [file, rows] of this.rowsPerFile) if (!delivered.has(file)) left += rows;
+    return left;
   }
 
   /** The one file a row comes from; undefined for a row several files share, which cannot be attributed. */
@@ -160,6 +191,28 @@ export function deliveredFiles(statePath: string): Set<string> {
     return new Set(rows.map((r) => r.id));
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The org's rows, once some are left to deliver: the frozen clock moves an hour at a time until
+ * a file the state has not recorded as delivered has rows, so a stop or a kill meant to land while
+ * the collector delivers has a delivery to land in, however much the runs before it delivered.
+ * `known` is the org's rows when the caller read them after the clock last moved (reading is slow);
+ * `hours` says how far the clock had to move.
+ */
+export async function withWorkLeft(
+  org: Org,
+  statePath: string,
+  known?: GroundTruth,
+): Promise<{ truth: GroundTruth; left: number; hours: number }> {
+  let truth = known ?? (await expectedRows(org));
+  for (let hours = 0; ; hours++) {
+    const left = truth.rowsLeft(deliveredFiles(statePath));
+    if (left > 0) return { truth, left, hours };
+    if (hours === 48) throw new Error("the simulated org published nothing new to deliver in 48 hours");
+    await moveClock(org.url, { advance: "1h" });
+    truth = await expectedRows(org);
   }
 }
 
