@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
 import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
@@ -11,7 +10,7 @@ import {
   logLines,
   type Org,
 } from "../faults/support.js";
-import { addFault, CLI, faultsFired, type RunResult, runCli, tempDir } from "./harness.js";
+import { addFault, faultsFired, runCli, tempDir } from "./harness.js";
 
 /** Room for an empty state database, not for the fingerprints of two days of rows. */
 const STATE_LIMIT_KIB = 256;
@@ -22,26 +21,6 @@ async function requests(org: Org): Promise<Record<string, number>> {
     requests: Record<string, number>;
   };
   return stats.requests;
-}
-
-/** The CLI with RLIMIT_FSIZE: a file written past `kib` gets a short write, then EFBIG, as on a full disk. */
-function runWithFileSizeLimit(kib: number, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  const child = spawn(
-    "bash",
-    ["-c", `trap "" XFSZ; ulimit -f ${kib}; exec "$0" "$@"`, process.execPath, CLI, ...args],
-    { env: { ...process.env, SFEVENTS_LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  return new Promise((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
 }
 
 /** What ends a cycle at once, and what a cycle recovers from by itself. */
@@ -86,11 +65,9 @@ describe("a collection cycle", () => {
       clock: { running: false },
     });
     const config = collectorConfig({ dir: dir.path, org, intake });
-    const result = await runWithFileSizeLimit(
-      STATE_LIMIT_KIB,
-      ["collect", "--once", "--config", config],
-      collectorEnv(org),
-    );
+    const result = await runCli(["collect", "--once", "--config", config], collectorEnv(org), {
+      fileSizeKib: STATE_LIMIT_KIB,
+    });
     expect(result.code, result.stderr.slice(-1500)).toBe(1);
     expect(result.stderr).toMatch(/state database .*state\.sqlite/);
     expectNoStackTrace(result.stderr);
