@@ -26,6 +26,14 @@ export class TestIntake {
   /** Headers added to error answers, e.g. Retry-After. */
   errorHeaders: Record<string, string> = {};
   errorBody = '{"message":"unavailable"}';
+  /** The body of a 200: an acknowledgement of every event unless a test says otherwise. */
+  acknowledge: (jsons: string[]) => unknown = (jsons) => ({
+    event_ids: jsons.map((_, i) => `id-${this.accepted.length}-${i}`),
+  });
+  /** Bodies over this many bytes are answered 413, like a proxy's limit. */
+  maxBodyBytes = Number.POSITIVE_INFINITY;
+  /** A batch holding an event this says is bad is answered 400, naming the event, and stored not at all. */
+  refuses: (json: string) => boolean = () => false;
   private readonly stalled: ((status: number) => void)[] = [];
   private readonly server: Server;
   private arrivals: (() => void)[] = [];
@@ -92,21 +100,26 @@ export class TestIntake {
             this.changed();
           })
         : behaviour;
+    const raw = Buffer.concat(chunks);
+    const encoding = req.headers["content-encoding"];
+    const body = encoding === "gzip" ? gunzipSync(raw) : raw;
+    const parsed = () => JSON.parse(body.toString("utf8")) as { intake_key: string; jsons: string[] };
     if (req.method !== "POST" || req.url !== "/batch") {
       res.writeHead(404).end();
+    } else if (status === 200 && body.length > this.maxBodyBytes) {
+      res
+        .writeHead(413, { "content-type": "text/html" })
+        .end("<html><body>413 Request Entity Too Large</body></html>");
+    } else if (status === 200 && parsed().jsons.some(this.refuses)) {
+      const index = parsed().jsons.findIndex(this.refuses);
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: `jsons[${index}] is not a valid event` }));
     } else if (status === 200) {
-      const raw = Buffer.concat(chunks);
-      const encoding = req.headers["content-encoding"];
-      const body = encoding === "gzip" ? gunzipSync(raw) : raw;
-      const parsed = JSON.parse(body.toString("utf8")) as { intake_key: string; jsons: string[] };
-      this.accepted.push({
-        intakeKey: parsed.intake_key,
-        jsons: parsed.jsons,
-        bodyBytes: body.length,
-        contentEncoding: encoding,
-      });
+      const { intake_key, jsons } = parsed();
+      this.accepted.push({ intakeKey: intake_key, jsons, bodyBytes: body.length, contentEncoding: encoding });
+      const answer = JSON.stringify(this.acknowledge(jsons));
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ event_ids: parsed.jsons.map((_, i) => `id-${this.accepted.length}-${i}`) }));
+      res.end(answer);
     } else {
       res.writeHead(status, { "content-type": "application/json", ...this.errorHeaders }).end(this.errorBody);
     }
