@@ -73,6 +73,9 @@ const sekoia = z
       .transform((u) => u.replace(/\/+$/, "")),
     intake_key: z.string({ required_error: "the intake key is required" }).min(1),
     retry_budget: duration("15m").default("15m"),
+    request_timeout: duration("2m")
+      .default("2m")
+      .refine((ms) => ms >= 1_000 && ms <= 30 * 60_000, "expected a duration between 1s and 30m"),
   })
   .strict();
 

@@ -63,6 +63,7 @@ export async function buildOutputs(
         url: sekoia.url,
         intakeKey: sekoia.intake_key,
         retry: { maxElapsedMs: sekoia.retry_budget },
+        requestTimeoutMs: sekoia.request_timeout,
         deadLetters,
         logger,
         dispatcher: createDispatcher({ caFile: config.tls.ca_file }),

@@ -63,6 +63,8 @@ export interface CycleReport {
   /** Rows not delivered again because a delivered file of the same hour or day already had them. */
   repeatedRows: number;
   deadLetters: number;
+  /** Events an output sent again after a timeout, which the destination may now hold twice. */
+  possibleDuplicates: number;
   failed: FileFailure[];
 }
 
@@ -115,9 +117,11 @@ export class Collector {
       rows: 0,
       repeatedRows: 0,
       deadLetters: 0,
+      possibleDuplicates: 0,
       failed: [],
     };
     const deadLettersBefore = this.deps.deadLetters.count;
+    const possibleDuplicatesBefore = possibleDuplicates(outputs);
     // A fatal error (a rejected intake key, revoked credentials) stops every worker, not just its own.
     const stop = new AbortController();
     const onAbort = () => stop.abort(signal?.reason);
@@ -189,6 +193,7 @@ export class Collector {
     const retention = (settings.retentionDays ?? 31) * DAY;
     state.prune(new Date(this.now().getTime() - retention));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
+    report.possibleDuplicates = possibleDuplicates(outputs) - possibleDuplicatesBefore;
     return report;
   }
 
@@ -314,6 +319,10 @@ export class Collector {
     }
     return { rows: rows - repeatedRows, repeatedRows, outputFailuresAtStart, fingerprints };
   }
+}
+
+function possibleDuplicates(outputs: readonly Output[]): number {
+  return outputs.reduce((sum, output) => sum + (output.possibleDuplicates ?? 0), 0);
 }
 
 /** The file in the state's terms; a file of an org without hourly files is a daily one. */

@@ -69,6 +69,17 @@ describe("configuration", () => {
     expect(text).toContain("outputs: configure at least one output: sekoia or file");
   });
 
+  it("keeps the Sekoia.io request timeout within its range", () => {
+    const sekoia = (request_timeout: string) => ({
+      ...minimal,
+      outputs: { sekoia: { intake_key: "k", request_timeout } },
+    });
+    expect(problems(sekoia("500ms"), { SF_SECRET: "x" })).toContain(
+      "outputs.sekoia.request_timeout: expected a duration between 1s and 30m",
+    );
+    expect(parseConfig(sekoia("90s"), { SF_SECRET: "x" }).outputs.sekoia?.request_timeout).toBe(90_000);
+  });
+
   it("rejects a URL that is not one", () => {
     const document = { ...minimal, salesforce: { ...minimal.salesforce, url: "acme" } };
     expect(problems(document, { SF_SECRET: "x" })).toContain("salesforce.url: expected a URL");
@@ -85,6 +96,7 @@ describe("configuration", () => {
       url: "https://intake.sekoia.io",
       intake_key: "k",
       retry_budget: 15 * 60_000,
+      request_timeout: 2 * 60_000,
     });
     expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(/does not exist/);
     const bad = join(dir, "bad.yaml");

@@ -11,10 +11,15 @@ export interface SekoiaCounters {
   eventsSent: number;
   /** Requests the intake acknowledged (each part of a split batch counts). */
   batchesSent: number;
-  /** Requests sent again after a 429, a 5xx, a network error or a 2xx that acknowledged nothing. */
+  /** Requests sent again after a 429, a 5xx, a timeout, a network error or a 2xx that acknowledged nothing. */
   retries: number;
   /** Events kept in the dead-letter file instead: over the intake's size limit, or refused by it. */
   deadLetters: number;
+  /**
+   * Events of requests that timed out: the intake may have stored them before the answer was due,
+   * and they are sent again (now, or with their file on a later cycle), so the SIEM may hold them twice.
+   */
+  possibleDuplicates: number;
 }
 
 /** A batch handed to the delivery: its body, and where each of its events comes from. */
@@ -101,11 +106,18 @@ export class BatchDelivery {
           );
         case "unavailable":
         case "unacknowledged": {
-          const delay = backoffDelay(
+          const timedOut = answer.kind === "unavailable" && answer.timedOut === true;
+          if (timedOut) this.counters.possibleDuplicates += part.events;
+          const jittered = backoffDelay(
             this.retry,
             attempt,
             answer.kind === "unavailable" ? answer.retryAfterMs : 0,
           );
+          // An intake too slow to answer in time is overloaded, and may still be storing the batch:
+          // sending it again at once (full jitter can draw zero) would only add load and duplicates.
+          // It gets as long again as it was given, up to the longest backoff.
+          const floor = Math.min(this.service.requestTimeoutMs, this.retry.maxDelayMs);
+          const delay = timedOut ? Math.max(jittered, floor) : jittered;
           if (Date.now() - started + delay > this.retry.maxElapsedMs) {
             // The caller reports this failure. The outage goes on until a batch is accepted, which
             // says so once, however many cycles it took.

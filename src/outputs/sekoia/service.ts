@@ -11,8 +11,11 @@ const gzipAsync = promisify(gzip);
 export type IntakeAnswer =
   /** Every event of the request was taken: the answer holds one event id per event. */
   | { kind: "accepted" }
-  /** Worth another try later: 429, 408, 5xx, or no answer at all. */
-  | { kind: "unavailable"; reason: string; retryAfterMs?: number }
+  /**
+   * Worth another try later: 429, 408, 5xx, or no answer at all. `timedOut` means the request went
+   * out and no answer came in time: the intake may have stored it, so sending it again may duplicate.
+   */
+  | { kind: "unavailable"; reason: string; retryAfterMs?: number; timedOut?: boolean }
   /** A 2xx that does not say every event was taken: nothing may be counted as delivered. */
   | { kind: "unacknowledged"; reason: string }
   | { kind: "key-rejected"; status: number }
@@ -39,6 +42,7 @@ const ERROR_BODY_BYTES = 4096;
  * comma); a generous bound keeps the read of a 5,000-event answer under 1.3 MB.
  */
 const ACK_BYTES_PER_EVENT = 256;
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 /** One HTTP exchange with `POST {url}/batch`, its answer sorted into what the sender should do. */
 export class IntakeService {
@@ -46,6 +50,10 @@ export class IntakeService {
 
   constructor(private readonly options: IntakeServiceOptions) {
     this.endpoint = `${options.url.replace(/\/+$/, "")}/batch`;
+  }
+
+  get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs;
   }
 
   /** Compresses once, so that retries of the same batch cost no CPU. */
@@ -116,7 +124,8 @@ export class IntakeService {
     if (failure instanceof SalesforceNetworkError && !failure.transient) {
       return { kind: "untrusted", reason: failure.message };
     }
-    return { kind: "unavailable", reason: networkReason(err) };
+    const timedOut = failure instanceof SalesforceNetworkError && TIMEOUT_CODES.has(failure.code);
+    return { kind: "unavailable", reason: networkReason(err), timedOut };
   }
 }
 

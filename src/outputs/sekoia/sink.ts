@@ -26,15 +26,21 @@ const LOGGED_FILES_LIMIT = 1_000;
  * a slot, write() returns a promise, so memory is bounded whatever the pace of the source: at most
  * maxInFlight + 3 batch buffers (a flush may seal one more behind a waiting one), of which
  * maxInFlight + 2 are kept for reuse, and a batch being split holds up to its own size in copies.
- * A 429, 5xx, network error or 2xx that does not acknowledge every event is retried with backoff
- * until the retry budget is spent; a batch refused for its size or content is split (see
+ * A 429, 5xx, timeout, network error or 2xx that does not acknowledge every event is retried with
+ * backoff until the retry budget is spent; a batch refused for its size or content is split (see
  * BatchDelivery); a failed delivery discards everything not yet acknowledged (the caller re-sends
  * the files concerned), is reported by every write() and by the next flush(), after which the
  * output starts afresh.
  */
 export class SekoiaOutput implements Output {
   readonly name = "sekoia";
-  readonly counters: SekoiaCounters = { eventsSent: 0, batchesSent: 0, retries: 0, deadLetters: 0 };
+  readonly counters: SekoiaCounters = {
+    eventsSent: 0,
+    batchesSent: 0,
+    retries: 0,
+    deadLetters: 0,
+    possibleDuplicates: 0,
+  };
   private readonly service: IntakeService;
   private readonly delivery: BatchDelivery;
   private readonly logger: Logger;
@@ -100,6 +106,10 @@ export class SekoiaOutput implements Output {
     if (this.filling.events >= this.maxBatchEvents) this.seal();
     else if (this.filling.events === 1) this.startLinger();
     if (this.queued.length > 0) return this.waitForSpace();
+  }
+
+  get possibleDuplicates(): number {
+    return this.counters.possibleDuplicates;
   }
 
   async flush(): Promise<void> {

@@ -294,6 +294,28 @@ describe("SekoiaOutput", () => {
     });
   });
 
+  it("counts a timed-out batch as possible duplicates, and waits as long again before sending it again", async () => {
+    const maxDelayMs = 5_000;
+    const requestTimeoutMs = 300;
+    const output = sekoia({
+      requestTimeoutMs,
+      retry: { initialDelayMs: 1, maxDelayMs, maxElapsedMs: 60_000 },
+    });
+    // The intake stores the batch, then answers long after the timeout (undici checks it about every
+    // half second): the copy sent again is stored too.
+    intake.plan = ["late"];
+    intake.lateMs = 3_000;
+    const events = [loginEvent(2), loginEvent(3), loginEvent(4)];
+    await writeAll(output, events);
+    await output.flush();
+    expect(intake.events()).toEqual([...events, ...events].map((e) => e.json));
+    expect(output.counters).toMatchObject({ eventsSent: 3, retries: 1, possibleDuplicates: 3 });
+    // A lower bound only, from the moment the output gave up waiting: the first full-jitter draw
+    // alone would be at most 1 ms.
+    expect(intake.abandonedAt).toHaveLength(1);
+    expect(intake.arrivedAt[1] - intake.abandonedAt[0]).toBeGreaterThanOrEqual(requestTimeoutMs);
+  });
+
   describe("refused batches", () => {
     function readDeadLetters(): { reason: string; fileId: string; line: number; payload: string }[] {
       return readFileSync(join(dir, "dead-letters.ndjson"), "utf8")
