@@ -64,6 +64,8 @@ export async function buildOutputs(
         intakeKey: sekoia.intake_key,
         retry: { maxElapsedMs: sekoia.retry_budget },
         requestTimeoutMs: sekoia.request_timeout,
+        maxBatchBytes: sekoia.max_batch_bytes,
+        maxBatchEvents: sekoia.max_batch_events,
         deadLetters,
         logger,
         dispatcher: createDispatcher({ caFile: config.tls.ca_file }),

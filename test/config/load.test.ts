@@ -80,6 +80,24 @@ describe("configuration", () => {
     expect(parseConfig(sekoia("90s"), { SF_SECRET: "x" }).outputs.sekoia?.request_timeout).toBe(90_000);
   });
 
+  it("keeps Sekoia.io batches within the intake's limits", () => {
+    const sekoia = (batch: Record<string, number>) => ({
+      ...minimal,
+      outputs: { sekoia: { intake_key: "k", ...batch } },
+    });
+    const text = problems(sekoia({ max_batch_bytes: 11 * 1024 * 1024, max_batch_events: 0 }), {
+      SF_SECRET: "x",
+    });
+    expect(text).toContain(
+      "outputs.sekoia.max_batch_bytes: expected at most 10485760 (10 MiB), the intake's limit",
+    );
+    expect(text).toContain("outputs.sekoia.max_batch_events:");
+    const config = parseConfig(sekoia({ max_batch_bytes: 1_000_000, max_batch_events: 500 }), {
+      SF_SECRET: "x",
+    });
+    expect(config.outputs.sekoia).toMatchObject({ max_batch_bytes: 1_000_000, max_batch_events: 500 });
+  });
+
   it("rejects a URL that is not one", () => {
     const document = { ...minimal, salesforce: { ...minimal.salesforce, url: "acme" } };
     expect(problems(document, { SF_SECRET: "x" })).toContain("salesforce.url: expected a URL");
@@ -97,6 +115,8 @@ describe("configuration", () => {
       intake_key: "k",
       retry_budget: 15 * 60_000,
       request_timeout: 2 * 60_000,
+      max_batch_bytes: 9 * 1024 * 1024,
+      max_batch_events: 5_000,
     });
     expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(/does not exist/);
     const bad = join(dir, "bad.yaml");
