@@ -62,8 +62,12 @@ function summarize(report: CycleReport, logger: Logger): void {
   const text =
     `cycle done: ${report.delivered} file(s), ${report.rows} row(s) delivered` +
     (report.failed.length > 0 ? `, ${report.failed.length} file(s) failed` : "") +
-    (report.deadLetters > 0 ? `, ${report.deadLetters} row(s) in the dead letters` : "");
-  (report.failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))({ ...report }, text);
+    (report.deadLetters > 0 ? `, ${report.deadLetters} row(s) in the dead letters` : "") +
+    (report.possibleDuplicates > 0
+      ? `, ${report.possibleDuplicates} row(s) sent again after a timeout (possible duplicates)`
+      : "");
+  const warn = report.failed.length > 0 || report.possibleDuplicates > 0;
+  (warn ? logger.warn.bind(logger) : logger.info.bind(logger))({ ...report }, text);
 }
 
 async function runOnce(collector: Collector, signal: AbortSignal, logger: Logger): Promise<number> {

@@ -73,6 +73,17 @@ const sekoia = z
       .transform((u) => u.replace(/\/+$/, "")),
     intake_key: z.string({ required_error: "the intake key is required" }).min(1),
     retry_budget: duration("15m").default("15m"),
+    request_timeout: duration("2m")
+      .default("2m")
+      .refine((ms) => ms >= 1_000 && ms <= 30 * 60_000, "expected a duration between 1s and 30m"),
+    // The intake takes bodies up to 10 MiB; a smaller bound suits a proxy with a lower limit.
+    max_batch_bytes: z
+      .number()
+      .int()
+      .min(64 * 1024, "expected at least 65536 (64 KiB)")
+      .max(10 * 1024 * 1024, "expected at most 10485760 (10 MiB), the intake's limit")
+      .default(9 * 1024 * 1024),
+    max_batch_events: z.number().int().min(1).max(10_000).default(5_000),
   })
   .strict();
 

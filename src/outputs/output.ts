@@ -41,6 +41,11 @@ export interface Output {
    * write or flush means that every file not yet acknowledged must be delivered again.
    */
   flush(): Promise<void>;
+  /**
+   * Events sent again after a request whose outcome is unknown (a timeout: the destination may have
+   * stored them), counted since the output was opened; absent where that cannot happen.
+   */
+  readonly possibleDuplicates?: number;
   /** Releases the output. Events not flushed are abandoned: no checkpoint covers them. */
   close(): Promise<void>;
 }

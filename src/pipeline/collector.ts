@@ -64,6 +64,8 @@ export interface CycleReport {
   /** Rows not delivered again because a delivered file of the same hour or day already had them. */
   repeatedRows: number;
   deadLetters: number;
+  /** Events an output sent again after a timeout, which the destination may now hold twice. */
+  possibleDuplicates: number;
   failed: FileFailure[];
 }
 
@@ -116,9 +118,11 @@ export class Collector {
       rows: 0,
       repeatedRows: 0,
       deadLetters: 0,
+      possibleDuplicates: 0,
       failed: [],
     };
     const deadLettersBefore = this.deps.deadLetters.count;
+    const possibleDuplicatesBefore = possibleDuplicates(outputs);
     // An error that stops collection (a rejected intake key, revoked credentials) or ends the cycle
     // (an output that gave up, a state that cannot be written) stops every worker, not just its own.
     const stop = new AbortController();
@@ -193,6 +197,7 @@ export class Collector {
     // Housekeeping only, and only after a cycle that ran its course (the state may be what failed).
     if (!stop.signal.aborted) state.prune(this.forgetBefore(source));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
+    report.possibleDuplicates = possibleDuplicates(outputs) - possibleDuplicatesBefore;
     return report;
   }
 
@@ -333,6 +338,10 @@ export class Collector {
     }
     return { rows: rows - repeatedRows, repeatedRows, outputFailuresAtStart, fingerprints };
   }
+}
+
+function possibleDuplicates(outputs: readonly Output[]): number {
+  return outputs.reduce((sum, output) => sum + (output.possibleDuplicates ?? 0), 0);
 }
 
 /** The file in the state's terms; a file of an org without hourly files is a daily one. */

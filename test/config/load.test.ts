@@ -69,6 +69,35 @@ describe("configuration", () => {
     expect(text).toContain("outputs: configure at least one output: sekoia or file");
   });
 
+  it("keeps the Sekoia.io request timeout within its range", () => {
+    const sekoia = (request_timeout: string) => ({
+      ...minimal,
+      outputs: { sekoia: { intake_key: "k", request_timeout } },
+    });
+    expect(problems(sekoia("500ms"), { SF_SECRET: "x" })).toContain(
+      "outputs.sekoia.request_timeout: expected a duration between 1s and 30m",
+    );
+    expect(parseConfig(sekoia("90s"), { SF_SECRET: "x" }).outputs.sekoia?.request_timeout).toBe(90_000);
+  });
+
+  it("keeps Sekoia.io batches within the intake's limits", () => {
+    const sekoia = (batch: Record<string, number>) => ({
+      ...minimal,
+      outputs: { sekoia: { intake_key: "k", ...batch } },
+    });
+    const text = problems(sekoia({ max_batch_bytes: 11 * 1024 * 1024, max_batch_events: 0 }), {
+      SF_SECRET: "x",
+    });
+    expect(text).toContain(
+      "outputs.sekoia.max_batch_bytes: expected at most 10485760 (10 MiB), the intake's limit",
+    );
+    expect(text).toContain("outputs.sekoia.max_batch_events:");
+    const config = parseConfig(sekoia({ max_batch_bytes: 1_000_000, max_batch_events: 500 }), {
+      SF_SECRET: "x",
+    });
+    expect(config.outputs.sekoia).toMatchObject({ max_batch_bytes: 1_000_000, max_batch_events: 500 });
+  });
+
   it("rejects a URL that is not one", () => {
     const document = { ...minimal, salesforce: { ...minimal.salesforce, url: "acme" } };
     expect(problems(document, { SF_SECRET: "x" })).toContain("salesforce.url: expected a URL");
@@ -85,6 +114,9 @@ describe("configuration", () => {
       url: "https://intake.sekoia.io",
       intake_key: "k",
       retry_budget: 15 * 60_000,
+      request_timeout: 2 * 60_000,
+      max_batch_bytes: 9 * 1024 * 1024,
+      max_batch_events: 5_000,
     });
     expect(() => loadConfig(join(dir, "missing.yaml"))).toThrow(/does not exist/);
     const bad = join(dir, "bad.yaml");

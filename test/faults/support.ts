@@ -68,6 +68,8 @@ export interface CollectorConfigOptions {
   pollEvery?: string;
   retryBudget?: string;
   concurrency?: number;
+  /** More outputs.sekoia settings (request_timeout, max_batch_bytes...). */
+  sekoia?: Record<string, unknown>;
 }
 
 /** A collector configuration with the secrets left to the environment (see collectorEnv). */
@@ -88,6 +90,7 @@ export function collectorConfig(o: CollectorConfigOptions): string {
               url: o.intake.url,
               intake_key: "${INTAKE_KEY}",
               ...(o.retryBudget ? { retry_budget: o.retryBudget } : {}),
+              ...o.sekoia,
             },
           }
         : {}),

@@ -30,7 +30,10 @@ export interface SekoiaOutputOptions {
   /** Batches sent at once; one more fills meanwhile, and then write() makes the caller wait. */
   maxInFlight?: number;
   retry?: Partial<RetryPolicy>;
-  /** For one request: connecting, then waiting for the response headers. */
+  /**
+   * How long one request waits for the intake's answer. A request that times out may still have
+   * been stored, and is sent again: too short a timeout duplicates every batch of a slow intake.
+   */
   requestTimeoutMs?: number;
   /**
    * gzip cuts the bytes on the wire about tenfold on Event Log File rows, for some CPU. Off by
@@ -46,6 +49,6 @@ export const SEKOIA_DEFAULTS = {
   maxBatchEvents: 5_000,
   lingerMs: 1_000,
   maxInFlight: 2,
-  requestTimeoutMs: 60_000,
+  requestTimeoutMs: 120_000,
   compression: "none",
 } as const;

@@ -2,12 +2,14 @@
  * The body of `POST /batch`: `{"intake_key":KEY,"jsons":["<event>",...]}`. Each event is the
  * event's JSON text as a JSON string, written as UTF-8 straight into a buffer of the batch limit, so
  * the size is exact, escapes included, and sending needs no copy: a batch is closed before an event
- * would take it over the limit.
+ * would take it over the limit. Where each event starts is kept, so that a batch the intake
+ * refuses can be split without encoding its events again.
  */
 export class BatchBody {
   private buffer: Buffer;
   private size: number;
   private count = 0;
+  private readonly starts: number[] = [];
 
   /**
    * @param head the body's start for the intake key (see `BatchBody.head`)
@@ -53,6 +55,7 @@ export class BatchBody {
       }
     }
     if (comma) this.buffer[this.size++] = COMMA;
+    this.starts.push(this.size);
     this.size += this.buffer.write(item, this.size);
     this.count++;
     return true;
@@ -64,11 +67,50 @@ export class BatchBody {
     return this.buffer.subarray(0, this.bytes);
   }
 
+  /** The finished body with where each event lies in it; a view of the buffer, like close(). */
+  seal(): EncodedBatch {
+    // As if a comma followed the last event: every event then ends one byte before the next start.
+    return new EncodedBatch(this.close(), [...this.starts, this.size + 1]);
+  }
+
   /** An event larger than the whole limit goes alone, in a buffer of its own size. */
   private grow(by: number): void {
     const larger = Buffer.allocUnsafe(this.buffer.length + by);
     this.buffer.copy(larger, 0, 0, this.size);
     this.buffer = larger;
+  }
+}
+
+/** A closed batch body and the offsets of its events, from which smaller bodies are cut. */
+export class EncodedBatch {
+  /**
+   * @param body the whole body, head and end included
+   * @param bounds where each event's JSON string starts in `body`, then one past the last one's end
+   */
+  constructor(
+    readonly body: Buffer,
+    private readonly bounds: readonly number[],
+  ) {}
+
+  get events(): number {
+    return this.bounds.length - 1;
+  }
+
+  /** Events [from, to) as a body of their own, with the same head: a copy, so valid on its own. */
+  slice(from: number, to: number): EncodedBatch {
+    const head = this.body.subarray(0, this.bounds[0]);
+    const start = this.bounds[from];
+    const items = this.body.subarray(start, this.bounds[to] - 1);
+    const body = Buffer.concat([head, items, TAIL_BYTES]);
+    return new EncodedBatch(
+      body,
+      this.bounds.slice(from, to + 1).map((bound) => bound - start + head.length),
+    );
+  }
+
+  /** The JSON text of event `index`, as it was added. */
+  event(index: number): string {
+    return JSON.parse(this.body.toString("utf8", this.bounds[index], this.bounds[index + 1] - 1)) as string;
   }
 }
 
@@ -96,4 +138,5 @@ export class BodyBuffers {
 }
 
 const TAIL = "]}";
+const TAIL_BYTES = Buffer.from(TAIL, "latin1");
 const COMMA = 0x2c;

@@ -1,9 +1,9 @@
 import { type Logger, secrets } from "../../observability/logger.js";
 import type { DeadLetters } from "../dead-letter.js";
 import { DEFAULT_RETRY_POLICY } from "../backoff.js";
-import { type OutboundEvent, type Output, OutputError } from "../output.js";
+import { type OutboundEvent, type Output, OutputError, type RowOrigin } from "../output.js";
 import { MAX_EVENT_CHARS, SEKOIA_DEFAULTS, type SekoiaOutputOptions } from "./config.js";
-import { BatchDelivery, KEY_REJECTED, type SekoiaCounters } from "./delivery.js";
+import { BatchDelivery, KEY_REJECTED, type SealedBatch, type SekoiaCounters } from "./delivery.js";
 import { BatchBody, BodyBuffers } from "./encoder.js";
 import { IntakeService } from "./service.js";
 
@@ -18,13 +18,6 @@ const PROBE_TIMEOUT_MS = 10_000;
 /** Files whose oversized events were already logged; a bound, so a long run cannot grow it forever. */
 const LOGGED_FILES_LIMIT = 1_000;
 
-/** A batch waiting for a free slot or in flight: its body, its events, and the memory to reuse after. */
-interface SealedBatch {
-  body: Buffer;
-  events: number;
-  memory: Buffer;
-}
-
 /**
  * Delivers events to a Sekoia.io intake through `POST /batch`.
  *
@@ -32,14 +25,22 @@ interface SealedBatch {
  * `maxInFlight` batches are sent at once and one more fills meanwhile; once a sealed batch waits for
  * a slot, write() returns a promise, so memory is bounded whatever the pace of the source: at most
  * maxInFlight + 3 batch buffers (a flush may seal one more behind a waiting one), of which
- * maxInFlight + 2 are kept for reuse. A 429, 5xx or network error is retried with backoff until the
- * retry budget is spent; a failed delivery discards everything not yet acknowledged (the caller
- * re-sends the files concerned), is reported by every write() and by the next flush(), after which
- * the output starts afresh.
+ * maxInFlight + 2 are kept for reuse, and a batch being split holds up to its own size in copies.
+ * A 429, 5xx, timeout, network error or 2xx that does not acknowledge every event is retried with
+ * backoff until the retry budget is spent; a batch refused for its size or content is split (see
+ * BatchDelivery); a failed delivery discards everything not yet acknowledged (the caller re-sends
+ * the files concerned), is reported by every write() and by the next flush(), after which the
+ * output starts afresh.
  */
 export class SekoiaOutput implements Output {
   readonly name = "sekoia";
-  readonly counters: SekoiaCounters = { eventsSent: 0, batchesSent: 0, retries: 0, deadLetters: 0 };
+  readonly counters: SekoiaCounters = {
+    eventsSent: 0,
+    batchesSent: 0,
+    retries: 0,
+    deadLetters: 0,
+    possibleDuplicates: 0,
+  };
   private readonly service: IntakeService;
   private readonly delivery: BatchDelivery;
   private readonly logger: Logger;
@@ -52,6 +53,9 @@ export class SekoiaOutput implements Output {
   private readonly maxInFlight: number;
 
   private filling: BatchBody;
+  /** Where each event of the filling batch comes from: kept apart so that write() allocates nothing per event. */
+  private fillingOrigins: RowOrigin[] = [];
+  private fillingLines: number[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly queued: SealedBatch[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -85,6 +89,7 @@ export class SekoiaOutput implements Output {
       { ...DEFAULT_RETRY_POLICY, ...options.retry },
       this.logger,
       this.counters,
+      this.deadLetters,
     );
     this.filling = this.newBatch();
   }
@@ -96,9 +101,15 @@ export class SekoiaOutput implements Output {
       this.seal();
       this.filling.tryAdd(event.json);
     }
+    this.fillingOrigins.push(event.origin);
+    this.fillingLines.push(event.row.line);
     if (this.filling.events >= this.maxBatchEvents) this.seal();
     else if (this.filling.events === 1) this.startLinger();
     if (this.queued.length > 0) return this.waitForSpace();
+  }
+
+  get possibleDuplicates(): number {
+    return this.counters.possibleDuplicates;
   }
 
   async flush(): Promise<void> {
@@ -124,19 +135,24 @@ export class SekoiaOutput implements Output {
 
   /**
    * Sends an empty batch: it reaches the intake and presents the key without adding any event to
-   * the SIEM. One attempt, no retries: `check` reports what it saw.
+   * the SIEM. One attempt, no retries: `check` reports what it saw, and no more than it proves.
    */
   async probe(): Promise<IntakeProbe> {
     const where = this.service.endpoint;
     const empty = new BatchBody(this.head, Buffer.allocUnsafe(this.head.length + 2));
     const answer = await this.service.send(
       await this.service.prepare(empty.close()),
+      0,
       new AbortController().signal,
       PROBE_TIMEOUT_MS,
     );
+    const fixUrl = "Check outputs.sekoia.url: it is the intake's base URL, without /batch.";
     switch (answer.kind) {
       case "accepted":
-        return { ok: true, detail: `The Sekoia.io intake at ${where} accepted an empty batch.` };
+        return {
+          ok: true,
+          detail: `${where} answers like a Sekoia.io intake: it acknowledged an empty batch ({"event_ids": []}) without rejecting the key. An empty batch may not be checked against the key; the first events collected are what proves it.`,
+        };
       case "key-rejected":
         return { ok: false, detail: `${KEY_REJECTED} (HTTP ${answer.status} from ${where})` };
       case "untrusted":
@@ -146,15 +162,24 @@ export class SekoiaOutput implements Output {
           ok: false,
           detail: `The Sekoia.io intake at ${where} did not answer as expected (${answer.reason}). Check outputs.sekoia.url and that this host can reach it (proxy, firewall).`,
         };
-      case "refused":
+      case "unacknowledged":
         return {
           ok: false,
-          detail: `The Sekoia.io intake at ${where} refused an empty batch (HTTP ${answer.status}${answer.detail ? `: ${answer.detail}` : ""}). Check outputs.sekoia.url: it is the intake's base URL, without /batch.`,
+          detail: `${where} does not answer like a Sekoia.io intake (${answer.reason}), so no event sent there would count as delivered. ${fixUrl}`,
+        };
+      case "refused":
+      case "too-large":
+      case "misdirected":
+        return {
+          ok: false,
+          detail: `The Sekoia.io intake at ${where} refused an empty batch (HTTP ${answer.kind === "too-large" ? 413 : answer.status}${answer.detail ? `: ${answer.detail}` : ""}). ${fixUrl}`,
         };
     }
   }
 
   private newBatch(): BatchBody {
+    this.fillingOrigins = [];
+    this.fillingLines = [];
     return new BatchBody(this.head, this.buffers.take());
   }
 
@@ -196,8 +221,12 @@ export class SekoiaOutput implements Output {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     if (this.filling.events === 0) return;
-    const { events, memory } = this.filling;
-    this.queued.push({ body: this.filling.close(), events, memory });
+    this.queued.push({
+      encoded: this.filling.seal(),
+      origins: this.fillingOrigins,
+      lines: this.fillingLines,
+      memory: this.filling.memory,
+    });
     this.filling = this.newBatch();
     this.pump();
   }
@@ -206,7 +235,7 @@ export class SekoiaOutput implements Output {
     while (this.inFlight.size < this.maxInFlight && this.queued.length > 0) {
       const batch = this.queued.shift()!;
       const delivery: Promise<void> = this.delivery
-        .deliver(batch.body, batch.events, this.abort.signal)
+        .deliver(batch, this.abort.signal)
         .catch((err: unknown) => this.fail(err))
         .finally(() => {
           this.buffers.giveBack(batch.memory);

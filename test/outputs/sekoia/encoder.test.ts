@@ -45,6 +45,24 @@ describe("BatchBody", () => {
     expect(JSON.parse(body.close().toString()).jsons).toEqual(['{"URI":"/a/long/path"}']);
   });
 
+  it("cuts a sealed body into smaller ones without encoding its events again", () => {
+    const body = batch(1 << 16);
+    const events = ['{"URI":"/a"}', '{"NAME":"Zoë 東京 \\"x\\""}', "{}", '{"URI":"/d"}', '{"URI":"/e"}'];
+    for (const json of events) body.tryAdd(json);
+    const sealed = body.seal();
+    expect(sealed.events).toBe(5);
+    expect(events.map((_, i) => sealed.event(i))).toEqual(events);
+    const part = sealed.slice(1, 4);
+    expect(JSON.parse(part.body.toString("utf8"))).toEqual({
+      intake_key: "k3y-ForTheTests",
+      jsons: events.slice(1, 4),
+    });
+    // A part of a part, and the empty batch, are bodies of their own too.
+    expect(JSON.parse(part.slice(1, 2).body.toString("utf8")).jsons).toEqual([events[2]]);
+    expect(part.slice(2, 3).event(0)).toBe(events[3]);
+    expect(JSON.parse(sealed.slice(0, 0).body.toString("utf8")).jsons).toEqual([]);
+  });
+
   it("starts afresh in a reused buffer", () => {
     const buffers = new BodyBuffers(1 << 16, 1);
     const first = new BatchBody(head, buffers.take());

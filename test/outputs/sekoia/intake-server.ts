@@ -2,8 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 
-/** What the intake does with one request: answer with a status, hold it until released, or hang up. */
-export type IntakeBehaviour = number | "stall" | "hang-up";
+/**
+ * What the intake does with one request: answer with a status, hold it until released, hang up, or
+ * take the batch and answer only after `lateMs` (a slow intake: the batch is stored either way).
+ */
+export type IntakeBehaviour = number | "stall" | "hang-up" | "late";
 
 export interface ReceivedBatch {
   intakeKey: string;
@@ -26,6 +29,20 @@ export class TestIntake {
   /** Headers added to error answers, e.g. Retry-After. */
   errorHeaders: Record<string, string> = {};
   errorBody = '{"message":"unavailable"}';
+  /** How long a "late" answer takes. */
+  lateMs = 0;
+  /** The body of a 200: an acknowledgement of every event unless a test says otherwise. */
+  acknowledge: (jsons: string[]) => unknown = (jsons) => ({
+    event_ids: jsons.map((_, i) => `id-${this.accepted.length}-${i}`),
+  });
+  /** Bodies over this many bytes are answered 413, like a proxy's limit. */
+  maxBodyBytes = Number.POSITIVE_INFINITY;
+  /** A batch holding an event this says is bad is answered 400, naming the event, and stored not at all. */
+  refuses: (json: string) => boolean = () => false;
+  /** When each request arrived (ms since the epoch). */
+  readonly arrivedAt: number[] = [];
+  /** When a client gave up waiting for an answer (a timeout), the request already taken. */
+  readonly abandonedAt: number[] = [];
   private readonly stalled: ((status: number) => void)[] = [];
   private readonly server: Server;
   private arrivals: (() => void)[] = [];
@@ -69,6 +86,37 @@ export class TestIntake {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** A batch the intake may take: unless too large or holding a refused event, stored and acknowledged. */
+  private async take(req: IncomingMessage, raw: Buffer, res: ServerResponse, status: 200 | "late") {
+    const encoding = req.headers["content-encoding"];
+    const body = encoding === "gzip" ? gunzipSync(raw) : raw;
+    if (body.length > this.maxBodyBytes) {
+      res
+        .writeHead(413, { "content-type": "text/html" })
+        .end("<html><body>413 Request Entity Too Large</body></html>");
+      return;
+    }
+    const { intake_key, jsons } = JSON.parse(body.toString("utf8")) as {
+      intake_key: string;
+      jsons: string[];
+    };
+    const refused = jsons.findIndex(this.refuses);
+    if (refused >= 0) {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: `jsons[${refused}] is not a valid event` }));
+      return;
+    }
+    this.accepted.push({ intakeKey: intake_key, jsons, bodyBytes: body.length, contentEncoding: encoding });
+    const answer = JSON.stringify(this.acknowledge(jsons));
+    if (status === "late") {
+      res.once("close", () => {
+        if (!res.writableFinished) this.abandonedAt.push(Date.now());
+      });
+      await new Promise((resolve) => setTimeout(resolve, this.lateMs));
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(answer);
+  }
+
   private changed(): void {
     const waiters = this.arrivals;
     this.arrivals = [];
@@ -79,6 +127,7 @@ export class TestIntake {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     this.requests++;
+    this.arrivedAt.push(Date.now());
     const behaviour = this.plan.shift() ?? this.fallback;
     if (behaviour === "hang-up") {
       req.socket.destroy();
@@ -94,21 +143,10 @@ export class TestIntake {
         : behaviour;
     if (req.method !== "POST" || req.url !== "/batch") {
       res.writeHead(404).end();
-    } else if (status === 200) {
-      const raw = Buffer.concat(chunks);
-      const encoding = req.headers["content-encoding"];
-      const body = encoding === "gzip" ? gunzipSync(raw) : raw;
-      const parsed = JSON.parse(body.toString("utf8")) as { intake_key: string; jsons: string[] };
-      this.accepted.push({
-        intakeKey: parsed.intake_key,
-        jsons: parsed.jsons,
-        bodyBytes: body.length,
-        contentEncoding: encoding,
-      });
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ event_ids: parsed.jsons.map((_, i) => `id-${this.accepted.length}-${i}`) }));
-    } else {
+    } else if (status !== 200 && status !== "late") {
       res.writeHead(status, { "content-type": "application/json", ...this.errorHeaders }).end(this.errorBody);
+    } else {
+      await this.take(req, Buffer.concat(chunks), res, status);
     }
     this.changed();
   }

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/observability/logger.js";
+import type { OutputError } from "../../../src/outputs/output.js";
 import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
@@ -26,15 +27,54 @@ describe("SekoiaOutput with the simulator's intake", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function sekoia(intakeKey: string): SekoiaOutput {
+  function sekoia(
+    intakeKey: string,
+    options: { deadLetters?: DeadLetters; retryBudgetMs?: number } = {},
+  ): SekoiaOutput {
     return new SekoiaOutput({
       url: intake.url,
       intakeKey,
-      deadLetters: new DeadLetters(join(dir, "dead-letters.ndjson")),
+      deadLetters: options.deadLetters ?? new DeadLetters(join(dir, "dead-letters.ndjson")),
       logger: createLogger({ destination: new Writable({ write: (_c, _e, done) => done() }) }),
-      retry: { initialDelayMs: 1, maxDelayMs: 5, maxElapsedMs: 60_000 },
+      retry: { initialDelayMs: 1, maxDelayMs: 5, maxElapsedMs: options.retryBudgetMs ?? 60_000 },
     });
   }
+
+  it("can answer 200 without acknowledging, which delivers nothing, and then acknowledge again", async () => {
+    const output = sekoia(INTAKE_KEY, { retryBudgetMs: 50 });
+    intake.acknowledgeWith({ status: "error" });
+    output.write(loginEvent(2));
+    const error = (await output.flush().catch((e: unknown) => e)) as OutputError;
+    expect(error.message).toContain('got {"status":"error"}');
+    expect(intake.events).toEqual([]);
+    expect(await output.probe()).toMatchObject({ ok: false });
+    intake.acknowledgeWith(undefined);
+    output.write(loginEvent(3));
+    await output.flush();
+    await output.close();
+    expect(intake.events).toEqual([loginEvent(3).json]);
+  });
+
+  it("can refuse large bodies and marked events, which the output splits around", async () => {
+    const deadLetters = new DeadLetters(join(dir, "dead-letters.ndjson"));
+    const output = sekoia(INTAKE_KEY, { deadLetters });
+    intake.limitBody(1_000);
+    intake.refuse((event) => event.includes("/refused"));
+    const events = Array.from({ length: 30 }, (_, i) =>
+      loginEvent(i + 2, { uri: i === 9 ? "/refused" : `/${i}` }),
+    );
+    for (const event of events) await output.write(event);
+    await output.flush();
+    await output.close();
+    await deadLetters.close();
+    expect(intake.events).toEqual(events.filter((_, i) => i !== 9).map((e) => e.json));
+    const [letter] = readFileSync(deadLetters.path, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(letter).toMatchObject({ line: 11, payload: events[9].json });
+    expect(letter.reason).toMatch(/HTTP 400: .*jsons\[0\]/);
+  });
 
   it("delivers through a 503 from an edge proxy", async () => {
     const output = sekoia(INTAKE_KEY);

@@ -218,20 +218,168 @@ describe("SekoiaOutput", () => {
     expect(intake.requests).toBe(1);
   });
 
-  it("takes a 400 about the intake key for a rejected key, and other 400s for a fatal refusal", async () => {
+  it("takes a 400 about the intake key for a rejected key, and a 400 even an empty batch gets for a fatal misconfiguration", async () => {
     const output = sekoia();
     intake.plan = [400];
     intake.errorBody = JSON.stringify({ message: `Invalid intake_key: ${INTAKE_KEY}` });
     output.write(loginEvent(2));
     await expect(output.flush()).rejects.toThrowError(KEY_REJECTED);
 
-    intake.plan = [400];
+    // Every request is refused, the empty batch sent to tell the events from the request included:
+    // no event is set aside, nothing is split further.
+    intake.fallback = 400;
     intake.errorBody = JSON.stringify({ message: "malformed body", echo: INTAKE_KEY });
     output.write(loginEvent(3));
     const error = (await output.flush().catch((e: unknown) => e)) as OutputError;
     expect(error.fatal).toBe(true);
-    expect(error.message).toMatch(/^Sekoia\.io refused a batch of 1 events \(HTTP 400: .*malformed body/);
+    expect(error.message).toMatch(
+      /^The Sekoia\.io intake at \S+ refuses every batch, even an empty one \(HTTP 400: .*malformed body.*Check outputs\.sekoia\.url/,
+    );
     expect(error.message).not.toContain(INTAKE_KEY);
+    expect(error.message).not.toContain("report");
+    expect(intake.requests).toBe(3);
+    expect(output.counters.deadLetters).toBe(0);
+  });
+
+  it("stops on a 404, which says the URL is not the intake's", async () => {
+    const output = sekoia();
+    intake.fallback = 404;
+    intake.errorBody = "Not Found";
+    output.write(loginEvent(2));
+    const error = (await output.flush().catch((e: unknown) => e)) as OutputError;
+    expect(error.fatal).toBe(true);
+    expect(error.message).toBe(
+      `${intake.url}/batch answered HTTP 404 (Not Found), which no batch can change. Check outputs.sekoia.url (the intake's base URL, without /batch) and any proxy in between.`,
+    );
+    expect(intake.requests).toBe(1);
+  });
+
+  describe("acknowledgements", () => {
+    it("does not count a 200 without event_ids as delivered, and sends the batch again", async () => {
+      const output = sekoia();
+      let answers = 0;
+      intake.acknowledge = (jsons) =>
+        ++answers <= 2 ? { status: "error" } : { event_ids: jsons.map((_, i) => `id-${i}`) };
+      const events = [loginEvent(2), loginEvent(3)];
+      await writeAll(output, events);
+      await output.flush();
+      expect(intake.accepted.map((b) => b.jsons)).toEqual([0, 1, 2].map(() => events.map((e) => e.json)));
+      expect(output.counters).toMatchObject({ eventsSent: 2, batchesSent: 1, retries: 2 });
+      expect(JSON.parse(logLines[0]).reason).toBe(
+        'HTTP 200 that does not acknowledge the batch: expected {"event_ids": [...]} with 2 ids, got {"status":"error"}',
+      );
+    });
+
+    it.each([
+      ["fewer ids than events", (jsons: string[]) => ({ event_ids: jsons.slice(1) }), "got 2 ids"],
+      [
+        "an error echoing the key",
+        () => ({ status: "error", key: INTAKE_KEY }),
+        'got {"status":"error","key":"[REDACTED]"}',
+      ],
+      ["a proxy's page", () => "<html>maintenance</html>", 'got "<html>maintenance</html>"'],
+    ])("fails the flush on a 200 with %s, saying what came back", async (_, acknowledge, got) => {
+      const output = sekoia({ retry: { initialDelayMs: 1, maxDelayMs: 5, maxElapsedMs: 100 } });
+      intake.acknowledge = acknowledge;
+      await writeAll(output, [loginEvent(2), loginEvent(3), loginEvent(4)]);
+      const error = (await output.flush().catch((e: unknown) => e)) as OutputError;
+      expect(error).toBeInstanceOf(OutputError);
+      expect(error.fatal).toBe(false);
+      expect(error.message).toContain(
+        `(last answer: HTTP 200 that does not acknowledge the batch: expected {"event_ids": [...]} with 3 ids, ${got})`,
+      );
+      expect(error.message).not.toContain(INTAKE_KEY);
+      expect(output.counters.eventsSent).toBe(0);
+      expect(intake.accepted.length).toBeGreaterThan(1);
+    });
+  });
+
+  it("counts a timed-out batch as possible duplicates, and waits as long again before sending it again", async () => {
+    const maxDelayMs = 5_000;
+    const requestTimeoutMs = 300;
+    const output = sekoia({
+      requestTimeoutMs,
+      retry: { initialDelayMs: 1, maxDelayMs, maxElapsedMs: 60_000 },
+    });
+    // The intake stores the batch, then answers long after the timeout (undici checks it about every
+    // half second): the copy sent again is stored too.
+    intake.plan = ["late"];
+    intake.lateMs = 3_000;
+    const events = [loginEvent(2), loginEvent(3), loginEvent(4)];
+    await writeAll(output, events);
+    await output.flush();
+    expect(intake.events()).toEqual([...events, ...events].map((e) => e.json));
+    expect(output.counters).toMatchObject({ eventsSent: 3, retries: 1, possibleDuplicates: 3 });
+    // A lower bound only, from the moment the output gave up waiting: the first full-jitter draw
+    // alone would be at most 1 ms.
+    expect(intake.abandonedAt).toHaveLength(1);
+    expect(intake.arrivedAt[1] - intake.abandonedAt[0]).toBeGreaterThanOrEqual(requestTimeoutMs);
+  });
+
+  describe("refused batches", () => {
+    function readDeadLetters(): { reason: string; fileId: string; line: number; payload: string }[] {
+      return readFileSync(join(dir, "dead-letters.ndjson"), "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    }
+
+    it("halves a batch that is too large down to one event, and keeps an event too large alone in the dead letters", async () => {
+      const output = sekoia();
+      const events = Array.from({ length: 12 }, (_, i) => loginEvent(i + 2, { size: i === 6 ? 3_000 : 120 }));
+      // About four small events per body, far less than the lone large one.
+      intake.maxBodyBytes = 700;
+      await writeAll(output, events);
+      await output.flush();
+      await deadLetters.close();
+      const tooLarge = events[6];
+      expect(intake.events()).toEqual(events.filter((e) => e !== tooLarge).map((e) => e.json));
+      expect(intake.accepted.every((b) => b.bodyBytes <= 700)).toBe(true);
+      const letters = readDeadLetters();
+      expect(letters.map((l) => [l.fileId, l.line, l.payload])).toEqual([
+        [tooLarge.origin.fileId, 8, tooLarge.json],
+      ]);
+      expect(letters[0].reason).toMatch(
+        /too large .*even on its own \(HTTP 413: <html><body>413 Request Entity Too Large/,
+      );
+      expect(output.counters).toMatchObject({ eventsSent: 11, deadLetters: 1 });
+      // The advice to lower the batch size is given once, not at every split.
+      expect(messages().filter((m) => m.includes("HTTP 413"))).toHaveLength(1);
+    });
+
+    it("splits a batch refused with 400 to find the refused events: only those go to the dead letters", async () => {
+      const output = sekoia();
+      const events = Array.from({ length: 20 }, (_, i) =>
+        loginEvent(i + 2, { uri: i === 3 || i === 12 ? `/bad/${i}` : `/good/${i}` }),
+      );
+      intake.refuses = (json) => json.includes("/bad/");
+      await writeAll(output, events);
+      await output.flush();
+      await deadLetters.close();
+      const refused = [events[3], events[12]];
+      expect(intake.events()).toEqual(events.filter((e) => !refused.includes(e)).map((e) => e.json));
+      const letters = readDeadLetters();
+      expect(letters.map((l) => [l.fileId, l.line, l.payload])).toEqual(
+        refused.map((e) => [e.origin.fileId, e.row.line, e.json]),
+      );
+      expect(letters.map((l) => l.reason)).toEqual([
+        'refused by the Sekoia.io intake (HTTP 400: {"message":"jsons[0] is not a valid event"})',
+        'refused by the Sekoia.io intake (HTTP 400: {"message":"jsons[0] is not a valid event"})',
+      ]);
+      expect(output.counters).toMatchObject({ eventsSent: 18, deadLetters: 2 });
+    });
+
+    it("still stops on a rejected key found while splitting", async () => {
+      const output = sekoia();
+      intake.refuses = (json) => json.includes("/bad/");
+      // The whole batch is refused, the empty batch is taken, then the key is rejected.
+      intake.plan = [200, 200, 401];
+      await writeAll(output, [loginEvent(2, { uri: "/bad/" }), loginEvent(3)]);
+      const error = (await output.flush().catch((e: unknown) => e)) as OutputError;
+      expect(error.fatal).toBe(true);
+      expect(error.message).toBe(KEY_REJECTED);
+      expect(output.counters.deadLetters).toBe(0);
+    });
   });
 
   it("makes the writer wait while the intake stalls, holding a bounded number of events", async () => {
@@ -301,13 +449,22 @@ describe("SekoiaOutput", () => {
   });
 
   describe("probe", () => {
-    it("sends an empty batch, which adds no event", async () => {
+    it("sends an empty batch, which adds no event, and says what its acknowledgement proves", async () => {
       const result = await sekoia().probe();
       expect(result).toEqual({
         ok: true,
-        detail: `The Sekoia.io intake at ${intake.url}/batch accepted an empty batch.`,
+        detail: `${intake.url}/batch answers like a Sekoia.io intake: it acknowledged an empty batch ({"event_ids": []}) without rejecting the key. An empty batch may not be checked against the key; the first events collected are what proves it.`,
       });
       expect(intake.accepted).toEqual([expect.objectContaining({ intakeKey: INTAKE_KEY, jsons: [] })]);
+    });
+
+    it("fails on a 200 that is not an acknowledgement", async () => {
+      intake.acknowledge = () => ({ status: "error" });
+      const result = await sekoia().probe();
+      expect(result).toEqual({
+        ok: false,
+        detail: `${intake.url}/batch does not answer like a Sekoia.io intake (HTTP 200 that does not acknowledge the batch: expected {"event_ids": [...]} with 0 ids, got {"status":"error"}), so no event sent there would count as delivered. Check outputs.sekoia.url: it is the intake's base URL, without /batch.`,
+      });
     });
 
     it("reports a rejected key with the fix", async () => {
