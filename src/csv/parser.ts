@@ -198,7 +198,6 @@ export class CsvParser {
         line: this.line,
         reason: "unterminated quoted value at the end of the file",
         excerpt: this.carriedHead,
-        chars: this.carriedChars,
       });
     } else if (state !== FIELD_START || this.carriedChars > 0) {
       // "a,b<EOF>" has its last value in `pieces`; "a,<EOF>" has one more, empty.
