@@ -149,6 +149,7 @@ class Replayer {
           fileId: name,
           eventType,
           line: problem.line,
+          chars: problem.chars,
           payload: problem.excerpt,
         });
       }
@@ -161,7 +162,7 @@ class Replayer {
       }
       this.progress.update(name, this.summary.rows, this.deadLetters.count);
     }
-    if (reader.header === undefined)
+    if (reader.header === undefined && !reader.unreadableHeader)
       throw new UnreadableFile(`${name} is empty: an Event Log File starts with a CSV header.`);
   }
 

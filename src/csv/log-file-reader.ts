@@ -7,6 +7,8 @@ export interface RowProblem {
   reason: string;
   /** The row's text (or its start), or its fields when they were read but do not fit the header. */
   excerpt: string;
+  /** The row's length in characters as written, when it was refused for being too long. */
+  chars?: number;
 }
 
 export interface LogFileRow {
@@ -24,42 +26,54 @@ export interface LogFileBatch {
  * Reads an Event Log File (or any CSV with a header) from a stream of bytes: UTF-8 decoding across
  * chunk boundaries (a BOM is dropped, an invalid byte becomes U+FFFD and the row is reported), the
  * header, and rows checked against it. Memory holds one chunk and at most one record.
+ *
+ * A first record that cannot be read (too long, malformed) leaves the file without columns: it is
+ * reported, and so is every row after it, rather than taking the first row for the header.
  */
 export class LogFileReader {
   /** The CSV header, known once the first record has been read. */
   header: string[] | undefined;
+  /** Set when the first record could not be read: every row is then a problem. */
+  unreadableHeader = false;
   private rows: LogFileRow[] = [];
   private problems: RowProblem[] = [];
+  private headerLine = 1;
   private readonly parser: CsvParser;
 
   constructor() {
     this.parser = new CsvParser({
       record: (fields, line) => {
+        if (this.unreadableHeader) {
+          this.refuse(
+            line,
+            `the header on line ${this.headerLine} could not be read, so the columns of this row are unknown`,
+            fields,
+          );
+          return;
+        }
         if (this.header === undefined) {
           this.header = fields;
           return;
         }
         if (fields.length !== this.header.length) {
-          this.problems.push({
-            line,
-            reason: `expected ${this.header.length} columns, found ${fields.length}`,
-            excerpt: JSON.stringify(fields).slice(0, 2000),
-          });
+          this.refuse(line, `expected ${this.header.length} columns, found ${fields.length}`, fields);
           return;
         }
         for (let i = 0; i < fields.length; i++) {
           if (fields[i].includes("\uFFFD")) {
-            this.problems.push({
-              line,
-              reason: `invalid UTF-8 in column ${this.header[i]}`,
-              excerpt: JSON.stringify(fields).slice(0, 2000),
-            });
+            this.refuse(line, `invalid UTF-8 in column ${this.header[i]}`, fields);
             return;
           }
         }
         this.rows.push({ line, values: fields });
       },
-      problem: (p) => this.problems.push(p),
+      problem: (p) => {
+        if (this.header === undefined && !this.unreadableHeader) {
+          this.unreadableHeader = true;
+          this.headerLine = p.line;
+        }
+        this.problems.push(p);
+      },
     });
   }
 
@@ -72,6 +86,11 @@ export class LogFileReader {
     this.parser.write(decoder.decode());
     this.parser.end();
     if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
+  }
+
+  /** A row read but not deliverable: its fields, cut to a readable length, say what it held. */
+  private refuse(line: number, reason: string, fields: string[]): void {
+    this.problems.push({ line, reason, excerpt: JSON.stringify(fields).slice(0, 2000) });
   }
 
   private take(): LogFileBatch {

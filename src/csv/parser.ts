@@ -2,12 +2,14 @@
  * A streaming RFC 4180 reader tuned for Event Log Files.
  *
  * Salesforce quotes every value, so the hot path is "find the closing quote with indexOf and slice";
- * unquoted values are accepted too. Text arrives in chunks of any size: a record cut by a chunk
- * boundary is resumed where it stopped, so a 10 MB value costs one pass, not one per chunk.
+ * unquoted values are accepted too. Text arrives in chunks of any size and each chunk is scanned once:
+ * the unfinished record at a chunk's end is kept as pieces (its fields, the current value's parts)
+ * and the scan resumes in the next chunk where it stopped, so time is linear in the input however
+ * large one record is and however many chunks it spans.
  *
  * What it accepts: quoted line breaks, doubled quotes, CRLF or LF (also mixed), a missing final line
  * break, blank lines (skipped). What it reports instead of throwing: an unterminated quote at the end
- * of the input, characters after a closing quote, and records larger than `maxRecordChars` (their
+ * of the input, characters after a closing quote, and records longer than `maxRecordChars` (their
  * content is dropped while scanning goes on, so memory stays bounded and the next record is found).
  */
 
@@ -22,6 +24,8 @@ export interface CsvProblem {
   reason: string;
   /** The start of the record as written, cut to a readable length. */
   excerpt: string;
+  /** The record's length in characters as written, without its line break, when that is the problem. */
+  chars?: number;
 }
 
 export interface CsvHandlers {
@@ -35,260 +39,256 @@ export interface CsvParserOptions {
   maxRecordChars?: number;
 }
 
-const DEFAULT_MAX_RECORD_CHARS = 64 * 1024 * 1024;
+/**
+ * The longest record kept, in characters (UTF-16 code units) as written: far above anything Salesforce
+ * writes and above Sekoia.io's 250,000 characters an event, low enough that a few files in flight
+ * each holding one such record fit in memory.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 const EXCERPT_CHARS = 200;
+
+/** Where the scan stands when a chunk ends. */
+const FIELD_START = 0;
+const QUOTED = 1;
+/** The chunk ended on a quote inside a quoted value: a closing quote, or the first of a doubled one. */
+const QUOTE_AT_END = 2;
+const UNQUOTED = 3;
+/** After a closing quote, before the delimiter: any character here makes the record malformed. */
+const AFTER_QUOTE = 4;
+type ScanState =
+  | typeof FIELD_START
+  | typeof QUOTED
+  | typeof QUOTE_AT_END
+  | typeof UNQUOTED
+  | typeof AFTER_QUOTE;
 
 export class CsvParser {
   private readonly handlers: CsvHandlers;
   private readonly maxRecordChars: number;
-  /** Unconsumed text; always starts at the beginning of the current record. */
-  private buf = "";
+  private state: ScanState = FIELD_START;
   /** Fields of the current record completed so far. */
   private fields: string[] = [];
-  /** Offset in `buf` where the current field starts. */
-  private fieldStart = 0;
-  /** Inside a quoted field: the value decoded so far (up to `quoteScan`) and where to resume. */
-  private quotedValue = "";
-  private quoteScan = -1;
-  /** Line number of the record in `buf`. */
+  /** The current value as decoded so far, when it began in an earlier chunk or had doubled quotes. */
+  private pieces: string[] = [];
+  private malformed: string | undefined;
+  /** Line number of the current record. */
   private line = 1;
-  /** Set while the current record is too large to keep: its text is scanned but not stored. */
-  private oversize = false;
-  private oversizeExcerpt = "";
-  private oversizeLines = 0;
+  /** What the current record had in earlier chunks: its length, its line feeds, its first characters. */
+  private carriedChars = 0;
+  private carriedLineFeeds = 0;
+  private carriedHead = "";
+  /** The previous chunk ended a record on a CR: a LF opening this one belongs to it. */
+  private pendingLf = false;
+  /** In the chunk being scanned: the first LF after those counted (its length if none), or -1. */
+  private nextLf = -1;
 
   constructor(handlers: CsvHandlers, options: CsvParserOptions = {}) {
     this.handlers = handlers;
-    this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+    this.maxRecordChars = options.maxRecordChars ?? MAX_RECORD_CHARS;
+  }
+
+  /**
+   * Characters of the unfinished record held between chunks (its fields and current value; the
+   * excerpt kept for a report aside): never more than `maxRecordChars`.
+   */
+  get heldChars(): number {
+    let held = 0;
+    for (const field of this.fields) held += field.length;
+    for (const piece of this.pieces) held += piece.length;
+    return held;
   }
 
   write(chunk: string): void {
-    if (chunk.length === 0) return;
-    this.buf = this.buf.length === 0 ? chunk : this.buf + chunk;
-    this.parse(false);
-  }
-
-  /** The input is complete: flush the last record (a missing final line break is fine). */
-  end(): void {
-    this.parse(true);
-    if (this.buf.length > 0 || this.fields.length > 0 || this.oversize) {
-      const excerpt = this.oversize ? this.oversizeExcerpt : this.buf.slice(0, EXCERPT_CHARS);
-      this.handlers.problem({
-        line: this.line,
-        reason: "unterminated quoted value at the end of the file",
-        excerpt,
-      });
-    }
-    this.reset();
-  }
-
-  private reset(): void {
-    this.buf = "";
-    this.fields = [];
-    this.fieldStart = 0;
-    this.quotedValue = "";
-    this.quoteScan = -1;
-    this.oversize = false;
-  }
-
-  private parse(final: boolean): void {
-    const s = this.buf;
+    const s = chunk;
     const len = s.length;
-    let fields = this.fields;
-    let pos = this.fieldStart;
-    let recordStart = 0;
-    let malformed: string | undefined;
+    if (len === 0) return;
+    let pos = 0;
+    if (this.pendingLf) {
+      this.pendingLf = false;
+      if (s.charCodeAt(0) === LF) pos = 1;
+    }
+    this.nextLf = -1;
+    /** Where the current record starts in this chunk: 0 when it began in an earlier one. */
+    let recordStart = pos;
+    let state = this.state;
+    const pieces = this.pieces;
 
-    for (;;) {
-      if (pos >= len) {
-        // Input exhausted at a field boundary.
-        if (final && fields.length > 0) {
-          // "a,b<EOF>" already ended its last field; "a,<EOF>" has one more, empty.
-          fields.push("");
-          this.emit(fields, s, recordStart, len, malformed);
-          fields = [];
-          recordStart = len;
-        }
-        this.fieldStart = pos;
-        break;
-      }
+    while (pos < len) {
       let value: string;
-      let next: number; // index of the delimiter after the field
-      if (s.charCodeAt(pos) === QUOTE) {
-        let scan = this.quoteScan >= 0 ? this.quoteScan : pos + 1;
-        let acc = this.quoteScan >= 0 ? this.quotedValue : "";
-        this.quoteScan = -1;
-        let closed = -1;
-        for (;;) {
-          const q = s.indexOf('"', scan);
-          if (q === -1 || (q + 1 >= len && !final)) {
-            // Incomplete (or a quote that may be the first half of a doubled one): wait for more.
-            break;
-          }
-          if (s.charCodeAt(q + 1) === QUOTE) {
-            acc += s.slice(scan, q + 1);
-            scan = q + 2;
-            continue;
-          }
-          acc = acc.length === 0 ? s.slice(scan, q) : acc + s.slice(scan, q);
-          closed = q;
+      let next: number; // the delimiter after the value
+      if (state === FIELD_START) {
+        if (s.charCodeAt(pos) === QUOTE) {
+          state = QUOTED;
+          pos++;
+        } else state = UNQUOTED;
+      }
+      if (state === QUOTE_AT_END) {
+        if (s.charCodeAt(pos) === QUOTE) {
+          pieces.push('"');
+          state = QUOTED;
+          pos++;
+        } else state = AFTER_QUOTE;
+      }
+      if (state === QUOTED) {
+        let scan = pos;
+        let q = s.indexOf('"', scan);
+        while (q !== -1 && q + 1 < len && s.charCodeAt(q + 1) === QUOTE) {
+          pieces.push(s.slice(scan, q + 1));
+          scan = q + 2;
+          q = s.indexOf('"', scan);
+        }
+        if (q === -1 || q + 1 === len) {
+          // Unfinished, or a quote that may be the first of a doubled one: the next chunk says.
+          pieces.push(s.slice(scan, q === -1 ? len : q));
+          if (q !== -1) state = QUOTE_AT_END;
+          pos = len;
           break;
         }
-        if (closed === -1) {
-          this.quotedValue = acc;
-          this.quoteScan = scan;
-          this.fieldStart = pos;
-          break;
-        }
-        value = acc;
-        next = closed + 1;
-        if (next < len) {
-          const c = s.charCodeAt(next);
-          if (c !== COMMA && c !== LF && c !== CR) {
-            // `"abc"def`: keep the characters, but the record is not what Salesforce writes.
-            let end = next;
-            while (end < len) {
-              const d = s.charCodeAt(end);
-              if (d === COMMA || d === LF || d === CR) break;
-              end++;
-            }
-            if (end >= len && !final) {
-              this.quotedValue = "";
-              this.fieldStart = pos;
-              break;
-            }
-            malformed ??= "characters after a closing quote";
-            value += s.slice(next, end);
-            next = end;
-          }
+        value = pieces.length === 0 ? s.slice(scan, q) : takeValue(pieces, s.slice(scan, q));
+        pos = q + 1;
+        state = AFTER_QUOTE;
+        const c = s.charCodeAt(pos);
+        if (c === COMMA || c === LF || c === CR) {
+          next = pos;
+        } else {
+          pieces.push(value);
+          continue;
         }
       } else {
+        // UNQUOTED or AFTER_QUOTE: the value runs to the next delimiter.
         let end = pos;
         while (end < len) {
           const d = s.charCodeAt(end);
           if (d === COMMA || d === LF || d === CR) break;
-          if (d === QUOTE) malformed ??= "a quote inside an unquoted value";
+          if (d === QUOTE && state === UNQUOTED) this.malformed ??= "a quote inside an unquoted value";
           end++;
         }
-        if (end >= len && !final) {
-          this.fieldStart = pos;
+        if (end > pos && state === AFTER_QUOTE) this.malformed ??= "characters after a closing quote";
+        if (end === len) {
+          pieces.push(s.slice(pos, len));
+          pos = len;
           break;
         }
-        value = s.slice(pos, end);
+        value = pieces.length === 0 ? s.slice(pos, end) : takeValue(pieces, s.slice(pos, end));
         next = end;
       }
 
-      fields.push(value);
-      if (next >= len) {
-        // Only reachable when final: the last record had no line break.
-        this.emit(fields, s, recordStart, len, malformed);
-        fields = [];
-        recordStart = len;
-        pos = len;
-        malformed = undefined;
-        continue;
-      }
-      const d = s.charCodeAt(next);
-      if (d === COMMA) {
-        pos = next + 1;
-        continue;
-      }
+      this.fields.push(value);
+      state = FIELD_START;
+      pos = next + 1;
+      if (s.charCodeAt(next) === COMMA) continue;
       // End of record: LF, CRLF, or a lone CR.
-      let after = next + 1;
-      if (d === CR) {
-        if (after >= len && !final) {
-          // Could be CRLF split across chunks; decide next time.
-          fields.pop();
-          this.fieldStart = pos;
-          break;
-        }
-        if (after < len && s.charCodeAt(after) === LF) after++;
-      }
-      this.emit(fields, s, recordStart, next, malformed);
-      fields = [];
-      malformed = undefined;
-      recordStart = after;
-      pos = after;
-      // Blank lines between records are skipped.
-      while (pos < len) {
-        const c = s.charCodeAt(pos);
-        if (c === LF) {
-          this.line++;
-          pos++;
-        } else if (c === CR && pos + 1 < len) {
-          pos += s.charCodeAt(pos + 1) === LF ? 2 : 1;
-          this.line++;
-        } else break;
+      this.emit(s, recordStart, next);
+      if (s.charCodeAt(next) === CR) {
+        if (pos === len) this.pendingLf = true;
+        else if (s.charCodeAt(pos) === LF) pos++;
       }
       recordStart = pos;
     }
 
-    this.fields = fields;
-    this.fieldStart -= recordStart;
-    if (this.quoteScan >= 0) this.quoteScan -= recordStart;
-    this.buf = recordStart === 0 ? s : s.slice(recordStart);
-    if (this.fieldStart < 0) this.fieldStart = 0;
-    if (pos >= len && fields.length === 0 && this.quoteScan < 0) {
-      this.buf = "";
-      this.fieldStart = 0;
-    }
-    this.guardSize();
+    this.state = state;
+    if (recordStart < len) this.carry(s, recordStart);
   }
 
-  /** Keeps memory bounded: a record that outgrows the limit is dropped, but its end still found. */
-  private guardSize(): void {
-    if (this.buf.length <= this.maxRecordChars) return;
-    if (!this.oversize) {
-      this.oversize = true;
-      this.oversizeExcerpt = this.buf.slice(0, EXCERPT_CHARS);
-      this.oversizeLines = 0;
+  /** The input is complete: flush the last record (a missing final line break is fine). */
+  end(): void {
+    const state = this.state;
+    if (state === QUOTED) {
+      this.handlers.problem({
+        line: this.line,
+        reason: "unterminated quoted value at the end of the file",
+        excerpt: this.carriedHead,
+      });
+    } else if (state !== FIELD_START || this.carriedChars > 0) {
+      // "a,b<EOF>" has its last value in `pieces`; "a,<EOF>" has one more, empty.
+      this.fields.push(takeValue(this.pieces, ""));
+      this.emit("", 0, 0);
     }
-    // Keep only the tail needed to resume the scan of the current field.
-    const keepFrom = this.quoteScan >= 0 ? this.quoteScan : this.fieldStart;
-    this.oversizeLines += countLineBreaks(this.buf, 0, keepFrom);
-    this.buf = (this.quoteScan >= 0 ? '"' : "") + this.buf.slice(keepFrom);
-    this.fieldStart = 0;
-    if (this.quoteScan >= 0) {
-      this.quoteScan = 1;
-      this.quotedValue = "";
-    }
+    this.state = FIELD_START;
     this.fields = [];
+    this.pieces.length = 0;
+    this.malformed = undefined;
+    this.forgetCarried();
+    this.pendingLf = false;
   }
 
-  private emit(fields: string[], s: string, start: number, end: number, malformed: string | undefined): void {
+  /** Keeps what the next chunk needs of the record left unfinished at `s[start..]`. */
+  private carry(s: string, start: number): void {
+    this.carriedChars += s.length - start;
+    this.carriedLineFeeds += this.countLineFeeds(s, start, s.length);
+    if (this.carriedHead.length < EXCERPT_CHARS)
+      this.carriedHead += s.slice(start, start + EXCERPT_CHARS - this.carriedHead.length);
+    if (this.carriedChars > this.maxRecordChars) {
+      // Too large to keep: it will be reported, so its content is dropped while its end is sought.
+      this.fields.length = 0;
+      this.pieces.length = 0;
+    }
+  }
+
+  private forgetCarried(): void {
+    this.carriedChars = 0;
+    this.carriedLineFeeds = 0;
+    this.carriedHead = "";
+  }
+
+  /** The record ending at `s[end]` (its line break) and starting at `s[start]` or in an earlier chunk. */
+  private emit(s: string, start: number, end: number): void {
+    const fields = this.fields;
+    const malformed = this.malformed;
     const line = this.line;
-    const breaks = countLineBreaks(s, start, end);
-    if (this.oversize) {
+    const chars = this.carriedChars + end - start;
+    this.line += this.carriedLineFeeds + this.countLineFeeds(s, start, end) + 1;
+    this.fields = [];
+    this.malformed = undefined;
+    if (chars > this.maxRecordChars) {
       this.handlers.problem({
         line,
-        reason: `record longer than ${this.maxRecordChars} characters`,
-        excerpt: this.oversizeExcerpt,
+        reason: `record of ${chars} characters, longer than ${this.maxRecordChars} characters (the reader's limit)`,
+        excerpt: this.excerpt(s, start, end),
+        chars,
       });
-      this.line += this.oversizeLines + breaks + 1;
-      this.oversize = false;
-      this.oversizeLines = 0;
-      return;
+    } else if (malformed !== undefined) {
+      this.handlers.problem({ line, reason: malformed, excerpt: this.excerpt(s, start, end) });
+    } else if (fields.length > 1 || fields[0] !== "") {
+      this.handlers.record(fields, line); // a blank line is not a record
     }
-    this.line += breaks + 1;
-    if (fields.length === 1 && fields[0] === "" && malformed === undefined) return; // a blank line
-    if (malformed !== undefined) {
-      this.handlers.problem({
-        line,
-        reason: malformed,
-        excerpt: s.slice(start, Math.min(end, start + EXCERPT_CHARS)),
-      });
-      return;
+    if (this.carriedChars > 0) this.forgetCarried();
+  }
+
+  /** The start of the record as written: what earlier chunks had of it, then this chunk's part. */
+  private excerpt(s: string, start: number, end: number): string {
+    const head = this.carriedHead;
+    if (head.length >= EXCERPT_CHARS) return head;
+    return head + s.slice(start, Math.min(end, start + EXCERPT_CHARS - head.length));
+  }
+
+  /**
+   * Line feeds in `s[start..end)`. Records are counted in order, so the next line feed found is kept:
+   * a chunk with few of them (or lone CRs for line breaks) is searched once, not once per record.
+   */
+  private countLineFeeds(s: string, start: number, end: number): number {
+    let i = this.nextLf < start ? lineFeedAt(s, start) : this.nextLf;
+    let n = 0;
+    while (i < end) {
+      n++;
+      i = lineFeedAt(s, i + 1);
     }
-    this.handlers.record(fields, line);
+    this.nextLf = i;
+    return n;
   }
 }
 
-function countLineBreaks(s: string, start: number, end: number): number {
-  let n = 0;
-  let i = s.indexOf("\n", start);
-  while (i !== -1 && i < end) {
-    n++;
-    i = s.indexOf("\n", i + 1);
-  }
-  return n;
+/** The first LF at or after `from`, or the end of `s` when there is none. */
+function lineFeedAt(s: string, from: number): number {
+  const i = s.indexOf("\n", from);
+  return i === -1 ? s.length : i;
+}
+
+/** The decoded value: its pieces from earlier chunks (or before doubled quotes), then `last`. */
+function takeValue(pieces: string[], last: string): string {
+  if (pieces.length === 0) return last;
+  pieces.push(last);
+  const value = pieces.join("");
+  pieces.length = 0;
+  return value;
 }

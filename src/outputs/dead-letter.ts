@@ -12,6 +12,8 @@ export interface DeadLetter {
   eventType?: string;
   /** 1-based line in the file where the row starts. */
   line?: number;
+  /** The row's length in characters as written, when it was refused for being too long to read. */
+  chars?: number;
   /** The row or event as it was read (raw text, fields, or the event's JSON). */
   payload: string;
 }

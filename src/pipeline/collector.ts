@@ -311,7 +311,8 @@ export class Collector {
       if (encode === undefined) {
         header = batch.header;
         encode = rowJsonEncoder(header);
-        warnOnSchemaDrift(file, header, logger);
+        // Without a header (it could not be read) every row is a dead letter, not a drift.
+        if (header.length > 0) warnOnSchemaDrift(file, header, logger);
       }
       for (const problem of batch.problems) {
         await deadLetters.write({
@@ -319,6 +320,7 @@ export class Collector {
           fileId: file.Id,
           eventType: file.EventType,
           line: problem.line,
+          chars: problem.chars,
           payload: problem.excerpt,
         });
       }

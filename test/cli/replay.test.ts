@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventTypeFromFileName, type ReplayOptions, replay } from "../../src/cli/replay.js";
+import { MAX_RECORD_CHARS } from "../../src/csv/parser.js";
 import { rowJsonEncoder } from "../../src/csv/row-json.js";
 
 const HEADER = '"EVENT_TYPE","TIMESTAMP","USER_ID","CLIENT_IP","URI"';
@@ -165,5 +166,41 @@ describe("the built CLI", () => {
     }).catch((err: { code: number; stderr: string }) => err);
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stderr: string }).stderr).toContain("nope.csv: no such file");
+  });
+
+  // Before the reader scanned each chunk once, a line this long took minutes: the timeout is the guard.
+  it("dead-letters a line or a header over the reader's limit with its size and line, and replays the rest", {
+    timeout: 60_000,
+  }, async () => {
+    const value = "x".repeat(MAX_RECORD_CHARS);
+    const huge = `"URI","20261120093015.002","005","192.0.2.2","${value}"`;
+    writeFileSync(join(dir, "URI.csv.gz"), gzipSync([HEADER, line(1), huge, line(3)].join("\n")));
+    const hugeHeader = `${HEADER},"${value}"`;
+    writeFileSync(join(dir, "Login.csv.gz"), gzipSync([hugeHeader, line(4), line(5)].join("\r\n")));
+
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [main, "replay", "--dead-letter", "dead.ndjson", "URI.csv.gz", "Login.csv.gz"],
+      { cwd: dir },
+    );
+    const encode = rowJsonEncoder(JSON.parse(`[${HEADER}]`));
+    expect(stdout).toBe(`${[line(1), line(3)].map((l) => `${encode(JSON.parse(`[${l}]`))}\n`).join("")}`);
+    expect(stderr).toContain("2 rows, 4 dead letters (in dead.ndjson), 2 files\n");
+    const letters = readFileSync(join(dir, "dead.ndjson"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const tooLong = (record: string) => ({
+      reason: `record of ${record.length} characters, longer than ${MAX_RECORD_CHARS} characters (the reader's limit)`,
+      chars: record.length,
+      payload: record.slice(0, 200),
+    });
+    const unknown = "the header on line 1 could not be read, so the columns of this row are unknown";
+    expect(letters.map(({ time, ...letter }) => letter)).toEqual([
+      { fileId: "URI.csv.gz", eventType: "URI", line: 3, ...tooLong(huge) },
+      { fileId: "Login.csv.gz", eventType: "Login", line: 1, ...tooLong(hugeHeader) },
+      { fileId: "Login.csv.gz", eventType: "Login", line: 2, reason: unknown, payload: `[${line(4)}]` },
+      { fileId: "Login.csv.gz", eventType: "Login", line: 3, reason: unknown, payload: `[${line(5)}]` },
+    ]);
   });
 });

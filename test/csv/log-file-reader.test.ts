@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LogFileReader, type LogFileBatch } from "../../src/csv/log-file-reader.js";
+import { MAX_RECORD_CHARS } from "../../src/csv/parser.js";
 
 async function readAll(chunks: (Uint8Array | string)[]) {
   const reader = new LogFileReader();
@@ -10,6 +11,7 @@ async function readAll(chunks: (Uint8Array | string)[]) {
   for await (const b of reader.read(source())) batches.push(b);
   return {
     header: reader.header,
+    unreadableHeader: reader.unreadableHeader,
     rows: batches.flatMap((b) => b.rows),
     problems: batches.flatMap((b) => b.problems),
   };
@@ -40,7 +42,43 @@ describe("LogFileReader", () => {
   });
 
   it("reads an empty file and a header-only file without rows or problems", async () => {
-    expect(await readAll([])).toEqual({ header: undefined, rows: [], problems: [] });
-    expect(await readAll(['"A","B"\n'])).toEqual({ header: ["A", "B"], rows: [], problems: [] });
+    const none = { rows: [], problems: [], unreadableHeader: false };
+    expect(await readAll([])).toEqual({ header: undefined, ...none });
+    expect(await readAll(['"A","B"\n'])).toEqual({ header: ["A", "B"], ...none });
+  });
+
+  it("reports a header too large to hold, then every row, as their columns are unknown", async () => {
+    // Chunks of one repeated string: the header is never built whole, here or in the reader.
+    const chunk = "h".repeat(64 * 1024);
+    const chunks = ['"A', ...Array.from({ length: MAX_RECORD_CHARS / chunk.length }, () => chunk)];
+    const { header, unreadableHeader, rows, problems } = await readAll([
+      ...chunks,
+      '","B"\n"1","2"\n\n"3","4","5"\n',
+    ]);
+    const chars = MAX_RECORD_CHARS + 7; // "A, then ","B"
+    expect(header).toBeUndefined();
+    expect(unreadableHeader).toBe(true);
+    expect(rows).toEqual([]);
+    const unknown = "the header on line 1 could not be read, so the columns of this row are unknown";
+    expect(problems).toEqual([
+      {
+        line: 1,
+        reason: `record of ${chars} characters, longer than ${MAX_RECORD_CHARS} characters (the reader's limit)`,
+        excerpt: `"A${"h".repeat(198)}`,
+        chars,
+      },
+      { line: 2, reason: unknown, excerpt: '["1","2"]' },
+      { line: 4, reason: unknown, excerpt: '["3","4","5"]' },
+    ]);
+  });
+
+  it("never takes a row for the header when the first line is malformed", async () => {
+    const { header, rows, problems } = await readAll(['"A"x,"B"\n"1","2"\n']);
+    expect(header).toBeUndefined();
+    expect(rows).toEqual([]);
+    expect(problems.map((p) => [p.line, p.reason])).toEqual([
+      [1, "characters after a closing quote"],
+      [2, "the header on line 1 could not be read, so the columns of this row are unknown"],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_RECORD_CHARS } from "../../src/csv/parser.js";
 import { type FakeLogFile, type FakeOrg, startFakeOrg } from "../faults/fake-org.js";
 import { expectNoStackTrace, logLines } from "../faults/support.js";
 import { readNdjson, runCli, tally, tempDir, writeConfig } from "./harness.js";
@@ -274,5 +275,79 @@ describe("bad input", () => {
     expect(lettersRun.stderr).toContain(join(dir.path, "a-file", "dl.ndjson"));
     expect(lettersRun.stderr).toContain("dead_letters.path");
     expectNoStackTrace(lettersRun.stderr);
+  });
+});
+
+describe("records too long to hold", () => {
+  const LONG_ROW = "0ATfake0000000006";
+  const LONG_HEADER = "0ATfake0000000007";
+  const value = "x".repeat(MAX_RECORD_CHARS);
+  const header = q("EVENT_TYPE", "TIMESTAMP", "URI");
+  const row = (n: number) => q("URI", `2026112010000${n}.000`, `/page/${n}`);
+  const longRow = q("URI", "20261120100002.000", value);
+  const longHeader = `${header},${q(value)}`;
+  let org: FakeOrg;
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeAll(async () => {
+    org = await startFakeOrg([
+      {
+        id: LONG_ROW,
+        eventType: "URI",
+        fieldNames: "EVENT_TYPE,TIMESTAMP,URI",
+        body: `${header}\n${row(1)}\n${longRow}\n${row(3)}\n`,
+      },
+      {
+        id: LONG_HEADER,
+        eventType: "URI",
+        fieldNames: "EVENT_TYPE,TIMESTAMP,URI",
+        body: `${longHeader}\n${row(4)}\n`,
+      },
+    ]);
+    dir = tempDir("faults-long-records");
+  });
+  afterAll(async () => {
+    await org?.close();
+    dir?.remove();
+  });
+
+  // Before the reader scanned each chunk once, one such record took minutes: the timeout is the guard.
+  it("dead-letters each with its length, line and start, delivers the other rows, and is done with both files", {
+    timeout: 60_000,
+  }, async () => {
+    const path = writeConfig(dir.path, {
+      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
+      event_log_files: { start: "2026-11-01T00:00:00Z" },
+      outputs: { file: { path: join(dir.path, "events.ndjson") } },
+      state: { path: join(dir.path, "state.sqlite") },
+      dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
+    });
+    const collect = () => runCli(["collect", "--once", "--config", path], { SF_SECRET: org.clientSecret });
+    const run = await collect();
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const events = readNdjson(join(dir.path, "events.ndjson")).map((e) => JSON.parse(e).URI);
+    expect(events).toEqual(["/page/1", "/page/3"]);
+    const tooLong = (record: string) => ({
+      reason: `record of ${record.length} characters, longer than ${MAX_RECORD_CHARS} characters (the reader's limit)`,
+      chars: record.length,
+      payload: record.slice(0, 200),
+    });
+    const letters = readNdjson(join(dir.path, "dead-letters.ndjson")).map((l) => {
+      const { time, eventType, ...letter } = JSON.parse(l);
+      return letter;
+    });
+    expect(letters).toEqual([
+      { fileId: LONG_ROW, line: 3, ...tooLong(longRow) },
+      { fileId: LONG_HEADER, line: 1, ...tooLong(longHeader) },
+      {
+        fileId: LONG_HEADER,
+        line: 2,
+        reason: "the header on line 1 could not be read, so the columns of this row are unknown",
+        payload: `[${row(4)}]`,
+      },
+    ]);
+    const again = await collect();
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("found 0 new hourly Event Log File(s)");
   });
 });
