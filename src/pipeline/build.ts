@@ -93,7 +93,13 @@ export async function buildOutputs(
 
 export async function assemble(config: Config, logger: Logger): Promise<Assembly> {
   const client = buildClient(config, logger);
-  const state = openSqliteState(config.state.path);
+  const state = openSqliteState(config.state.path, {
+    onUpgrade: (from, to) =>
+      logger.info(
+        { path: config.state.path, from, to },
+        `The state database ${config.state.path} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
+      ),
+  });
   const deadLetters = new DeadLetters(config.dead_letters.path);
   const outputs = await buildOutputs(config, deadLetters, logger);
   const elf = config.event_log_files;

@@ -9,8 +9,9 @@ import {
   type IntervalChoice,
   type IntervalSetting,
 } from "../sources/event-log-files/interval.js";
-import { describeFile, type EventLogFile } from "../sources/event-log-files/records.js";
-import { type FingerprintScope, type RowFingerprints, type StateStore, scopeKey } from "../state/index.js";
+import { describeFile, type EventLogFile, fileKey, fileScope } from "../sources/event-log-files/records.js";
+import type { DeliveredUnit, FingerprintUnit, RowFingerprints, StateStore } from "../state/index.js";
+import { cursorAt, readCursor } from "../sources/event-log-files/cursor.js";
 import type { DeadLetters } from "../outputs/dead-letter.js";
 import { actionOf } from "../core/errors.js";
 import type { Progress } from "../observability/progress.js";
@@ -97,13 +98,13 @@ export class Collector {
     this.interval ??= await chooseInterval(settings.interval, api, logger);
     const interval = this.interval;
     const source = `event_log_files:${interval.mode}`;
-    const cursor = state.cursor(source);
+    const cursor = this.cursor(source);
     const since = cursor
       ? new Date(Date.parse(cursor.createdDate) - settings.overlap)
       : (settings.start ?? new Date(this.now().getTime() - settings.lookback));
 
     const listing = await discoverFiles(api, { interval, eventTypes: settings.eventTypes, since }, logger);
-    const delivered = listing.map((f) => state.isDelivered(f.Id, f.CreatedDate));
+    const delivered = listing.map((f) => state.isDelivered(source, fileKey(f)));
     const watermark = new Watermark(listing, (_, index) => delivered[index]);
     const pending = listing.map((file, index) => ({ file, index })).filter(({ index }) => !delivered[index]);
     logger.info(
@@ -158,7 +159,7 @@ export class Collector {
     const worker = async () => {
       while (!stop.signal.aborted && nextIndex < pending.length) {
         const { file, index } = pending[nextIndex++];
-        const scope = scopeKey(fingerprintScope(file));
+        const scope = fileScope(file);
         let settle!: () => void;
         const settled = new Promise<void>((resolve) => {
           settle = resolve;
@@ -168,7 +169,7 @@ export class Collector {
         await previous;
         let written: WrittenFile;
         try {
-          written = await this.writeFile(file, stop.signal);
+          written = await this.writeFile(file, source, stop.signal);
         } catch (err) {
           fail(file, err);
           settle();
@@ -195,7 +196,7 @@ export class Collector {
     if (fatal !== undefined) throw fatal;
 
     // Housekeeping only, and only after a cycle that ran its course (the state may be what failed).
-    if (!stop.signal.aborted) state.prune(this.forgetBefore(source));
+    if (!stop.signal.aborted) state.prune(source, this.forgetBefore(source));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
     report.possibleDuplicates = possibleDuplicates(outputs) - possibleDuplicatesBefore;
     return report;
@@ -207,9 +208,14 @@ export class Collector {
    */
   private forgetBefore(source: string): Date {
     const retained = this.now().getTime() - (this.deps.settings.retentionDays ?? 31) * DAY;
-    const cursor = this.deps.state.cursor(source);
+    const cursor = this.cursor(source);
     const relisted = cursor ? Date.parse(cursor.createdDate) - this.deps.settings.overlap : retained;
     return new Date(Math.min(retained, relisted));
+  }
+
+  private cursor(source: string) {
+    const checkpoint = this.deps.state.checkpoint(source);
+    return checkpoint === undefined ? undefined : readCursor(checkpoint, source);
   }
 
   /** The file is acknowledged by every output: its checkpoint, and the cursor if the prefix grew. */
@@ -221,14 +227,8 @@ export class Collector {
     report: CycleReport,
   ): void {
     this.deps.state.markDelivered(
-      {
-        ...fingerprintScope(file),
-        createdDate: file.CreatedDate,
-        sequence: file.Sequence ?? 0,
-        length: file.LogFileLength,
-        rows: written.rows,
-      },
-      position && { source, position: { createdDate: position.CreatedDate, id: position.Id } },
+      deliveredUnit(file, source, written.rows),
+      position && cursorAt(position),
       written.fingerprints,
     );
     report.delivered++;
@@ -253,11 +253,11 @@ export class Collector {
   }
 
   /** Streams one file to every output, downloading it again after a broken download. */
-  private async writeFile(file: EventLogFile, signal: AbortSignal): Promise<WrittenFile> {
+  private async writeFile(file: EventLogFile, source: string, signal: AbortSignal): Promise<WrittenFile> {
     const attempts = this.deps.settings.attemptsPerFile ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        const written = await this.streamFile(file, signal);
+        const written = await this.streamFile(file, source, signal);
         if (attempt > 1) {
           this.deps.logger.info(
             { fileId: file.Id, attempts: attempt },
@@ -295,12 +295,12 @@ export class Collector {
     }
   }
 
-  private async streamFile(file: EventLogFile, signal: AbortSignal): Promise<WrittenFile> {
+  private async streamFile(file: EventLogFile, source: string, signal: AbortSignal): Promise<WrittenFile> {
     const { api, outputs, deadLetters, logger, progress, state, settings } = this.deps;
     const origin = { fileId: file.Id, eventType: file.EventType };
     const outputFailuresAtStart = this.outputFailures;
     const fingerprints =
-      settings.deduplicateRows === false ? undefined : state.rowFingerprints(fingerprintScope(file));
+      settings.deduplicateRows === false ? undefined : state.rowFingerprints(fingerprintUnit(file, source));
     let repeatedRows = 0;
     let encode: ((values: readonly string[]) => string) | undefined;
     let header: readonly string[] = [];
@@ -346,13 +346,25 @@ function possibleDuplicates(outputs: readonly Output[]): number {
   return outputs.reduce((sum, output) => sum + (output.possibleDuplicates ?? 0), 0);
 }
 
-/** The file in the state's terms; a file of an org without hourly files is a daily one. */
-function fingerprintScope(file: EventLogFile): FingerprintScope {
+/** The file whose rows are fingerprinted, in the state's terms. */
+function fingerprintUnit(file: EventLogFile, source: string): FingerprintUnit {
+  return { source, key: fileKey(file), scope: fileScope(file) };
+}
+
+/** A delivered file in the state's terms, with what a person reading the state wants to know of it. */
+function deliveredUnit(file: EventLogFile, source: string, rows: number): DeliveredUnit {
   return {
-    id: file.Id,
-    eventType: file.EventType,
-    interval: file.Interval ?? "Daily",
-    logDate: file.LogDate,
+    ...fingerprintUnit(file, source),
+    position: file.CreatedDate,
+    rows,
+    detail: {
+      eventType: file.EventType,
+      interval: file.Interval ?? "Daily",
+      logDate: file.LogDate,
+      createdDate: file.CreatedDate,
+      sequence: file.Sequence ?? 0,
+      length: file.LogFileLength,
+    },
   };
 }
 

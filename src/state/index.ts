@@ -1,10 +1,3 @@
-export type {
-  Cursor,
-  DeliveredFile,
-  FingerprintScope,
-  LogInterval,
-  RowFingerprints,
-  StateStore,
-} from "./store.js";
-export { StateError, scopeKey } from "./store.js";
+export type { DeliveredUnit, FingerprintUnit, RowFingerprints, StateStore } from "./store.js";
+export { StateError } from "./store.js";
 export { openSqliteState, type SqliteStateOptions } from "./sqlite/sqlite-store.js";

@@ -1,76 +1,64 @@
 import { ExplainedError } from "../core/errors.js";
 
 /**
- * The checkpoint store: which Event Log Files were delivered, and where each discovery query
- * stands. An interface, so that a shared store (PostgreSQL) can serve several collectors later.
+ * The checkpoint store, keyed by source: which units of work were delivered, where each source
+ * stands, and the fingerprints of delivered rows. It knows no Salesforce object: a source says what
+ * its units, scopes and checkpoints are. An interface, so that a shared store (PostgreSQL) can
+ * serve several collectors later.
  */
 
-export type LogInterval = "Hourly" | "Daily";
-
-/** An EventLogFile whose every row every output has acknowledged. */
-export interface DeliveredFile {
-  id: string;
-  eventType: string;
-  interval: LogInterval;
-  logDate: string;
-  createdDate: string;
-  sequence: number;
-  length: number;
+/** A unit of work (an Event Log File, ...) whose every row every output has acknowledged. */
+export interface DeliveredUnit {
+  /** The source it belongs to, e.g. `event_log_files:hourly`. */
+  source: string;
+  /** Its identity within the source (an Event Log File: `Id@CreatedDate`). */
+  key: string;
+  /** The units whose rows can repeat one another's (an Event Log File: `EventType|Interval|LogDate`). */
+  scope?: string;
+  /** The ISO instant the source orders its units by (an Event Log File: CreatedDate); records are forgotten by it. */
+  position: string;
   rows: number;
+  /** What the source keeps about the unit for people who read the state, e.g. an event type. */
+  detail?: Record<string, string | number>;
 }
 
-/** The (CreatedDate, Id) position of a discovery query, ordered by CreatedDate then Id. */
-export interface Cursor {
-  createdDate: string;
-  id: string;
+/** The unit whose rows are being fingerprinted, and the scope its rows can repeat in. */
+export interface FingerprintUnit {
+  source: string;
+  key: string;
+  scope: string;
 }
 
-/** The file whose rows are being fingerprinted: its Id and the scope its rows can repeat in. */
-export interface FingerprintScope {
-  id: string;
-  eventType: string;
-  interval: LogInterval;
-  logDate: string;
-}
-
-/** EventType|Interval|LogDate: the files whose rows can repeat one another's. */
-export function scopeKey(file: Omit<FingerprintScope, "id">): string {
-  return `${file.eventType}|${file.interval}|${file.logDate}`;
-}
-
-/** Fingerprints of one file's rows as they stream by. */
+/** Fingerprints of one unit's rows as they stream by. */
 export interface RowFingerprints {
   /**
-   * Whether a delivered file of the same scope already carried this row; if not, records it for this file.
-   * What is recorded is written in large batches as it grows, and the rest with markDelivered.
+   * Whether a delivered unit of the same scope already carried this row; if not, records it for this
+   * unit. What is recorded is written in large batches as it grows, and the rest with markDelivered.
    */
   seen(fingerprint: bigint): boolean;
 }
 
 export interface StateStore {
-  /** Was this file (this Id with this CreatedDate) delivered already? */
-  isDelivered(id: string, createdDate: string): boolean;
+  /** Was this unit delivered already? */
+  isDelivered(source: string, key: string): boolean;
   /**
-   * Atomically: records the file as delivered, (optionally) moves the cursor of `source`, and writes
-   * the last of the file's row fingerprints.
+   * Atomically: records the unit as delivered, (optionally) moves its source's checkpoint, and
+   * writes the last of the unit's row fingerprints.
    */
-  markDelivered(
-    file: DeliveredFile,
-    cursor?: { source: string; position: Cursor },
-    fingerprints?: RowFingerprints,
-  ): void;
-  cursor(source: string): Cursor | undefined;
-  /** Sets the position as given: the collector decides where it goes, including backwards. */
-  setCursor(source: string, position: Cursor): void;
-  /** Daily/hourly bookkeeping: which (eventType, logDate, interval) were delivered, for replacement detection. */
-  deliveredFor(eventType: string, logDate: string, interval: LogInterval): DeliveredFile[];
+  markDelivered(unit: DeliveredUnit, checkpoint?: string, fingerprints?: RowFingerprints): void;
+  /** The source's checkpoint: its own opaque value, as the source last committed it. */
+  checkpoint(source: string): string | undefined;
+  /** Sets the checkpoint as given: the source decides where it goes, including backwards. */
+  setCheckpoint(source: string, value: string): void;
+  /** The delivered units of one scope of a source, in position order. */
+  deliveredIn(source: string, scope: string): DeliveredUnit[];
   /**
-   * Starts fingerprinting a file's rows (forgetting any left by an earlier, unfinished attempt).
-   * Fingerprints count as delivered only once the file itself is marked delivered.
+   * Starts fingerprinting a unit's rows (forgetting any left by an earlier, unfinished attempt).
+   * Fingerprints count as delivered only once the unit itself is marked delivered.
    */
-  rowFingerprints(file: FingerprintScope): RowFingerprints;
-  /** Forgets delivered files created before `before` (Salesforce keeps files 30 days). Returns how many. */
-  prune(before: Date): number;
+  rowFingerprints(unit: FingerprintUnit): RowFingerprints;
+  /** Forgets the source's delivered units positioned before `before`. Returns how many. */
+  prune(source: string, before: Date): number;
   close(): void;
 }
 

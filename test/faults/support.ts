@@ -188,10 +188,11 @@ export function deliveredFiles(statePath: string): Set<string> {
   if (!existsSync(statePath)) return new Set();
   const db = new Database(statePath, { readonly: true, fileMustExist: true });
   try {
-    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'delivered_files'").get();
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'delivered_units'").get();
     if (table === undefined) return new Set();
-    const rows = db.prepare("SELECT id FROM delivered_files").all() as { id: string }[];
-    return new Set(rows.map((r) => r.id));
+    // An Event Log File's unit is `Id@CreatedDate`.
+    const units = db.prepare("SELECT unit FROM delivered_units").pluck().all() as string[];
+    return new Set(units.map((unit) => unit.slice(0, unit.indexOf("@"))));
   } finally {
     db.close();
   }

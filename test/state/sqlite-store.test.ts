@@ -4,21 +4,24 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type DeliveredFile, openSqliteState, StateError, type StateStore } from "../../src/state/index.js";
+import { type DeliveredUnit, openSqliteState, StateError, type StateStore } from "../../src/state/index.js";
 
-function file(overrides: Partial<DeliveredFile> = {}): DeliveredFile {
+const HOURLY = "event_log_files:hourly";
+const DAILY = "event_log_files:daily";
+
+function unit(overrides: Partial<DeliveredUnit> = {}): DeliveredUnit {
   return {
-    id: "0ATD000000001bROAQ",
-    eventType: "Login",
-    interval: "Hourly",
-    logDate: "2026-11-01T10:00:00.000+0000",
-    createdDate: "2026-11-01T14:03:12.000+0000",
-    sequence: 1,
-    length: 52_345,
+    source: HOURLY,
+    key: "0ATD000000001bROAQ@2026-11-01T14:03:12.000+0000",
+    scope: "Login|Hourly|2026-11-01T10:00:00.000+0000",
+    position: "2026-11-01T14:03:12.000Z",
     rows: 310,
+    detail: { eventType: "Login", sequence: 1, length: 52_345 },
     ...overrides,
   };
 }
+
+const cursor = (createdDate: string, id: string) => JSON.stringify({ createdDate, id });
 
 describe("openSqliteState", () => {
   let dir: string;
@@ -39,67 +42,61 @@ describe("openSqliteState", () => {
     return store;
   }
 
-  it("creates missing directories and keeps files and cursors across a reopen", () => {
+  it("creates missing directories and keeps units and checkpoints across a reopen, per source", () => {
     const path = join(dir, "deep", "er", "state.sqlite");
     const first = openStore(path);
-    first.markDelivered(file(), {
-      source: "elf:Hourly",
-      position: { createdDate: "2026-11-01T14:03:12.000+0000", id: "0AT1" },
-    });
-    first.setCursor("elf:Daily", { createdDate: "2026-11-01T02:00:00.000+0000", id: "0AT9" });
+    first.markDelivered(unit(), cursor("2026-11-01T14:03:12.000+0000", "0AT1"));
+    first.setCheckpoint(DAILY, cursor("2026-11-01T02:00:00.000+0000", "0AT9"));
     first.close();
 
     const again = openStore(path);
-    expect(again.isDelivered(file().id, file().createdDate)).toBe(true);
-    expect(again.cursor("elf:Hourly")).toEqual({ createdDate: "2026-11-01T14:03:12.000+0000", id: "0AT1" });
-    expect(again.cursor("elf:Daily")).toEqual({ createdDate: "2026-11-01T02:00:00.000+0000", id: "0AT9" });
-    expect(again.deliveredFor("Login", file().logDate, "Hourly")).toEqual([file()]);
+    expect(again.isDelivered(HOURLY, unit().key)).toBe(true);
+    expect(again.isDelivered(DAILY, unit().key)).toBe(false);
+    expect(again.checkpoint(HOURLY)).toBe(cursor("2026-11-01T14:03:12.000+0000", "0AT1"));
+    expect(again.checkpoint(DAILY)).toBe(cursor("2026-11-01T02:00:00.000+0000", "0AT9"));
+    expect(again.deliveredIn(HOURLY, unit().scope!)).toEqual([unit()]);
   });
 
-  it("tells a file apart by its Id and CreatedDate: a regenerated daily file is new", () => {
+  it("tells units apart by their key within their source", () => {
     const store = openStore();
-    store.markDelivered(file({ interval: "Daily", sequence: 0 }));
-    expect(store.isDelivered(file().id, "2026-11-02T03:00:00.000+0000")).toBe(false);
-    expect(store.isDelivered("0ATD000000009zzZZZ", file().createdDate)).toBe(false);
-    expect(store.cursor("elf:Hourly")).toBeUndefined();
+    store.markDelivered(unit());
+    expect(store.isDelivered(HOURLY, "0ATD000000001bROAQ@2026-11-02T03:00:00.000+0000")).toBe(false);
+    expect(store.checkpoint(HOURLY)).toBeUndefined();
   });
 
-  it("lists the deliveries of one event type, log date and interval in Sequence order", () => {
+  it("lists the delivered units of one scope of a source, in position order", () => {
     const store = openStore();
-    const late = file({ id: "0AT2", sequence: 2, createdDate: "2026-11-01T18:00:00.000+0000" });
-    const first = file({ id: "0AT1", sequence: 1 });
-    store.markDelivered(late);
-    store.markDelivered(first);
-    store.markDelivered(file({ id: "0AT3", eventType: "API" }));
-    store.markDelivered(file({ id: "0AT4", interval: "Daily", sequence: 0 }));
-    expect(store.deliveredFor("Login", first.logDate, "Hourly").map((f) => f.id)).toEqual(["0AT1", "0AT2"]);
-    expect(store.deliveredFor("Login", first.logDate, "Daily").map((f) => f.id)).toEqual(["0AT4"]);
+    store.markDelivered(unit({ key: "0AT1", position: "2026-11-01T18:00:00.000Z" }));
+    store.markDelivered(unit({ key: "0AT2" }));
+    store.markDelivered(unit({ key: "0AT3", scope: "API|Hourly|2026-11-01T10:00:00.000+0000" }));
+    store.markDelivered(unit({ key: "0AT4", source: DAILY }));
+    expect(store.deliveredIn(HOURLY, unit().scope!).map((u) => u.key)).toEqual(["0AT2", "0AT1"]);
+    expect(store.deliveredIn(DAILY, unit().scope!).map((u) => u.key)).toEqual(["0AT4"]);
   });
 
-  it("records the file and moves the cursor together, or does neither", () => {
+  it("records the unit and moves the checkpoint together, or does neither", () => {
     const store = openStore();
-    const before = { createdDate: "2026-11-01T00:00:00.000+0000", id: "0AT0" };
-    store.setCursor("elf:Hourly", before);
-    // An unparseable CreatedDate fails inside the transaction, after the row insert was prepared.
+    const before = cursor("2026-11-01T00:00:00.000+0000", "0AT0");
+    store.setCheckpoint(HOURLY, before);
+    // An unparseable position fails inside the transaction, after the row insert was prepared.
     expect(() =>
-      store.markDelivered(file({ createdDate: "yesterday" }), {
-        source: "elf:Hourly",
-        position: { createdDate: "2026-11-01T14:03:12.000+0000", id: "0AT1" },
-      }),
+      store.markDelivered(unit({ position: "yesterday" }), cursor("2026-11-01T14:03:12.000+0000", "0AT1")),
     ).toThrow(StateError);
-    expect(store.cursor("elf:Hourly")).toEqual(before);
-    expect(store.isDelivered(file().id, "yesterday")).toBe(false);
+    expect(store.checkpoint(HOURLY)).toBe(before);
+    expect(store.isDelivered(HOURLY, unit().key)).toBe(false);
   });
 
-  it("forgets files created before the given instant, whatever the spelling of the offset", () => {
+  it("forgets a source's units positioned before the given instant, whatever the spelling of the offset", () => {
     const store = openStore();
-    store.markDelivered(file({ id: "old", createdDate: "2026-10-01T09:59:59.999+0000" }));
-    store.markDelivered(file({ id: "edge", createdDate: "2026-10-01T10:00:00.000Z" }));
-    store.markDelivered(file({ id: "new", createdDate: "2026-10-20T00:00:00.000+0000" }));
-    expect(store.prune(new Date("2026-10-01T10:00:00.000Z"))).toBe(1);
-    expect(store.isDelivered("old", "2026-10-01T09:59:59.999+0000")).toBe(false);
-    expect(store.isDelivered("edge", "2026-10-01T10:00:00.000Z")).toBe(true);
-    expect(store.isDelivered("new", "2026-10-20T00:00:00.000+0000")).toBe(true);
+    store.markDelivered(unit({ key: "old", position: "2026-10-01T09:59:59.999+0000" }));
+    store.markDelivered(unit({ key: "edge", position: "2026-10-01T10:00:00.000Z" }));
+    store.markDelivered(unit({ key: "new", position: "2026-10-20T00:00:00.000+0000" }));
+    store.markDelivered(unit({ key: "other", source: DAILY, position: "2026-09-01T00:00:00.000Z" }));
+    expect(store.prune(HOURLY, new Date("2026-10-01T10:00:00.000Z"))).toBe(1);
+    expect(store.isDelivered(HOURLY, "old")).toBe(false);
+    expect(store.isDelivered(HOURLY, "edge")).toBe(true);
+    expect(store.isDelivered(HOURLY, "new")).toBe(true);
+    expect(store.isDelivered(DAILY, "other")).toBe(true);
   });
 
   it("names the path and the fix when the file is not a database", () => {
@@ -113,7 +110,7 @@ describe("openSqliteState", () => {
   it("names the path and the fix when the database pages are corrupted", () => {
     const path = join(dir, "state.sqlite");
     const store = openStore(path);
-    for (let i = 0; i < 200; i++) store.markDelivered(file({ id: `0AT${i}` }));
+    for (let i = 0; i < 200; i++) store.markDelivered(unit({ key: `0AT${i}` }));
     store.close();
     // The first page (header and schema) stays valid; the pages of the table are scrambled.
     const fd = openSync(path, "r+");
@@ -162,6 +159,6 @@ describe("openSqliteState", () => {
       holder.stdin.end();
       await new Promise((resolve) => holder.once("exit", resolve));
     }
-    expect(openStore(path).cursor("elf:Hourly")).toBeUndefined();
+    expect(openStore(path).checkpoint(HOURLY)).toBeUndefined();
   });
 });

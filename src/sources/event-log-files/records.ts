@@ -30,3 +30,16 @@ export function describeFile(file: EventLogFile): string {
   const seq = file.Interval === "Hourly" ? ` #${file.Sequence}` : "";
   return `${file.EventType} ${when}${seq} (${file.Id})`;
 }
+
+/** A file's identity in the state: a regenerated file keeps its Id but not its CreatedDate. */
+export function fileKey(file: EventLogFile): string {
+  return `${file.Id}@${file.CreatedDate}`;
+}
+
+/**
+ * EventType|Interval|LogDate: the files whose rows can repeat one another's (a replaced daily file,
+ * latent hourly files). A file of an org without hourly files is a daily one.
+ */
+export function fileScope(file: EventLogFile): string {
+  return `${file.EventType}|${file.Interval ?? "Daily"}|${file.LogDate}`;
+}

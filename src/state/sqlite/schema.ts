@@ -61,24 +61,90 @@ const MIGRATIONS: readonly string[] = [
      file INTEGER NOT NULL,
      PRIMARY KEY (scope, fingerprint)
    ) WITHOUT ROWID;`,
+  // Keyed by source, without the columns only Event Log Files have: a delivered unit is a source's
+  // key with its scope and position (an Event Log File: Id@CreatedDate, EventType|Interval|LogDate,
+  // CreatedDate), and a checkpoint is the source's own JSON. Every row of the 0.1 tables is carried
+  // over: a file's source is its interval's (what the 0.1 collector named its cursors), its scope
+  // and fingerprints stay as they were, so nothing delivered is sent again and nothing is missed.
+  // Fingerprints of attempts that never finished had no delivered file and are dropped, as pruning
+  // would have dropped them.
+  `CREATE TABLE delivered_units (
+     source TEXT NOT NULL,
+     unit TEXT NOT NULL,
+     scope TEXT,
+     -- The unit's position (an Event Log File's CreatedDate) as epoch milliseconds, for pruning.
+     position_ms INTEGER NOT NULL,
+     rows INTEGER NOT NULL,
+     detail TEXT,
+     delivered_at TEXT NOT NULL,
+     PRIMARY KEY (source, unit)
+   ) WITHOUT ROWID;
+   CREATE INDEX delivered_units_by_scope ON delivered_units (source, scope);
+   CREATE INDEX delivered_units_by_position ON delivered_units (source, position_ms);
+   INSERT INTO delivered_units (source, unit, scope, position_ms, rows, detail, delivered_at)
+     SELECT CASE interval WHEN 'Hourly' THEN 'event_log_files:hourly' ELSE 'event_log_files:daily' END,
+            id || '@' || created_date, event_type || '|' || interval || '|' || log_date, created_ms, rows,
+            json_object('eventType', event_type, 'interval', interval, 'logDate', log_date,
+                        'createdDate', created_date, 'sequence', sequence, 'length', length),
+            delivered_at
+     FROM delivered_files;
+   CREATE TABLE checkpoints (
+     source TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO checkpoints (source, value, updated_at)
+     SELECT source, json_object('createdDate', created_date, 'id', id), updated_at FROM cursors;
+   DROP TABLE cursors;
+   CREATE TABLE scopes (
+     n INTEGER PRIMARY KEY,
+     source TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     UNIQUE (source, scope)
+   );
+   INSERT INTO scopes (n, source, scope)
+     SELECT n, CASE WHEN scope LIKE '%|Hourly|%' THEN 'event_log_files:hourly' ELSE 'event_log_files:daily' END,
+            scope
+     FROM fingerprint_scopes;
+   CREATE TABLE fingerprinted_units (
+     n INTEGER PRIMARY KEY,
+     source TEXT NOT NULL,
+     unit TEXT NOT NULL,
+     scope INTEGER NOT NULL,
+     UNIQUE (source, unit)
+   );
+   INSERT INTO fingerprinted_units (n, source, unit, scope)
+     SELECT f.n, s.source, d.id || '@' || d.created_date, f.scope
+     FROM fingerprint_files f JOIN scopes s ON s.n = f.scope JOIN delivered_files d ON d.id = f.file_id;
+   DELETE FROM row_fingerprints WHERE file NOT IN (SELECT n FROM fingerprinted_units);
+   DROP TABLE fingerprint_files;
+   DROP TABLE fingerprint_scopes;
+   DROP TABLE delivered_files;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the schema to the current version in one transaction, so a crash leaves the old one whole. */
-export function migrate(db: Database, path: string): void {
+/**
+ * Brings the schema to the current version in one transaction, so a crash leaves the old one whole.
+ * Returns the version the database had, when it was an older one (0: a new database).
+ */
+export function migrate(db: Database, path: string): number | undefined {
   db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  db.transaction(() => {
-    const row = db.prepare("SELECT version FROM schema_version").get() as { version: number } | undefined;
-    const current = row?.version ?? 0;
-    if (current > SCHEMA_VERSION) {
-      throw new StateError(
-        `The state database ${path} was written by a newer sfevents (schema version ${current}, this one knows up to ${SCHEMA_VERSION}); upgrade sfevents, or give this one another state.path.`,
-      );
-    }
-    for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]);
-    if (row === undefined) db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(SCHEMA_VERSION);
-    else if (current !== SCHEMA_VERSION)
-      db.prepare("UPDATE schema_version SET version = ?").run(SCHEMA_VERSION);
-  }).exclusive();
+  return db
+    .transaction(() => {
+      const row = db.prepare("SELECT version FROM schema_version").get() as { version: number } | undefined;
+      const current = row?.version ?? 0;
+      if (current > SCHEMA_VERSION) {
+        throw new StateError(
+          `The state database ${path} was written by a newer sfevents (schema version ${current}, this one knows up to ${SCHEMA_VERSION}); upgrade sfevents, or give this one another state.path.`,
+        );
+      }
+      for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]);
+      if (row === undefined)
+        db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(SCHEMA_VERSION);
+      else if (current !== SCHEMA_VERSION)
+        db.prepare("UPDATE schema_version SET version = ?").run(SCHEMA_VERSION);
+      return current < SCHEMA_VERSION ? current : undefined;
+    })
+    .exclusive();
 }

@@ -2,35 +2,23 @@ import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Statement } from "better-sqlite3";
 import {
-  type Cursor,
-  type DeliveredFile,
-  type FingerprintScope,
-  type LogInterval,
+  type DeliveredUnit,
+  type FingerprintUnit,
   type RowFingerprints,
   StateError,
-  scopeKey,
   type StateStore,
 } from "../store.js";
 import { stateErrorFrom } from "./errors.js";
-import { migrate } from "./schema.js";
+import { migrate, SCHEMA_VERSION } from "./schema.js";
 
 export interface SqliteStateOptions {
   /** How long to wait for a lock held by another process before giving up with a StateError. */
   busyTimeoutMs?: number;
+  /** Told when an existing database written by an earlier sfevents was brought to this schema. */
+  onUpgrade?: (from: number, to: number) => void;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 2_000;
-
-interface FileRow {
-  id: string;
-  created_date: string;
-  event_type: string;
-  interval: LogInterval;
-  log_date: string;
-  sequence: number;
-  length: number;
-  rows: number;
-}
 
 /**
  * Opens (creating it if needed) the SQLite state database at `path`. The connection holds an
@@ -61,7 +49,8 @@ export function openSqliteState(path: string, options: SqliteStateOptions = {}):
     if (db.pragma("quick_check", { simple: true }) !== "ok") {
       throw Object.assign(new Error("SQLite's quick_check found damaged pages"), { code: "SQLITE_CORRUPT" });
     }
-    migrate(db, path);
+    const upgradedFrom = migrate(db, path);
+    if (upgradedFrom !== undefined && upgradedFrom > 0) options.onUpgrade?.(upgradedFrom, SCHEMA_VERSION);
     return new SqliteStateStore(db, path);
   } catch (err) {
     db?.close();
@@ -77,28 +66,36 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function epochMs(createdDate: string, path: string): number {
-  const ms = Date.parse(createdDate);
+function epochMs(position: string, path: string): number {
+  const ms = Date.parse(position);
   if (Number.isNaN(ms)) {
     throw new StateError(
-      `Cannot record a file in ${path}: CreatedDate "${createdDate}" is not an ISO 8601 date-time.`,
+      `Cannot record a unit in ${path}: its position "${position}" is not an ISO 8601 date-time.`,
     );
   }
   return ms;
 }
 
+interface UnitRow {
+  unit: string;
+  scope: string | null;
+  position_ms: number;
+  rows: number;
+  detail: string | null;
+}
+
 class SqliteStateStore implements StateStore {
   private readonly selectDelivered: Statement<[string, string], unknown>;
   private readonly insertDelivered: Statement<unknown[], unknown>;
-  private readonly selectCursor: Statement<[string], { created_date: string; id: string }>;
-  private readonly upsertCursor: Statement<unknown[], unknown>;
-  private readonly selectFor: Statement<[string, string, string], FileRow>;
-  private readonly deleteBefore: Statement<[number], unknown>;
+  private readonly selectCheckpoint: Statement<[string], string>;
+  private readonly upsertCheckpoint: Statement<[string, string, string], unknown>;
+  private readonly selectIn: Statement<[string, string], UnitRow>;
+  private readonly deleteBefore: Statement<[string, number], unknown>;
   private readonly deleteOrphanFingerprints: () => void;
   private readonly fingerprintTables: FingerprintTables;
   private readonly recordDelivery: (
-    file: DeliveredFile,
-    cursor?: { source: string; position: Cursor },
+    unit: DeliveredUnit,
+    checkpoint?: string,
     fingerprints?: RowFingerprints,
   ) => void;
 
@@ -106,121 +103,103 @@ class SqliteStateStore implements StateStore {
     private readonly db: Database.Database,
     private readonly path: string,
   ) {
-    this.selectDelivered = db.prepare("SELECT 1 FROM delivered_files WHERE id = ? AND created_date = ?");
+    this.selectDelivered = db.prepare("SELECT 1 FROM delivered_units WHERE source = ? AND unit = ?");
     this.fingerprintTables = new FingerprintTables(db);
     this.insertDelivered = db.prepare(
-      `INSERT OR REPLACE INTO delivered_files
-         (id, created_date, created_ms, event_type, interval, log_date, sequence, length, rows, delivered_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO delivered_units (source, unit, scope, position_ms, rows, detail, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.selectCursor = db.prepare("SELECT created_date, id FROM cursors WHERE source = ?");
-    this.upsertCursor = db.prepare(
-      `INSERT INTO cursors (source, created_date, id, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (source) DO UPDATE SET created_date = excluded.created_date, id = excluded.id,
-         updated_at = excluded.updated_at`,
+    this.selectCheckpoint = db
+      .prepare<[string], string>("SELECT value FROM checkpoints WHERE source = ?")
+      .pluck();
+    this.upsertCheckpoint = db.prepare(
+      `INSERT INTO checkpoints (source, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );
-    this.selectFor = db.prepare(
-      `SELECT id, created_date, event_type, interval, log_date, sequence, length, rows FROM delivered_files
-       WHERE event_type = ? AND log_date = ? AND interval = ? ORDER BY sequence, created_ms`,
+    this.selectIn = db.prepare(
+      `SELECT unit, scope, position_ms, rows, detail FROM delivered_units
+       WHERE source = ? AND scope = ? ORDER BY position_ms, unit`,
     );
-    this.deleteBefore = db.prepare("DELETE FROM delivered_files WHERE created_ms < ?");
+    this.deleteBefore = db.prepare("DELETE FROM delivered_units WHERE source = ? AND position_ms < ?");
     const orphans = db.prepare<[], { n: number; scope: number }>(
-      "SELECT n, scope FROM fingerprint_files WHERE file_id NOT IN (SELECT id FROM delivered_files)",
+      `SELECT n, scope FROM fingerprinted_units f
+       WHERE NOT EXISTS (SELECT 1 FROM delivered_units d WHERE d.source = f.source AND d.unit = f.unit)`,
     );
     const deleteRows = db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?");
-    const deleteFile = db.prepare("DELETE FROM fingerprint_files WHERE n = ?");
+    const deleteUnit = db.prepare("DELETE FROM fingerprinted_units WHERE n = ?");
     const deleteEmptyScopes = db.prepare(
-      "DELETE FROM fingerprint_scopes WHERE n NOT IN (SELECT scope FROM fingerprint_files)",
+      "DELETE FROM scopes WHERE n NOT IN (SELECT scope FROM fingerprinted_units)",
     );
     this.deleteOrphanFingerprints = db.transaction(() => {
-      for (const file of orphans.all()) {
-        deleteRows.run(file.scope, file.n);
-        deleteFile.run(file.n);
+      for (const unit of orphans.all()) {
+        deleteRows.run(unit.scope, unit.n);
+        deleteUnit.run(unit.n);
       }
       deleteEmptyScopes.run();
     });
     this.recordDelivery = db.transaction(
-      (
-        file: DeliveredFile,
-        cursor?: { source: string; position: Cursor },
-        fingerprints?: RowFingerprints,
-      ) => {
+      (unit: DeliveredUnit, checkpoint?: string, fingerprints?: RowFingerprints) => {
         const now = new Date().toISOString();
         if (fingerprints instanceof SqliteRowFingerprints) fingerprints.writePending();
         this.insertDelivered.run(
-          file.id,
-          file.createdDate,
-          epochMs(file.createdDate, this.path),
-          file.eventType,
-          file.interval,
-          file.logDate,
-          file.sequence,
-          file.length,
-          file.rows,
+          unit.source,
+          unit.key,
+          unit.scope ?? null,
+          epochMs(unit.position, this.path),
+          unit.rows,
+          unit.detail === undefined ? null : JSON.stringify(unit.detail),
           now,
         );
-        if (cursor)
-          this.upsertCursor.run(cursor.source, cursor.position.createdDate, cursor.position.id, now);
+        if (checkpoint !== undefined) this.upsertCheckpoint.run(unit.source, checkpoint, now);
       },
     );
   }
 
-  isDelivered(id: string, createdDate: string): boolean {
-    return this.guard(() => this.selectDelivered.get(id, createdDate) !== undefined);
+  isDelivered(source: string, key: string): boolean {
+    return this.guard(() => this.selectDelivered.get(source, key) !== undefined);
   }
 
-  markDelivered(
-    file: DeliveredFile,
-    cursor?: { source: string; position: Cursor },
-    fingerprints?: RowFingerprints,
-  ): void {
-    this.guard(() => this.recordDelivery(file, cursor, fingerprints));
+  markDelivered(unit: DeliveredUnit, checkpoint?: string, fingerprints?: RowFingerprints): void {
+    this.guard(() => this.recordDelivery(unit, checkpoint, fingerprints));
   }
 
-  cursor(source: string): Cursor | undefined {
-    return this.guard(() => {
-      const row = this.selectCursor.get(source);
-      return row && { createdDate: row.created_date, id: row.id };
-    });
+  checkpoint(source: string): string | undefined {
+    return this.guard(() => this.selectCheckpoint.get(source));
   }
 
-  setCursor(source: string, position: Cursor): void {
-    this.guard(() =>
-      this.upsertCursor.run(source, position.createdDate, position.id, new Date().toISOString()),
-    );
+  setCheckpoint(source: string, value: string): void {
+    this.guard(() => this.upsertCheckpoint.run(source, value, new Date().toISOString()));
   }
 
-  deliveredFor(eventType: string, logDate: string, interval: LogInterval): DeliveredFile[] {
+  deliveredIn(source: string, scope: string): DeliveredUnit[] {
     return this.guard(() =>
-      this.selectFor.all(eventType, logDate, interval).map((row) => ({
-        id: row.id,
-        eventType: row.event_type,
-        interval: row.interval,
-        logDate: row.log_date,
-        createdDate: row.created_date,
-        sequence: row.sequence,
-        length: row.length,
+      this.selectIn.all(source, scope).map((row) => ({
+        source,
+        key: row.unit,
+        scope: row.scope ?? undefined,
+        position: new Date(row.position_ms).toISOString(),
         rows: row.rows,
+        ...(row.detail === null ? {} : { detail: JSON.parse(row.detail) }),
       })),
     );
   }
 
-  rowFingerprints(file: FingerprintScope): RowFingerprints {
+  rowFingerprints(unit: FingerprintUnit): RowFingerprints {
     return this.guard(
       () =>
         new SqliteRowFingerprints(
           this.fingerprintTables,
-          file,
-          this.deliveredFor(file.eventType, file.logDate, file.interval),
+          unit,
+          this.deliveredIn(unit.source, unit.scope).map((u) => u.key),
           (err) => stateErrorFrom(err, this.path),
         ),
     );
   }
 
-  /** Also forgets the fingerprints of forgotten files, and those of attempts that never finished. */
-  prune(before: Date): number {
+  /** Also forgets the fingerprints of forgotten units, and those of attempts that never finished. */
+  prune(source: string, before: Date): number {
     return this.guard(() => {
-      const pruned = this.deleteBefore.run(before.getTime()).changes;
+      const pruned = this.deleteBefore.run(source, before.getTime()).changes;
       this.deleteOrphanFingerprints();
       return pruned;
     });
@@ -241,7 +220,7 @@ class SqliteStateStore implements StateStore {
 
 /**
  * Fingerprints are written in batches of at most this many rows (one transaction each); a small
- * file's all go in with its markDelivered, so small files cost no extra transaction.
+ * unit's all go in with its markDelivered, so small files cost no extra transaction.
  */
 const FINGERPRINT_BATCH = 65_536;
 /** The first batch's room: a small file (most hourly files) should not hold 512 KiB for a few rows. */
@@ -252,88 +231,90 @@ const FIRST_BATCH = 1_024;
  * small files would otherwise compile them again for each, and leave each to the garbage collector.
  */
 class FingerprintTables {
-  private readonly insertScope: Statement<[string], unknown>;
-  private readonly scopeNumber: Statement<[string], number>;
-  private readonly fileNumber: Statement<[string], number>;
-  private readonly insertFile: Statement<[string, number], unknown>;
-  private readonly deleteFileRows: Statement<[number, number], unknown>;
+  private readonly insertScope: Statement<[string, string], unknown>;
+  private readonly scopeNumber: Statement<[string, string], number>;
+  private readonly unitNumber: Statement<[string, string], number>;
+  private readonly insertUnit: Statement<[string, string, number], unknown>;
+  private readonly deleteUnitRows: Statement<[number, number], unknown>;
   readonly lookup: Statement<[number, bigint], number>;
-  readonly insertRows: (scope: number, file: number, fingerprints: BigInt64Array, count: number) => void;
+  readonly insertRows: (scope: number, unit: number, fingerprints: BigInt64Array, count: number) => void;
 
   constructor(db: Database.Database) {
-    this.insertScope = db.prepare("INSERT OR IGNORE INTO fingerprint_scopes (scope) VALUES (?)");
+    this.insertScope = db.prepare("INSERT OR IGNORE INTO scopes (source, scope) VALUES (?, ?)");
     this.scopeNumber = db
-      .prepare<[string], number>("SELECT n FROM fingerprint_scopes WHERE scope = ?")
+      .prepare<[string, string], number>("SELECT n FROM scopes WHERE source = ? AND scope = ?")
       .pluck();
-    this.fileNumber = db
-      .prepare<[string], number>("SELECT n FROM fingerprint_files WHERE file_id = ?")
+    this.unitNumber = db
+      .prepare<[string, string], number>("SELECT n FROM fingerprinted_units WHERE source = ? AND unit = ?")
       .pluck();
-    this.insertFile = db.prepare("INSERT INTO fingerprint_files (file_id, scope) VALUES (?, ?)");
-    this.deleteFileRows = db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?");
+    this.insertUnit = db.prepare("INSERT INTO fingerprinted_units (source, unit, scope) VALUES (?, ?, ?)");
+    // row_fingerprints.file holds a unit's number (the column kept its 0.1 name).
+    this.deleteUnitRows = db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?");
     this.lookup = db
       .prepare<[number, bigint], number>(
         "SELECT file FROM row_fingerprints WHERE scope = ? AND fingerprint = ?",
       )
       .pluck();
-    // A key held by a file never delivered (an attempt that did not finish) goes to this one.
+    // A key held by a unit never delivered (an attempt that did not finish) goes to this one.
     const insertRow = db.prepare<[number, bigint, number]>(
       "INSERT OR REPLACE INTO row_fingerprints (scope, fingerprint, file) VALUES (?, ?, ?)",
     );
     this.insertRows = db.transaction(
-      (scope: number, file: number, fingerprints: BigInt64Array, count: number) => {
-        for (let i = 0; i < count; i++) insertRow.run(scope, fingerprints[i], file);
+      (scope: number, unit: number, fingerprints: BigInt64Array, count: number) => {
+        for (let i = 0; i < count; i++) insertRow.run(scope, fingerprints[i], unit);
       },
     );
   }
 
-  scope(name: string): number {
-    this.insertScope.run(name);
-    return this.scopeNumber.get(name)!;
+  scope(source: string, name: string): number {
+    this.insertScope.run(source, name);
+    return this.scopeNumber.get(source, name)!;
   }
 
-  /** The number of a file that is no longer in progress, if it ever was. */
-  numberOf(fileId: string): number | undefined {
-    return this.fileNumber.get(fileId);
+  /** The number of a unit that is no longer in progress, if it ever was. */
+  numberOf(source: string, key: string): number | undefined {
+    return this.unitNumber.get(source, key);
   }
 
-  /** A number for the file, with none of the fingerprints an unfinished earlier attempt left. */
-  startFile(fileId: string, scope: number): number {
-    const earlier = this.numberOf(fileId);
-    if (earlier === undefined) return Number(this.insertFile.run(fileId, scope).lastInsertRowid);
-    this.deleteFileRows.run(scope, earlier);
+  /** A number for the unit, with none of the fingerprints an unfinished earlier attempt left. */
+  startUnit(source: string, key: string, scope: number): number {
+    const earlier = this.numberOf(source, key);
+    if (earlier === undefined) return Number(this.insertUnit.run(source, key, scope).lastInsertRowid);
+    this.deleteUnitRows.run(scope, earlier);
     return earlier;
   }
 }
 
 class SqliteRowFingerprints implements RowFingerprints {
   private readonly scope: number;
-  private readonly file: number;
-  /** Numbers of this scope's other delivered files: only their rows count as seen. */
-  private readonly deliveredFiles: Set<number>;
+  private readonly unit: number;
+  /** Numbers of this scope's other delivered units: only their rows count as seen. */
+  private readonly deliveredUnits: Set<number>;
   private pending: BigInt64Array<ArrayBuffer> = new BigInt64Array(FIRST_BATCH);
   private count = 0;
 
   constructor(
     private readonly tables: FingerprintTables,
-    file: FingerprintScope,
-    deliveredInScope: DeliveredFile[],
+    unit: FingerprintUnit,
+    /** Keys of the units of the same scope already delivered. */
+    deliveredInScope: string[],
     /** The StateError, naming the database, that a SQLite failure becomes. */
     private readonly stateError: (err: unknown) => Error,
   ) {
-    this.scope = tables.scope(scopeKey(file));
-    this.file = tables.startFile(file.id, this.scope);
-    this.deliveredFiles = new Set(
+    this.scope = tables.scope(unit.source, unit.scope);
+    this.unit = tables.startUnit(unit.source, unit.key, this.scope);
+    this.deliveredUnits = new Set(
       deliveredInScope
-        .filter((f) => f.id !== file.id)
-        .map((f) => tables.numberOf(f.id))
+        .filter((key) => key !== unit.key)
+        .map((key) => tables.numberOf(unit.source, key))
         .filter((n) => n !== undefined),
     );
   }
 
   seen(fingerprint: bigint): boolean {
-    // Only a scope with another delivered file can hold repeats: the first file of an hour or a day
+    // Only a scope with another delivered unit can hold repeats: the first file of an hour or a day
     // pays for recording its fingerprints, never for looking them up.
-    if (this.deliveredFiles.size > 0 && this.deliveredFiles.has(this.owner(fingerprint) ?? -1)) return true;
+    if (this.deliveredUnits.size > 0 && this.deliveredUnits.has(this.owner(fingerprint) ?? -1)) return true;
     if (this.count === this.pending.length) {
       if (this.count === FINGERPRINT_BATCH) this.writeBatch();
       else this.pending = growTo(this.pending, this.count * 2);
@@ -342,7 +323,7 @@ class SqliteRowFingerprints implements RowFingerprints {
     return false;
   }
 
-  /** The file that recorded this fingerprint in this scope. */
+  /** The unit that recorded this fingerprint in this scope. */
   private owner(fingerprint: bigint): number | undefined {
     try {
       return this.tables.lookup.get(this.scope, fingerprint);
@@ -362,7 +343,7 @@ class SqliteRowFingerprints implements RowFingerprints {
   /** Inserts what is pending (in its own transaction, or as part of the caller's). */
   writePending(): void {
     if (this.count === 0) return;
-    this.tables.insertRows(this.scope, this.file, this.pending, this.count);
+    this.tables.insertRows(this.scope, this.unit, this.pending, this.count);
     this.count = 0;
   }
 }
