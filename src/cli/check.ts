@@ -1,19 +1,24 @@
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
 import { buildClient } from "../pipeline/build.js";
+import type { SalesforceClient } from "../salesforce/index.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";
 import { createDispatcher } from "../http/dispatcher.js";
-import { ENABLE_HOURLY_ADVICE } from "../sources/event-log-files/interval.js";
+import {
+  ENABLE_HOURLY_ADVICE,
+  orgHasHourlyFiles,
+  pickInterval,
+} from "../sources/event-log-files/interval.js";
 import { soqlDateTime } from "../sources/event-log-files/query.js";
-import { openSqliteState } from "../state/index.js";
+import { inspectSqliteState, type StateFileInspection } from "../state/index.js";
 import { describeError } from "../core/errors.js";
 
-type Status = "ok" | "warn" | "fail";
+type Status = "ok" | "warn" | "fail" | "skip";
 interface Finding {
   status: Status;
   title: string;
@@ -22,7 +27,10 @@ interface Finding {
 }
 
 const SEKOIA_FIX = "check outputs.sekoia.url (your region's intake URL) and outputs.sekoia.intake_key";
-const MARK: Record<Status, string> = { ok: "✓", warn: "!", fail: "✗" };
+const MARK: Record<Status, string> = { ok: "✓", warn: "!", fail: "✗", skip: "-" };
+/** What can only be checked once the user can read Event Log Files. */
+const AFTER_ACCESS = ["Hourly Event Log Files", "Event types in the last 24 h"];
+const CHECK_RETRY = { attempts: 2, requestLimitWaits: 0 };
 
 export function command(): Command {
   return new Command()
@@ -71,46 +79,53 @@ export async function runChecks(path: string): Promise<Finding[]> {
 
 async function checkSalesforce(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
   const out: Finding[] = [];
-  const client = buildClient(config, logger);
+  // One quick try per call: a check reports what it sees rather than wait out a spent allowance.
+  const client = buildClient(config, logger, CHECK_RETRY);
   try {
     await client.authenticate();
     out.push({ status: "ok", title: "Salesforce token", detail: `obtained from ${config.salesforce.url}` });
   } catch (err) {
-    const advice = (err as { advice?: string }).advice;
-    out.push({ status: "fail", title: "Salesforce token", detail: describeError(err), fix: advice });
+    out.push(failure("Salesforce token", err));
+    out.push(...skipped(["Event Log File access", ...AFTER_ACCESS], "needs a Salesforce token"));
     return out;
   }
 
-  let hasHourly: boolean;
+  const wanted = config.event_log_files.interval;
+  let orgHasHourly: boolean;
   try {
-    const describe = await client.describe("EventLogFile");
-    hasHourly = describe.fields.some((f) => f.name === "Interval");
+    orgHasHourly = await orgHasHourlyFiles(client);
     out.push({
       status: "ok",
       title: "Event Log File access",
       detail: "the Run As user can read EventLogFile",
     });
   } catch (err) {
-    out.push({
-      status: "fail",
-      title: "Event Log File access",
-      detail: describeError(err),
-      fix: "give the Run As user the 'View Event Log Files' and 'API Enabled' permissions",
-    });
+    out.push(failure("Event Log File access", err));
+    out.push(...skipped(AFTER_ACCESS, "needs Event Log File access"));
+    out.push(...apiUsage(client, config));
     return out;
   }
-  const wanted = config.event_log_files.interval;
-  if (hasHourly) {
+  try {
+    const choice = pickInterval(wanted, orgHasHourly);
+    out.push(
+      orgHasHourly
+        ? {
+            status: "ok",
+            title: "Hourly Event Log Files",
+            detail: `available; collecting ${choice.mode} files`,
+          }
+        : {
+            status: "warn",
+            title: "Hourly Event Log Files",
+            detail: "not enabled in this org; collecting daily files (about a day of latency)",
+            fix: ENABLE_HOURLY_ADVICE,
+          },
+    );
+  } catch {
     out.push({
-      status: "ok",
+      status: "fail",
       title: "Hourly Event Log Files",
-      detail: `available; collecting ${wanted === "daily" ? "daily" : "hourly"} files`,
-    });
-  } else {
-    out.push({
-      status: wanted === "hourly" ? "fail" : "warn",
-      title: "Hourly Event Log Files",
-      detail: `not enabled in this org; ${wanted === "hourly" ? "interval: hourly cannot work" : "collecting daily files (about a day of latency)"}`,
+      detail: "not enabled in this org; interval: hourly cannot work",
       fix: ENABLE_HOURLY_ADVICE,
     });
   }
@@ -147,9 +162,16 @@ async function checkSalesforce(config: Config, logger: ReturnType<typeof createL
       });
     }
   } catch (err) {
-    out.push({ status: "fail", title: "Event Log File query", detail: describeError(err) });
+    out.push(failure("Event Log File query", err));
   }
 
+  out.push(...apiUsage(client, config));
+  return out;
+}
+
+/** The org's API usage as the latest answer reported it, if any did. */
+function apiUsage(client: SalesforceClient, config: Config): Finding[] {
+  const out: Finding[] = [];
   const usage = client.apiUsage;
   if (usage) {
     const share = usage.used / usage.max;
@@ -167,6 +189,20 @@ async function checkSalesforce(config: Config, logger: ReturnType<typeof createL
     });
   }
   return out;
+}
+
+/** A failure, its sentence and its fix apart (an error's message ends with its advice: said once). */
+function failure(title: string, err: unknown, fallbackFix?: string): Finding {
+  const message = describeError(err);
+  const advice = (err as { advice?: unknown }).advice;
+  if (typeof advice === "string" && advice !== "" && message.endsWith(advice)) {
+    return { status: "fail", title, detail: message.slice(0, -advice.length).trimEnd(), fix: advice };
+  }
+  return { status: "fail", title, detail: message, fix: fallbackFix };
+}
+
+function skipped(titles: readonly string[], why: string): Finding[] {
+  return titles.map((title) => ({ status: "skip" as const, title, detail: `skipped: ${why}` }));
 }
 
 async function checkOutputs(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
@@ -188,12 +224,7 @@ async function checkOutputs(config: Config, logger: ReturnType<typeof createLogg
           : { status: "fail", title: "Sekoia.io intake", detail: probe.detail, fix: SEKOIA_FIX },
       );
     } catch (err) {
-      out.push({
-        status: "fail",
-        title: "Sekoia.io intake",
-        detail: describeError(err),
-        fix: "check outputs.sekoia.url (your region's intake URL) and outputs.sekoia.intake_key",
-      });
+      out.push(failure("Sekoia.io intake", err, SEKOIA_FIX));
     } finally {
       await output.close();
     }
@@ -202,11 +233,21 @@ async function checkOutputs(config: Config, logger: ReturnType<typeof createLogg
   return out;
 }
 
+/**
+ * Whether the collector could write `path`, without writing anything: the file, or the nearest folder
+ * that exists on the way to it, must be writable (a check creates nothing).
+ */
 function checkWritable(title: string, path: string): Finding {
+  let existing = existsSync(path) ? path : dirname(path);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    accessSync(dirname(path), constants.W_OK);
-    return { status: "ok", title, detail: `${path} can be written` };
+    accessSync(existing, constants.W_OK);
+    return {
+      status: "ok",
+      title,
+      detail:
+        existing === path || existing === dirname(path) ? `${path} can be written` : `${path} can be created`,
+    };
   } catch (err) {
     return {
       status: "fail",
@@ -217,11 +258,32 @@ function checkWritable(title: string, path: string): Finding {
   }
 }
 
+/** The state file read as it is, never created nor upgraded by a check. */
 function checkState(config: Config): Finding {
+  const path = config.state.path;
+  let inspection: StateFileInspection;
   try {
-    openSqliteState(config.state.path).close();
-    return { status: "ok", title: "State", detail: `${config.state.path} opens` };
+    inspection = inspectSqliteState(path);
   } catch (err) {
-    return { status: "fail", title: "State", detail: describeError(err) };
+    return failure("State", err);
+  }
+  switch (inspection.kind) {
+    case "absent":
+      return { ...checkWritable("State", path), title: "State" };
+    case "current":
+      return { status: "ok", title: "State", detail: `${path} opens` };
+    case "older":
+      return {
+        status: "ok",
+        title: "State",
+        detail: `${path} was written by an earlier sfevents (schema version ${inspection.version}); collect upgrades it in place on first start`,
+      };
+    case "newer":
+      return {
+        status: "fail",
+        title: "State",
+        detail: `${path} was written by a newer sfevents (schema version ${inspection.version})`,
+        fix: "upgrade sfevents, or give this one another state.path",
+      };
   }
 }

@@ -7,7 +7,7 @@ import { FileOutput } from "../outputs/file/sink.js";
 import type { Output } from "../outputs/output.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";
 import { createDispatcher } from "../http/dispatcher.js";
-import { SalesforceClient } from "../salesforce/index.js";
+import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { openSqliteState, type StateStore } from "../state/index.js";
 import { Collector } from "./collector.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
@@ -22,7 +22,8 @@ export interface Assembly {
   close(): Promise<void>;
 }
 
-export function buildClient(config: Config, logger: Logger): SalesforceClient {
+/** The Salesforce client of a configuration; `retry` overrides the client's patience (check wants little). */
+export function buildClient(config: Config, logger: Logger, retry?: Partial<RetryOptions>): SalesforceClient {
   const sf = config.salesforce;
   let privateKey: string | undefined;
   if (sf.jwt) {
@@ -47,6 +48,7 @@ export function buildClient(config: Config, logger: Logger): SalesforceClient {
     apiVersion: sf.api_version,
     dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
     logger,
+    retry,
     slowDownAt: config.limits.slow_down_at,
   });
 }

@@ -21,6 +21,9 @@ export class SalesforceAuthError extends ExplainedError {
 
 /** A REST call answered with an error status; `errorCode` comes from Salesforce's JSON error body. */
 export class SalesforceApiError extends ExplainedError {
+  /** What to do about it, when the code says (the message's last sentence). */
+  readonly advice: string | undefined;
+
   constructor(
     readonly status: number,
     /** `INVALID_FIELD`, `REQUEST_LIMIT_EXCEEDED`, …; `HTTP_<status>` when the body was not Salesforce JSON. */
@@ -36,6 +39,7 @@ export class SalesforceApiError extends ExplainedError {
       `${request} failed with HTTP ${status} ${errorCode}: ${detail}${adviceFor(errorCode)}`,
       apiErrorAction(status, errorCode),
     );
+    this.advice = ADVICE[errorCode];
   }
 }
 
@@ -93,7 +97,7 @@ const ADVICE: Record<string, string> = {
   INVALID_TYPE:
     "The Run As user may lack the 'View Event Log Files' and 'API Enabled' permissions, or the org lacks Event Monitoring.",
   REQUEST_LIMIT_EXCEEDED:
-    "The org's API allowance is used up; collection resumes at a later poll once calls are available again.",
+    "The org's daily API allowance is spent: Salesforce counts calls over a rolling 24 hours, so calls come back as the oldest leave that window, and collection resumes at a later poll. Setup > System Overview shows which integrations use the allowance.",
   API_DISABLED_FOR_ORG: "The org's edition or the Run As user's profile does not allow API access.",
   API_CURRENTLY_DISABLED: "The Run As user needs the 'API Enabled' permission.",
 };

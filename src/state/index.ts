@@ -1,3 +1,4 @@
 export type { DeliveredUnit, FingerprintUnit, RowFingerprints, StateStore } from "./store.js";
 export { StateError } from "./store.js";
 export { openSqliteState, type SqliteStateOptions } from "./sqlite/sqlite-store.js";
+export { inspectSqliteState, type StateFileInspection } from "./sqlite/inspect.js";

@@ -1,4 +1,6 @@
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
 import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
@@ -31,7 +33,8 @@ describe("sfevents check", () => {
         sekoia: { url: intake.url, intake_key: overrides.key ?? INTAKE_KEY },
         file: { path: join(dir.path, "out", "events.ndjson") },
       },
-      state: { path: join(dir.path, "state.sqlite") },
+      state: { path: join(dir.path, "var", "state.sqlite") },
+      dead_letters: { path: join(dir.path, "var", "dead-letters.ndjson") },
     });
     return runCli(["check", "--config", path]);
   }
@@ -54,6 +57,49 @@ describe("sfevents check", () => {
     }
     expect(run.stdout).toMatch(/Event types in the last 24 h: .*Login \(\d+\)/);
     expect(run.stdout).toContain("Ready:");
+    // A check changes nothing: no state file, no output folder, nothing in the intake.
+    expect(existsSync(join(dir.path, "var"))).toBe(false);
+    expect(existsSync(join(dir.path, "out"))).toBe(false);
+  });
+
+  it("marks what it could not check after a token failure as skipped, and says each fix once", async () => {
+    org = await startSimulator({ seed: 3, days: 1 });
+    const run = await check(org, { secret: "not-the-secret" });
+    expect(run.code).toBe(1);
+    for (const title of ["Event Log File access", "Hourly Event Log Files", "Event types in the last 24 h"])
+      expect(run.stdout).toMatch(new RegExp(`^- ${title}: skipped`, "m"));
+    const fix = /^ {4}fix: (.+)$/m.exec(run.stdout)?.[1];
+    expect(fix).toBeDefined();
+    expect(run.stdout.split(fix!).length - 1, run.stdout).toBe(1);
+  });
+
+  it("reads an existing state as it is: an older one is reported, not upgraded", async () => {
+    org = await startSimulator({ seed: 3, days: 1 });
+    const path = join(dir.path, "var", "state.sqlite");
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.exec(readFileSync(new URL("../state/fixtures/state-0.1.sql", import.meta.url), "utf8"));
+    db.close();
+    const run = await check(org);
+    expect(run.stdout).toMatch(/^✓ State: .*schema version 3.*upgrades it in place/m);
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare("SELECT version FROM schema_version").pluck().get()).toBe(3);
+    after.close();
+  });
+
+  it("says the API allowance is spent, not that a permission is missing", async () => {
+    org = await startSimulator({ seed: 3, days: 1, api: { daily_limit: 5000 } });
+    await fetch(`${org.url}/__sim/api-usage`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ used: 5000 }),
+    });
+    const run = await check(org);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✗ Event Log File access: .*REQUEST_LIMIT_EXCEEDED/m);
+    expect(run.stdout).toMatch(/allowance .*spent/i);
+    expect(run.stdout).toMatch(/24 hours/);
+    expect(run.stdout).not.toMatch(/permission/i);
   });
 
   it("explains a wrong consumer secret and exits non-zero", async () => {

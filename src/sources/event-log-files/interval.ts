@@ -30,16 +30,12 @@ export const ENABLE_HOURLY_ADVICE =
 /**
  * Finds out from the EventLogFile describe whether the org has hourly files: the Interval field exists
  * only where they are enabled. Asking the describe costs one API call and cannot fail the way a query
- * naming Interval does on an org without it.
+ * naming Interval does on an org without it. A user who cannot read Event Log Files at all is a
+ * setup error with its fix.
  */
-export async function chooseInterval(
-  setting: IntervalSetting,
-  api: DescribeApi,
-  logger: Logger,
-): Promise<IntervalChoice> {
-  let fields: string[];
+export async function orgHasHourlyFiles(api: DescribeApi): Promise<boolean> {
   try {
-    fields = (await api.describe("EventLogFile")).fields.map((f) => f.name);
+    return (await api.describe("EventLogFile")).fields.some((f) => f.name === "Interval");
   } catch (err) {
     if (
       (err as { errorCode?: string }).errorCode === "INVALID_TYPE" ||
@@ -52,26 +48,30 @@ export async function chooseInterval(
     }
     throw err;
   }
-  const orgHasHourly = fields.includes("Interval");
-  let choice: IntervalChoice;
+}
+
+/** The interval to collect, from the setting and what the org has; `hourly` on a daily-only org is a setup error. */
+export function pickInterval(setting: IntervalSetting, orgHasHourly: boolean): IntervalChoice {
   if (setting === "hourly") {
     if (!orgHasHourly) {
       throw new CollectionSetupError(
         `event_log_files.interval is hourly, but this org has no hourly Event Log Files. ${ENABLE_HOURLY_ADVICE}`,
       );
     }
-    choice = { mode: "hourly", orgHasHourly, reason: "configured" };
-  } else if (setting === "daily") {
-    choice = { mode: "daily", orgHasHourly, reason: "configured" };
-  } else if (orgHasHourly) {
-    choice = { mode: "hourly", orgHasHourly, reason: "the org has hourly Event Log Files (lower latency)" };
-  } else {
-    choice = {
-      mode: "daily",
-      orgHasHourly,
-      reason: "the org has no hourly Event Log Files, only daily ones",
-    };
+    return { mode: "hourly", orgHasHourly, reason: "configured" };
   }
+  if (setting === "daily") return { mode: "daily", orgHasHourly, reason: "configured" };
+  if (orgHasHourly)
+    return { mode: "hourly", orgHasHourly, reason: "the org has hourly Event Log Files (lower latency)" };
+  return { mode: "daily", orgHasHourly, reason: "the org has no hourly Event Log Files, only daily ones" };
+}
+
+export async function chooseInterval(
+  setting: IntervalSetting,
+  api: DescribeApi,
+  logger: Logger,
+): Promise<IntervalChoice> {
+  const choice = pickInterval(setting, await orgHasHourlyFiles(api));
   logger.info(
     { interval: choice.mode, reason: choice.reason },
     `collecting ${choice.mode} Event Log Files: ${choice.reason}`,
