@@ -1,6 +1,8 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { formatDuration } from "../config/duration.js";
-import { loadConfig } from "../config/load.js";
+import { ConfigError, loadConfig } from "../config/load.js";
+import { LOG_LEVELS } from "../config/schema.js";
+import { count } from "../observability/count.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { assemble } from "../pipeline/build.js";
 import type { Collector, CycleReport } from "../pipeline/collector.js";
@@ -17,11 +19,23 @@ export function command(): Command {
       "--once",
       "run one complete cycle (everything available now), then exit: 0 when all was delivered",
     )
-    .action(async (options: { config: string; once?: boolean }) => {
+    .addOption(
+      new Option("--log-level <level>", "overrides log.level and SFEVENTS_LOG_LEVEL").choices(LOG_LEVELS),
+    )
+    .action(async (options: { config: string; once?: boolean; logLevel?: string }) => {
       const config = loadConfig(options.config);
-      const logger = createLogger({ level: config.log.level });
+      const level = options.logLevel ?? envLogLevel() ?? config.log.level ?? "info";
+      const logger = createLogger({ level });
       process.exitCode = await collect(config, logger, options.once ?? false);
     });
+}
+
+function envLogLevel(): string | undefined {
+  const level = process.env.SFEVENTS_LOG_LEVEL;
+  if (level === undefined || level === "") return undefined;
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new ConfigError(`SFEVENTS_LOG_LEVEL is "${level}"; expected one of ${LOG_LEVELS.join(", ")}`);
+  return level;
 }
 
 async function collect(
@@ -33,38 +47,43 @@ async function collect(
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (shutdown.signal.aborted) return;
-    logger.info({ signal }, `${signal} received: stopping after the files in flight are settled`);
+    const reload =
+      signal === "SIGHUP"
+        ? "; sfevents does not reload its configuration: start it again to apply a change"
+        : "";
+    logger.info({ signal }, `${signal} received: stopping after the files in flight are settled${reload}`);
     shutdown.abort(new Error(signal));
     setTimeout(() => {
       logger.warn("shutdown took too long; leaving now (undelivered files will be collected next run)");
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
   };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  // SIGHUP is a closed terminal or a reload request: sfevents does not reload its configuration, so
+  // it stops as it does on SIGTERM, and says so (a restart applies a changed configuration).
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
   try {
     if (once) return await runOnce(app.collector, shutdown.signal, logger);
     await pollForever(app.collector, config.event_log_files.poll_every, shutdown.signal, logger);
     return 0;
   } catch (err) {
-    // The JSON line is for the log pipeline; the plain line is for the person who started the run.
-    logger.fatal({ err: describeError(err) }, describeError(err));
-    process.stderr.write(`sfevents: ${describeError(err)}\n`);
+    // Said once: a plain line for the person at a terminal, a JSON line for a log pipeline.
+    if (process.stderr.isTTY) process.stderr.write(`sfevents: ${describeError(err)}\n`);
+    else logger.fatal(describeError(err));
     return 1;
   } finally {
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
     await app.close();
   }
 }
 
 function summarize(report: CycleReport, logger: Logger): void {
   const text =
-    `cycle done: ${report.delivered} file(s), ${report.rows} row(s) delivered` +
-    (report.failed.length > 0 ? `, ${report.failed.length} file(s) failed` : "") +
-    (report.deadLetters > 0 ? `, ${report.deadLetters} row(s) in the dead letters` : "") +
+    `cycle done: ${count(report.delivered, "file")}, ${count(report.rows, "row")} delivered` +
+    (report.failed.length > 0 ? `, ${count(report.failed.length, "file")} failed` : "") +
+    (report.deadLetters > 0 ? `, ${count(report.deadLetters, "row")} in the dead letters` : "") +
     (report.possibleDuplicates > 0
-      ? `, ${report.possibleDuplicates} row(s) sent again after a timeout (possible duplicates)`
+      ? `, ${count(report.possibleDuplicates, "row")} sent again after a timeout (possible duplicates)`
       : "");
   const warn = report.failed.length > 0 || report.possibleDuplicates > 0;
   (warn ? logger.warn.bind(logger) : logger.info.bind(logger))({ ...report }, text);

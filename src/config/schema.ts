@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { durationField } from "./duration.js";
 
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+
 /**
  * The configuration file's schema: one source of truth for validation, defaults, the types the code
  * uses, and the reference in docs/configuration.md (test/config/docs.test.ts keeps the two in step).
@@ -128,7 +130,8 @@ export const configSchema = z
       .strict()
       .default({}),
     log: z
-      .object({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info") })
+      // No default here: --log-level and SFEVENTS_LOG_LEVEL win over the file, the file over "info".
+      .object({ level: z.enum(LOG_LEVELS).optional() })
       .strict()
       .default({}),
   })

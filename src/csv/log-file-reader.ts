@@ -1,3 +1,4 @@
+import { uniqueColumnNames } from "./column-names.js";
 import { CsvParser } from "./parser.js";
 
 /** A row that could not be read as written; it goes to the dead letters, and reading goes on. */
@@ -31,8 +32,10 @@ export interface LogFileBatch {
  * reported, and so is every row after it, rather than taking the first row for the header.
  */
 export class LogFileReader {
-  /** The CSV header, known once the first record has been read. */
+  /** The CSV header, known once the first record has been read; a repeated name gets a suffix. */
   header: string[] | undefined;
+  /** Names the file's header repeats (their later columns are named NAME_2, NAME_3, ...). */
+  repeatedColumns: string[] = [];
   /** Set when the first record could not be read: every row is then a problem. */
   unreadableHeader = false;
   private rows: LogFileRow[] = [];
@@ -52,7 +55,9 @@ export class LogFileReader {
           return;
         }
         if (this.header === undefined) {
-          this.header = fields;
+          const { names, repeated } = uniqueColumnNames(fields);
+          this.header = names;
+          this.repeatedColumns = repeated;
           return;
         }
         if (fields.length !== this.header.length) {

@@ -1,4 +1,6 @@
+import { uniqueColumnNames } from "../csv/column-names.js";
 import { rowJsonEncoder } from "../csv/row-json.js";
+import { count } from "../observability/count.js";
 import type { Logger } from "../observability/logger.js";
 import type { OutboundEvent, Output } from "../outputs/output.js";
 import { discoverFiles, type QueryApi } from "../sources/event-log-files/discovery.js";
@@ -109,7 +111,7 @@ export class Collector {
     const pending = listing.map((file, index) => ({ file, index })).filter(({ index }) => !delivered[index]);
     logger.info(
       { interval: interval.mode, since: since.toISOString(), listed: listing.length, new: pending.length },
-      `found ${pending.length} new ${interval.mode} Event Log File(s) created since ${since.toISOString()}`,
+      `found ${count(pending.length, `new ${interval.mode} Event Log File`)} created since ${since.toISOString()}`,
     );
 
     const report: CycleReport = {
@@ -237,7 +239,7 @@ export class Collector {
     this.deps.progress?.doneUnit(describeFile(file), written.rows);
     const skipped =
       written.repeatedRows > 0
-        ? ` (${written.repeatedRows} rows already delivered by an earlier file skipped)`
+        ? ` (${count(written.repeatedRows, "row")} already delivered by an earlier file skipped)`
         : "";
     this.deps.logger.info(
       {
@@ -248,7 +250,7 @@ export class Collector {
         rows: written.rows,
         repeatedRows: written.repeatedRows,
       },
-      `delivered ${describeFile(file)}: ${written.rows} rows${skipped}`,
+      `delivered ${describeFile(file)}: ${count(written.rows, "row")}${skipped}`,
     );
   }
 
@@ -313,6 +315,12 @@ export class Collector {
         encode = rowJsonEncoder(header);
         // Without a header (it could not be read) every row is a dead letter, not a drift.
         if (header.length > 0) warnOnSchemaDrift(file, header, logger);
+        if (batch.repeatedColumns.length > 0) {
+          logger.warn(
+            { fileId: file.Id, eventType: file.EventType, repeated: batch.repeatedColumns },
+            `${describeFile(file)}: the CSV header repeats ${batch.repeatedColumns.join(", ")}; every value is kept, the later columns named with a suffix (${batch.repeatedColumns[0]}_2, ...)`,
+          );
+        }
       }
       for (const problem of batch.problems) {
         await deadLetters.write({
@@ -379,7 +387,8 @@ interface WrittenFile {
 /** Salesforce changes a type's columns between releases; the CSV header is what counts, but say so. */
 function warnOnSchemaDrift(file: EventLogFile, header: readonly string[], logger: Logger): void {
   if (!file.LogFileFieldNames) return;
-  const declared = file.LogFileFieldNames.split(",");
+  // Named as the header's columns are: a repeated name counts as the same suffixed one.
+  const declared = uniqueColumnNames(file.LogFileFieldNames.split(",")).names;
   if (declared.length === header.length && declared.every((name, i) => name === header[i])) return;
   logger.warn(
     {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LogFileReader, type LogFileBatch } from "../../src/csv/log-file-reader.js";
 import { MAX_RECORD_CHARS } from "../../src/csv/parser.js";
+import { rowJsonEncoder } from "../../src/csv/row-json.js";
 
 async function readAll(chunks: (Uint8Array | string)[]) {
   const reader = new LogFileReader();
@@ -18,6 +19,19 @@ async function readAll(chunks: (Uint8Array | string)[]) {
 }
 
 describe("LogFileReader", () => {
+  it("names a repeated column with a suffix, so no value is lost to a repeated JSON key", async () => {
+    const reader = new LogFileReader();
+    async function* source() {
+      yield '"URI","A","URI","URI_2","URI"\n"/a","1","/b","x","/c"\n';
+    }
+    const rows = [];
+    for await (const batch of reader.read(source())) rows.push(...batch.rows);
+    expect(reader.header).toEqual(["URI", "A", "URI_3", "URI_2", "URI_4"]);
+    expect(reader.repeatedColumns).toEqual(["URI"]);
+    const json = rowJsonEncoder(reader.header!)(rows[0].values);
+    expect(JSON.parse(json)).toEqual({ URI: "/a", A: "1", URI_3: "/b", URI_2: "x", URI_4: "/c" });
+  });
+
   it("drops a BOM, decodes UTF-8 split across chunks, and checks rows against the header", async () => {
     const bytes = Buffer.from('\uFEFF"A","B"\n"é","ü"\n"only one"\n"x","y"\n', "utf8");
     const chunks = [...bytes].map((b) => Uint8Array.of(b));

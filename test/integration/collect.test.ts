@@ -99,7 +99,7 @@ describe("sfevents collect against the simulated org", () => {
 
     const second = await collectOnce(path);
     expect(second.code).toBe(0);
-    expect(second.stderr).toContain("found 0 new hourly Event Log File(s)");
+    expect(second.stderr).toContain("found 0 new hourly Event Log Files");
     expect(tally(readNdjson(outFile))).toEqual(expected);
     expect(intake.events.length).toBe(readNdjson(outFile).length);
   });

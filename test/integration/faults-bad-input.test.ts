@@ -351,3 +351,40 @@ describe("records too long to hold", () => {
     expect(again.stderr).toContain("found 0 new hourly Event Log File(s)");
   });
 });
+
+describe("a header that repeats a column", () => {
+  let org: FakeOrg;
+  let dir: ReturnType<typeof tempDir>;
+  beforeAll(async () => {
+    org = await startFakeOrg([
+      {
+        id: "0ATfake0000000008",
+        eventType: "URI",
+        fieldNames: "EVENT_TYPE,URI,URI",
+        body: `${q("EVENT_TYPE", "URI", "URI")}\n${q("URI", "/first", "/second")}\n`,
+      },
+    ]);
+    dir = tempDir("faults-repeated-column");
+  });
+  afterAll(async () => {
+    await org?.close();
+    dir?.remove();
+  });
+
+  it("keeps both values, the second under a suffixed name, and says so", async () => {
+    const path = writeConfig(dir.path, {
+      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
+      event_log_files: { start: "2026-11-01T00:00:00Z" },
+      outputs: { file: { path: join(dir.path, "events.ndjson") } },
+      state: { path: join(dir.path, "state.sqlite") },
+      dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
+    });
+    const run = await runCli(["collect", "--once", "--config", path], { SF_SECRET: org.clientSecret });
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(readNdjson(join(dir.path, "events.ndjson")).map((e) => JSON.parse(e))).toEqual([
+      { EVENT_TYPE: "URI", URI: "/first", URI_2: "/second" },
+    ]);
+    const warnings = logLines(run.stderr).filter((l) => l.level === "warn");
+    expect(warnings.map((l) => l.msg)).toEqual([expect.stringMatching(/repeats URI; every value is kept/)]);
+  });
+});

@@ -1,3 +1,4 @@
+import { count } from "../../src/observability/count.js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -131,7 +132,7 @@ describe("what the Sekoia.io intake answers", () => {
     expect(twice).toBeGreaterThan(0);
     const summary = logLines(run.stderr).find((l) => l.msg.startsWith("cycle done"));
     expect(summary?.possibleDuplicates).toBe(twice);
-    expect(summary?.msg).toContain(`${twice} row(s) sent again after a timeout (possible duplicates)`);
+    expect(summary?.msg).toContain(`${count(twice, "row")} sent again after a timeout (possible duplicates)`);
     expect(tally(intake.events).size).toBe(truth.counts.size);
   });
 });

@@ -8,6 +8,8 @@ export interface DownloadApi {
 
 export interface FileBatch extends LogFileBatch {
   header: readonly string[];
+  /** Names the header repeats; their later columns carry a suffix (NAME_2, ...) in `header`. */
+  repeatedColumns: readonly string[];
 }
 
 /** Streams one Event Log File as batches of parsed rows: one network chunk in memory at a time. */
@@ -19,6 +21,6 @@ export async function* readEventLogFile(
   const reader = new LogFileReader();
   const body = await api.download(file.LogFile, signal);
   for await (const batch of reader.read(body)) {
-    yield { header: reader.header ?? [], ...batch };
+    yield { header: reader.header ?? [], repeatedColumns: reader.repeatedColumns, ...batch };
   }
 }
