@@ -3,7 +3,7 @@ import { formatDuration } from "../config/duration.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { LOG_LEVELS } from "../config/schema.js";
 import { count } from "../observability/count.js";
-import { createLogger, type Logger } from "../observability/logger.js";
+import { createLogger, type LogFormat, type Logger } from "../observability/logger.js";
 import { assemble } from "../pipeline/build.js";
 import type { Collector, CycleReport } from "../pipeline/collector.js";
 import { actionOf, describeError } from "../core/errors.js";
@@ -22,10 +22,16 @@ export function command(): Command {
     .addOption(
       new Option("--log-level <level>", "overrides log.level and SFEVENTS_LOG_LEVEL").choices(LOG_LEVELS),
     )
-    .action(async (options: { config: string; once?: boolean; logLevel?: string }) => {
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "json lines, or pretty lines for a person (default: pretty on a terminal)",
+      ).choices(["json", "pretty"]),
+    )
+    .action(async (options: { config: string; once?: boolean; logLevel?: string; logFormat?: LogFormat }) => {
       const config = loadConfig(options.config);
       const level = options.logLevel ?? envLogLevel() ?? config.log.level ?? "info";
-      const logger = createLogger({ level });
+      const logger = createLogger({ level, format: options.logFormat });
       process.exitCode = await collect(config, logger, options.once ?? false);
     });
 }

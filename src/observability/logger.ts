@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { prettyDestination } from "./pretty.js";
 
 export type { Logger };
 
@@ -50,10 +51,14 @@ const REDACT_PATHS = [
   "headers.authorization",
 ];
 
+export type LogFormat = "json" | "pretty";
+
 export interface LoggerOptions {
   level?: string;
-  /** Where JSON lines go; standard error by default, so standard output stays for data. */
+  /** Where lines go; standard error by default, so standard output stays for data. */
   destination?: NodeJS.WritableStream;
+  /** JSON lines (for a log pipeline), or lines for a person; default: pretty on a terminal. */
+  format?: LogFormat;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -66,6 +71,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
       hooks: { streamWrite: (line) => secrets.redact(line) },
     },
-    (options.destination ?? process.stderr) as pino.DestinationStream,
+    destinationFor(options),
   );
+}
+
+function destinationFor(options: LoggerOptions): pino.DestinationStream {
+  const stream = options.destination ?? process.stderr;
+  const format = options.format ?? ((stream as { isTTY?: boolean }).isTTY ? "pretty" : "json");
+  return (format === "pretty" ? prettyDestination(stream) : stream) as pino.DestinationStream;
 }
