@@ -13,6 +13,7 @@ const COMMANDS: Record<string, string> = {
   replay: "Read Event Log File CSVs (plain or .gz) and print their events as NDJSON.",
   simulate: "Run a local Salesforce org that serves Event Log Files, for tests and rehearsals.",
   demo: "Start a simulated org and collect from it into ./out/.",
+  state: "Show the state (checkpoints, delivered files), or rewind a source to collect again.",
 };
 
 function usage(): string {

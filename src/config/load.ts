@@ -87,3 +87,24 @@ export function readDocument(path: string, what = "file"): unknown {
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
   return parseConfig(readDocument(path, "configuration file"), env, path);
 }
+
+/**
+ * Only the `state` section of a configuration file, validated as in the whole file: what the state
+ * commands need, without the secrets the rest of the file takes from the environment.
+ */
+export function loadStateSettings(path: string, env: NodeJS.ProcessEnv = process.env): Config["state"] {
+  const document = readDocument(path, "configuration file") as { state?: unknown } | null;
+  const missing: string[] = [];
+  const section = expandEnv(document?.state ?? {}, ["state"], env, missing);
+  const result = configSchema.shape.state.safeParse(section);
+  const problems = [
+    ...missing,
+    ...(result.success
+      ? []
+      : result.error.issues.map((i) => describeIssue({ ...i, path: ["state", ...i.path] }))),
+  ];
+  if (problems.length > 0 || !result.success) {
+    throw new ConfigError(`${path} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+  return result.data;
+}

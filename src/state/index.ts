@@ -1,4 +1,5 @@
-export type { DeliveredUnit, FingerprintUnit, RowFingerprints, StateStore } from "./store.js";
+export type { DeliveredUnit, FingerprintUnit, RowFingerprints, SourceSummary, StateStore } from "./store.js";
 export { StateError } from "./store.js";
 export { openSqliteState, type SqliteStateOptions } from "./sqlite/sqlite-store.js";
 export { inspectSqliteState, type StateFileInspection } from "./sqlite/inspect.js";
+export { summarizeSqliteState, type StateFileSummary } from "./sqlite/summary.js";

@@ -59,6 +59,14 @@ export interface StateStore {
   rowFingerprints(unit: FingerprintUnit): RowFingerprints;
   /** Forgets the source's delivered units positioned before `before`. Returns how many. */
   prune(source: string, before: Date): number;
+  /** How many of the source's delivered units are positioned at or after `from`. */
+  unitsFrom(source: string, from: Date): number;
+  /**
+   * Collects again from `to`: forgets the source's units positioned at or after it (and their
+   * fingerprints) and sets the checkpoint the source gave for that instant, in one transaction.
+   * Returns how many units were forgotten.
+   */
+  rewind(source: string, to: Date, checkpoint: string): number;
   close(): void;
 }
 
@@ -70,4 +78,18 @@ export class StateError extends ExplainedError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "end-cycle", options);
   }
+}
+
+/** What the state holds for one source, for `sfevents state show`. */
+export interface SourceSummary {
+  source: string;
+  checkpoint: string | undefined;
+  /** When the checkpoint last moved (ISO). */
+  checkpointAt: string | undefined;
+  units: number;
+  rows: number;
+  /** Positions of the oldest and newest delivered units (ISO), when any. */
+  oldest: string | undefined;
+  newest: string | undefined;
+  fingerprints: number;
 }

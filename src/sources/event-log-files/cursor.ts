@@ -10,7 +10,7 @@ export interface Cursor {
   id: string;
 }
 
-export function cursorAt(file: EventLogFile): string {
+export function cursorAt(file: Pick<EventLogFile, "CreatedDate" | "Id">): string {
   return JSON.stringify({ createdDate: file.CreatedDate, id: file.Id } satisfies Cursor);
 }
 

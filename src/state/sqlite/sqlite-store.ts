@@ -92,6 +92,8 @@ class SqliteStateStore implements StateStore {
   private readonly selectIn: Statement<[string, string], UnitRow>;
   private readonly deleteBefore: Statement<[string, number], unknown>;
   private readonly deleteOrphanFingerprints: () => void;
+  private readonly countFrom: Statement<[string, number], number>;
+  private readonly rewindTo: (source: string, fromMs: number, checkpoint: string) => number;
   private readonly fingerprintTables: FingerprintTables;
   private readonly recordDelivery: (
     unit: DeliveredUnit,
@@ -136,6 +138,18 @@ class SqliteStateStore implements StateStore {
         deleteUnit.run(unit.n);
       }
       deleteEmptyScopes.run();
+    });
+    this.countFrom = db
+      .prepare<[string, number], number>(
+        "SELECT count(*) FROM delivered_units WHERE source = ? AND position_ms >= ?",
+      )
+      .pluck();
+    const deleteFrom = db.prepare("DELETE FROM delivered_units WHERE source = ? AND position_ms >= ?");
+    this.rewindTo = db.transaction((source: string, fromMs: number, checkpoint: string) => {
+      const forgotten = deleteFrom.run(source, fromMs).changes;
+      this.upsertCheckpoint.run(source, checkpoint, new Date().toISOString());
+      this.deleteOrphanFingerprints();
+      return forgotten;
     });
     this.recordDelivery = db.transaction(
       (unit: DeliveredUnit, checkpoint?: string, fingerprints?: RowFingerprints) => {
@@ -203,6 +217,14 @@ class SqliteStateStore implements StateStore {
       this.deleteOrphanFingerprints();
       return pruned;
     });
+  }
+
+  unitsFrom(source: string, from: Date): number {
+    return this.guard(() => this.countFrom.get(source, from.getTime()) ?? 0);
+  }
+
+  rewind(source: string, to: Date, checkpoint: string): number {
+    return this.guard(() => this.rewindTo(source, to.getTime(), checkpoint));
   }
 
   close(): void {
