@@ -62,7 +62,7 @@ async function demo(out: string, days: number, seed: number): Promise<void> {
       `Collected ${report.delivered} ${report.interval} Event Log Files, ${report.rows.toLocaleString("en-US")} rows, in ${seconds} s.`,
     );
     say("");
-    say("Where the events went:");
+    say("What the demo wrote:");
     say(`  ${rawPath}   one JSON object per CSV row, values as written`);
     say(
       `  ${intakePath}   what the Sekoia.io-style intake received (${intake.stats.events.toLocaleString("en-US")} events in ${intake.stats.batches} batches)`,
@@ -71,6 +71,9 @@ async function demo(out: string, days: number, seed: number): Promise<void> {
       say(
         `  ${config.dead_letters.path}   ${report.deadLetters} rows that could not be delivered as they are`,
       );
+    say(
+      `  ${statePath}   the state: which files were delivered, the cursor and the rows' fingerprints, so a next run sends nothing twice (the demo starts afresh each time)`,
+    );
     if (report.failed.length > 0) {
       say(`${report.failed.length} file(s) failed:`);
       for (const f of report.failed) say(`  ${f.file}: ${f.error}`);
@@ -78,9 +81,11 @@ async function demo(out: string, days: number, seed: number): Promise<void> {
     }
     say("");
     say(
-      "Next: run `sfevents simulate` in one terminal and `sfevents collect --config FILE` against it, or point a",
+      "Next: run `npx sfevents simulate` in one terminal and `npx sfevents collect --config FILE` against it, or",
     );
-    say("configuration at your own org (README.md, 'Salesforce side, step by step').");
+    say(
+      "write a configuration for your own org with `npx sfevents init` (README.md, 'Salesforce side, step by step').",
+    );
   } finally {
     await app.close();
     await intake.close();

@@ -8,6 +8,7 @@ import { describeError } from "../core/errors.js";
  * SQLite.
  */
 const COMMANDS: Record<string, string> = {
+  init: "Write a commented starter configuration (default ./sfevents.yaml).",
   collect: "Collect Event Log Files and deliver them to the configured outputs.",
   check: "Check a configuration against Salesforce and the outputs, with the fix for each failure.",
   replay: "Read Event Log File CSVs (plain or .gz) and print their events as NDJSON.",

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI, tempDir } from "../integration/harness.js";
@@ -36,6 +36,12 @@ describe("what a command loads", () => {
     const csv = join(dir.path, "Login.csv");
     writeFileSync(csv, '"EVENT_TYPE","USER_ID"\n"Login","005000000000001"\n');
     expect(loaded(["replay", csv])).toEqual([]);
+  });
+
+  it("init loads neither undici nor better-sqlite3", () => {
+    const starter = join(dir.path, "starter.yaml");
+    expect(loaded(["init", starter])).toEqual([]);
+    expect(existsSync(starter)).toBe(true);
   });
 
   it("collect loads both (the probe sees them)", () => {

@@ -142,6 +142,11 @@ describe("sfevents demo", () => {
       const { readNdjson } = await import("./harness.js");
       expect(readNdjson(join(dir.path, "salesforce-events.ndjson"))).toHaveLength(rows);
       expect(readNdjson(join(dir.path, "sekoia-intake.ndjson"))).toHaveLength(rows);
+      // What it wrote, the state included, and a next step that works right after `npm ci`.
+      expect(run.stdout).toContain(join(dir.path, "demo-state.sqlite"));
+      expect(existsSync(join(dir.path, "demo-state.sqlite"))).toBe(true);
+      expect(run.stdout).toMatch(/^Next: .*`npx sfevents simulate`/m);
+      expect(run.stdout).not.toMatch(/(?<!npx )`sfevents /);
     } finally {
       dir.remove();
     }

@@ -23,7 +23,7 @@ const RULES: Rule[] = [
   {
     says: "no client credentials user enabled",
     advice:
-      "In the connected app's policies, enable the Client Credentials Flow and set its Run As user (an API-enabled user with View Event Log Files).",
+      "In the External Client App's (or connected app's) policies, enable the Client Credentials Flow and set its Run As user (an API-enabled user with View Event Log Files).",
   },
   {
     error: "invalid_client_id",
@@ -38,7 +38,8 @@ const RULES: Rule[] = [
   {
     error: "unsupported_grant_type",
     grant: "client_credentials",
-    advice: "Enable the Client Credentials Flow in the connected app's OAuth settings.",
+    advice:
+      "Enable the Client Credentials Flow in the External Client App's (or connected app's) OAuth settings and in its policies.",
   },
   {
     error: "unsupported_grant_type",
@@ -49,7 +50,7 @@ const RULES: Rule[] = [
   {
     says: "user hasn't approved this consumer",
     advice:
-      "In the connected app's policies, set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set.",
+      "In the External Client App's (or connected app's) policies, set Permitted Users to 'Admin approved users are pre-authorized' and add the user's profile or a permission set.",
   },
   {
     says: "audience is invalid",
@@ -65,7 +66,7 @@ const RULES: Rule[] = [
   {
     says: "invalid assertion",
     advice:
-      "The assertion's signature did not verify: the private key must match the certificate uploaded to the connected app.",
+      "The assertion's signature did not verify: the private key must match the certificate uploaded to the External Client App (or connected app).",
   },
   {
     says: "user is not admin approved",
@@ -106,7 +107,7 @@ function adviceFor(grant: GrantType, error: string, description: string): string
   );
   return (
     rule?.advice ??
-    "Check the connected app's OAuth settings (enabled flow, consumer key and secret, permitted users) in Salesforce Setup."
+    "Check the External Client App's (or connected app's) OAuth settings (enabled flow, consumer key and secret, permitted users) in Salesforce Setup."
   );
 }
 
