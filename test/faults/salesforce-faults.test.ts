@@ -18,6 +18,7 @@ import {
   expectedRows,
   INTAKE_KEY,
   type LogLine,
+  alarms,
   logLines,
   type Org,
   seededRandom,
@@ -81,9 +82,7 @@ describe("Salesforce faults", () => {
     return { org, intake, outFile, files, run, dir: dir.path };
   }
 
-  /** Warnings (and errors) of a run: what an operator is paged about. */
-  const alarms = (run: RunResult): LogLine[] =>
-    logLines(run.stderr).filter((l) => l.level === "warn" || l.level === "error" || l.level === "fatal");
+  const alarmsOf = (run: RunResult): LogLine[] => alarms(run.stderr);
 
   /** Exactly once to both outputs: status faults fail before any row is read, so nothing is re-sent. */
   async function expectExactlyOnce(env: Awaited<ReturnType<typeof setUp>>) {
@@ -121,7 +120,7 @@ describe("Salesforce faults", () => {
       expect(await faultsFired(env.org.url)).toEqual([2, 2, 2]);
       await expectExactlyOnce(env);
 
-      const warnings = alarms(run);
+      const warnings = alarmsOf(run);
       expect(warnings.map((w) => w.msg)).toEqual(
         Array(3).fill("Salesforce call failed; retrying with backoff"),
       );
@@ -142,7 +141,7 @@ describe("Salesforce faults", () => {
     await expectExactlyOnce(env);
     const renewals = logLines(run.stderr).filter((l) => l.msg.startsWith("Salesforce session expired"));
     expect(renewals).toHaveLength(2);
-    expect(alarms(run)).toEqual([]);
+    expect(alarmsOf(run)).toEqual([]);
   });
 
   const BODY_FAULTS = [
@@ -160,7 +159,7 @@ describe("Salesforce faults", () => {
 
       await expectDuplicatesOnlyOf(env, (file) => file === target.Id);
       // One incident (a download that broke twice, then succeeded): one warning about it.
-      const warnings = alarms(run);
+      const warnings = alarmsOf(run);
       expect(warnings.filter((w) => w.fileId === target.Id)).toHaveLength(1);
       expect(warnings).toHaveLength(1);
     });
@@ -179,7 +178,7 @@ describe("Salesforce faults", () => {
     expect(run.code, run.stderr.slice(-1500)).toBe(0);
     expect(await faultsFired(env.org.url)).toEqual([1]);
     await expectExactlyOnce(env);
-    expect(alarms(run)).toEqual([]);
+    expect(alarmsOf(run)).toEqual([]);
   });
 
   /**
@@ -195,10 +194,10 @@ describe("Salesforce faults", () => {
     const first = await env.run();
     expect(first.code, first.stderr.slice(-1500)).toBe(1);
     expect(await faultsFired(env.org.url)).toEqual([3]);
-    const errors = alarms(first).filter((l) => l.level === "error");
+    const errors = alarmsOf(first).filter((l) => l.level === "error");
     expect(errors.map((e) => e.fileId)).toEqual([target.Id]);
     expect(errors[0].msg).toContain("API allowance");
-    const retries = alarms(first).filter((l) => l.msg === "Salesforce call failed; retrying with backoff");
+    const retries = alarmsOf(first).filter((l) => l.msg === "Salesforce call failed; retrying with backoff");
     expect(retries.map((w) => String(w.request).includes(target.Id))).toEqual([true]);
     const checkpointed = deliveredFiles(join(env.dir, "state.sqlite"));
     expect(checkpointed.has(target.Id)).toBe(false);
@@ -215,11 +214,11 @@ describe("Salesforce faults", () => {
     await setApiUsage(env.org, 15_000);
     const first = await pending;
     expect(first.code, first.stderr.slice(-1500)).toBe(1);
-    const errors = alarms(first).filter((l) => l.level === "error");
+    const errors = alarmsOf(first).filter((l) => l.level === "error");
     expect(errors).toHaveLength(1);
     expect(errors[0].msg).toContain("API allowance");
     // One warning per call that met the limit, not one per retry: at most one per download slot.
-    const retries = alarms(first).filter((l) => l.msg === "Salesforce call failed; retrying with backoff");
+    const retries = alarmsOf(first).filter((l) => l.msg === "Salesforce call failed; retrying with backoff");
     expect(retries.length).toBeGreaterThan(0);
     expect(retries.length).toBeLessThanOrEqual(2);
     const checkpointed = deliveredFiles(join(env.dir, "state.sqlite"));
@@ -262,7 +261,7 @@ describe("Salesforce faults", () => {
     await fetch(`${env.org.url}/__sim/faults`, { method: "DELETE" }); // faults left armed would fail the check's query
     // Files that broke mid-body are sent again from the start: their rows may come twice; the
     // logs name every such file, and no row of any other file is duplicated.
-    const named = new Set(runs.flatMap((r) => alarms(r).map((l) => String(l.fileId))));
+    const named = new Set(runs.flatMap((r) => alarmsOf(r).map((l) => String(l.fileId))));
     await expectDuplicatesOnlyOf(env, (file) => named.has(file));
   });
 });

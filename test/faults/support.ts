@@ -237,6 +237,19 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
+/**
+ * The warnings, errors and fatal lines of a run: what an operator is paged about. The simulated
+ * org of the fault tests keeps its clock frozen in the past (so its data is the same on every run):
+ * the one warning that says the org's clock differs from the host's is the truth, not an incident.
+ */
+export function alarms(stderr: string): LogLine[] {
+  return logLines(stderr).filter(
+    (l) =>
+      (l.level === "warn" || l.level === "error" || l.level === "fatal") &&
+      !l.msg.startsWith("The org's clock is"),
+  );
+}
+
 /** The collector's JSON log lines on stderr (anything else, such as a progress bar, is skipped). */
 export function logLines(stderr: string): LogLine[] {
   return stderr
