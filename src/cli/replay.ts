@@ -1,14 +1,19 @@
-import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { basename } from "node:path";
-import type { Readable, Writable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import type { Readable } from "node:stream";
 import { Command, Option } from "commander";
 import { LogFileReader } from "../csv/log-file-reader.js";
 import { rowJsonEncoder } from "../csv/row-json.js";
+import { gunzippedIfGzip } from "../http/content-encoding.js";
 import { GeoIpError } from "../normalize/geoip.js";
-import { createNormalizer, type Normalizer } from "../normalize/normalizer.js";
+import { createNormalizer } from "../normalize/normalizer.js";
+import { nounFor, type Progress, type ProgressStream, terminalProgress } from "../observability/progress.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
+import { STDOUT_PATH } from "../outputs/file/config.js";
+import { ecsEncoder } from "../outputs/file/ecs-encoder.js";
+import { FileOutput } from "../outputs/file/sink.js";
+import { type OutboundEvent, OutputError } from "../outputs/output.js";
+import { EVENT_TYPE_SCHEMAS } from "../salesforce/event-types.js";
 
 export interface ReplayOptions {
   format: "raw" | "ecs";
@@ -22,8 +27,8 @@ export interface ReplayOptions {
 /** Where a replay reads and writes; the process's own streams unless a test gives others. */
 export interface ReplayIo {
   stdin: Readable;
-  stdout: Writable;
-  stderr: Writable & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream;
+  stderr: ProgressStream;
 }
 
 export interface ReplaySummary {
@@ -32,13 +37,28 @@ export interface ReplaySummary {
   files: number;
   /** Files that could not be read at all (missing, not CSV, corrupt gzip). */
   failedFiles: number;
+  /** Standard output was closed by its reader (`| head`): the replay stopped there, as asked. */
+  stdoutClosed: boolean;
 }
+
+/** Exit codes besides 0 (README.md, "Commands"): a script must notice rows it did not get. */
+const EXIT_UNREADABLE_FILE = 1;
+/** An option's value that cannot be right (a refused --event-type): nothing was read. */
+const EXIT_USAGE = 2;
+/** Every file was read, but rows went to the dead letters. */
+const EXIT_DEAD_LETTERS = 3;
 
 /** A file that cannot be read as an Event Log File at all: its message is for the user. */
 class UnreadableFile extends Error {}
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-const PROGRESS_INTERVAL_MS = 1000;
+/**
+ * Text gathered before a write to standard output: what a pipe holds. Chunks this small die young in
+ * the garbage collector, where the file output's default megabyte made replay a third slower.
+ */
+const STDOUT_CHUNK_CHARS = 64 * 1024;
+const KNOWN_EVENT_TYPES = EVENT_TYPE_SCHEMAS.map((schema) => schema.eventType);
+/** How EventLogFile's EventType values are written: Login, URI, ApexCallout. */
+const EVENT_TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
 /** Header names are column names; anything else means the file is not an Event Log File CSV. */
 const COLUMN_NAME = /^[A-Za-z_][\w .:/-]*$/;
 
@@ -62,13 +82,22 @@ export function command(): Command {
     .option("--asn <path>", "MaxMind or DB-IP ASN .mmdb file for source.as.* (ecs format)")
     .option("--include-original", "add event.original, the raw row, to ECS documents")
     .action(async (files: string[], options: ReplayOptions) => {
+      if (options.eventType !== undefined) {
+        const check = checkEventType(options.eventType);
+        if (check.refused) {
+          process.stderr.write(`sfevents replay: ${check.message}\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        if (check.message !== undefined) process.stderr.write(`sfevents replay: warning: ${check.message}\n`);
+      }
       try {
         const summary = await replay(files, options, {
           stdin: process.stdin,
           stdout: process.stdout,
           stderr: process.stderr,
         });
-        if (summary.failedFiles > 0) process.exitCode = 1;
+        process.exitCode = exitCode(summary);
       } catch (err) {
         if (!(err instanceof GeoIpError)) throw err;
         process.stderr.write(`sfevents replay: ${err.message}\n`);
@@ -77,7 +106,38 @@ export function command(): Command {
     });
 }
 
-/** Replays files one after the other; a bad row or an unreadable file never stops the others. */
+/**
+ * What a value of --event-type is worth. A value not written like an EventType, or one differing
+ * from a known type only by case (`login`), is a mistake and refused. A well-formed type sfevents has
+ * no columns for is only warned about: Salesforce has more event types than sfevents knows, and a
+ * file's header names its columns anyway.
+ */
+function checkEventType(eventType: string): { refused: boolean; message?: string } {
+  if (KNOWN_EVENT_TYPES.includes(eventType)) return { refused: false };
+  const howToList = "`SELECT EventType FROM EventLogFile` lists those of your org.";
+  const sameButCase = KNOWN_EVENT_TYPES.find((known) => known.toLowerCase() === eventType.toLowerCase());
+  if (sameButCase !== undefined || !EVENT_TYPE_NAME.test(eventType))
+    return {
+      refused: true,
+      message: `--event-type "${eventType}" is not an Event Log File event type${sameButCase ? `; did you mean ${sameButCase}?` : "."} Event types are written as Salesforce spells them (Login, URI, ApexCallout); ${howToList}`,
+    };
+  return {
+    refused: false,
+    message: `--event-type ${eventType} is not one of the event types sfevents knows (${KNOWN_EVENT_TYPES.join(", ")}); its rows are replayed with the columns their header names. If it is a typo, ${howToList}`,
+  };
+}
+
+/** The process's exit code for a replay that ran to its end. */
+function exitCode(summary: ReplaySummary): number {
+  if (summary.stdoutClosed) return 0;
+  if (summary.failedFiles > 0) return EXIT_UNREADABLE_FILE;
+  return summary.deadLetters > 0 ? EXIT_DEAD_LETTERS : 0;
+}
+
+/**
+ * Replays files one after the other; a bad row or an unreadable file never stops the others. A
+ * standard output closed by its reader (`| head -1`) ends the replay quietly, as it ends `cat`.
+ */
 export async function replay(
   files: readonly string[],
   options: ReplayOptions,
@@ -91,40 +151,69 @@ export async function replay(
           includeOriginal: options.includeOriginal,
         })
       : undefined;
-  const replayer = new Replayer(options, io, normalizer);
+  const output = await FileOutput.open({
+    path: STDOUT_PATH,
+    stdout: io.stdout,
+    chunkChars: STDOUT_CHUNK_CHARS,
+    encode: normalizer && ecsEncoder(normalizer),
+  });
+  const replayer = new Replayer(options, io, output);
+  // A failed write is reported to the write itself; without a listener the stream's own 'error'
+  // event (EPIPE once the reader has gone) would end the process with a stack trace.
+  const ignore = () => {};
+  io.stdout.on("error", ignore);
   try {
     for (const file of files) await replayer.file(file);
+    await output.flush();
+  } catch (err) {
+    if (!isClosedStdout(err)) throw err;
+    replayer.stdoutClosed();
   } finally {
+    await output.close();
     await replayer.deadLetters.close();
     await normalizer?.close();
+    io.stdout.off("error", ignore);
   }
   return replayer.finish();
+}
+
+function isClosedStdout(err: unknown): boolean {
+  return err instanceof OutputError && (err.cause as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
 }
 
 /** The state of one replay run: where rows and dead letters go, and what has been counted. */
 class Replayer {
   readonly deadLetters: DeadLetters;
-  private readonly summary: ReplaySummary = { rows: 0, deadLetters: 0, files: 0, failedFiles: 0 };
-  private readonly progress: Progress;
+  private readonly summary: ReplaySummary = {
+    rows: 0,
+    deadLetters: 0,
+    files: 0,
+    failedFiles: 0,
+    stdoutClosed: false,
+  };
+  private readonly progress: Progress | undefined;
 
   constructor(
     private readonly options: ReplayOptions,
     private readonly io: ReplayIo,
-    private readonly normalizer: Normalizer | undefined,
+    private readonly output: FileOutput,
   ) {
     this.deadLetters = new DeadLetters(options.deadLetter);
-    this.progress = new Progress(io.stderr);
+    this.progress = terminalProgress(io.stderr);
   }
 
   async file(file: string): Promise<void> {
     const source = file === "-" ? this.io.stdin : createReadStream(file);
     const name = file === "-" ? "<stdin>" : file;
+    const rowsBefore = this.summary.rows;
+    this.progress?.startUnit(name);
     try {
       await this.rows(source, name, this.options.eventType ?? eventTypeFromFileName(file));
       this.summary.files++;
     } catch (err) {
+      if (isClosedStdout(err)) throw err;
       this.summary.failedFiles++;
-      this.progress.clear();
+      this.progress?.failUnit(name, this.summary.rows - rowsBefore);
       this.io.stderr.write(`sfevents replay: ${describeFailure(file, err)}\n`);
     } finally {
       // A file abandoned half-read (not CSV) must not keep its descriptor open.
@@ -134,14 +223,19 @@ class Replayer {
 
   private async rows(source: Readable, name: string, eventType: string | undefined): Promise<void> {
     const reader = new LogFileReader();
-    let encode: ((values: string[]) => string) | undefined;
-    for await (const batch of reader.read(decompressed(source))) {
+    const origin = { fileId: name, eventType };
+    const deadLettersBefore = this.deadLetters.count;
+    let header: readonly string[] = [];
+    let rows = 0;
+    let encode: ((values: readonly string[]) => string) | undefined;
+    for await (const batch of reader.read(gunzippedIfGzip(source))) {
       if (encode === undefined && reader.header !== undefined) {
         if (!reader.header.every((column) => COLUMN_NAME.test(column)))
           throw new UnreadableFile(
             `${name} is not an Event Log File: its first line is not a CSV header of column names.`,
           );
-        encode = encoderFor(reader.header, eventType, this.normalizer);
+        header = reader.header;
+        encode = rowJsonEncoder(header);
       }
       for (const problem of batch.problems) {
         await this.deadLetters.write({
@@ -153,62 +247,42 @@ class Replayer {
           payload: problem.excerpt,
         });
       }
-      if (encode !== undefined && batch.rows.length > 0) {
-        let out = "";
-        for (const row of batch.rows) out += `${encode(row.values)}\n`;
+      if (encode !== undefined) {
+        for (const row of batch.rows) {
+          const event: OutboundEvent = { origin, header, row, json: encode(row.values) };
+          // Backpressure: a slow reader of standard output slows the replay instead of filling memory.
+          const wait = this.output.write(event);
+          if (wait !== undefined) await wait;
+        }
+        rows += batch.rows.length;
         this.summary.rows += batch.rows.length;
-        // Backpressure: a slow reader of standard output slows the replay instead of filling memory.
-        if (!this.io.stdout.write(out)) await once(this.io.stdout, "drain");
       }
-      this.progress.update(name, this.summary.rows, this.deadLetters.count);
+      this.progress?.rows(name, rows, this.deadLetters.count - deadLettersBefore);
     }
     if (reader.header === undefined && !reader.unreadableHeader)
       throw new UnreadableFile(`${name} is empty: an Event Log File starts with a CSV header.`);
+    this.progress?.doneUnit(name, rows, this.deadLetters.count - deadLettersBefore);
   }
 
-  /** The summary line on standard error, and the counts behind it. */
+  stdoutClosed(): void {
+    this.summary.stdoutClosed = true;
+  }
+
+  /**
+   * The summary line on standard error, and the counts behind it; none once standard output was
+   * closed, since its reader asked for no more.
+   */
   finish(): ReplaySummary {
     const summary = { ...this.summary, deadLetters: this.deadLetters.count };
-    this.progress.clear();
+    if (summary.stdoutClosed) return summary;
+    const counted = (n: number, noun: string) => `${n} ${nounFor(n, noun)}`;
     const where = summary.deadLetters > 0 ? ` (in ${this.options.deadLetter})` : "";
     const failed = summary.failedFiles > 0 ? `, ${summary.failedFiles} unreadable` : "";
     this.io.stderr.write(
-      `sfevents replay: ${summary.rows} rows, ${summary.deadLetters} dead letters${where}, ${summary.files} files${failed}\n`,
+      `sfevents replay: ${counted(summary.rows, "row")}, ${counted(summary.deadLetters, "dead letter")}${where}, ${counted(summary.files, "file")}${failed}\n`,
     );
     return summary;
   }
-}
-
-function encoderFor(
-  header: string[],
-  eventType: string | undefined,
-  normalizer: Normalizer | undefined,
-): (values: string[]) => string {
-  return normalizer === undefined ? rowJsonEncoder(header) : normalizer.forHeader(header, eventType);
-}
-
-/** Gzip is recognised by its magic bytes, whatever the file is called. */
-async function* decompressed(source: Readable): AsyncGenerator<Uint8Array> {
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let head = Buffer.alloc(0);
-  while (head.length < GZIP_MAGIC.length) {
-    const next = await chunks.next();
-    if (next.done) break;
-    head = Buffer.concat([head, next.value]);
-  }
-  const rest = (async function* () {
-    if (head.length > 0) yield head;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-  })();
-  if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
-    const gunzip = createGunzip();
-    const feeding = (async () => {
-      for await (const chunk of rest) if (!gunzip.write(chunk)) await once(gunzip, "drain");
-      gunzip.end();
-    })().catch((err: unknown) => gunzip.destroy(err as Error));
-    yield* gunzip;
-    await feeding;
-  } else yield* rest;
 }
 
 /** `2026-11-20_Login.csv`, `Login-0AT5j00000AbCdE.csv.gz`: the type Salesforce's file browsers name files after. */
@@ -235,28 +309,5 @@ function describeFailure(file: string, err: unknown): string {
       return `cannot read ${name}: it starts like a gzip file but is not a valid one (${(err as Error).message}).`;
     default:
       return `cannot read ${name}: ${(err as Error).message}`;
-  }
-}
-
-/** One self-overwriting line on a terminal, at most once a second; nothing when stderr is a file. */
-class Progress {
-  private last = 0;
-  private shown = false;
-
-  constructor(private readonly stderr: Writable & { isTTY?: boolean }) {}
-
-  update(file: string, rows: number, deadLetters: number): void {
-    if (this.stderr.isTTY !== true) return;
-    const now = Date.now();
-    if (now - this.last < PROGRESS_INTERVAL_MS) return;
-    this.last = now;
-    this.shown = true;
-    this.stderr.write(`\r\x1b[K${file}: ${rows} rows, ${deadLetters} dead letters`);
-  }
-
-  clear(): void {
-    if (!this.shown) return;
-    this.shown = false;
-    this.stderr.write("\r\x1b[K");
   }
 }

@@ -1,17 +1,23 @@
 /**
- * Human progress for a terminal: one line per unit of work (an Event Log File, ...), rewritten while
- * rows flow. Silent elsewhere. Units are named by their source (`describeFile`, ...), so this module
- * knows no Salesforce object.
+ * Human progress for a terminal: one line per unit of work (an Event Log File, a replayed file, ...),
+ * rewritten while rows flow. Silent elsewhere. Units are named by their source (`describeFile`, ...),
+ * so this module knows no Salesforce object.
  */
 export interface Progress {
   startUnit(unit: string): void;
-  rows(unit: string, rows: number): void;
-  doneUnit(unit: string, rows: number): void;
+  /** `deadLetters`: rows of the unit set aside so far, shown when there are any. */
+  rows(unit: string, rows: number, deadLetters?: number): void;
+  doneUnit(unit: string, rows: number, deadLetters?: number): void;
+  /** Ends the unit's line as failed, so that what is said of the failure starts on a line of its own. */
+  failUnit(unit: string, rows: number): void;
 }
 
 const REDRAW_EVERY_MS = 250;
 
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress | undefined {
+/** Where progress is drawn: standard error, or a stand-in for it. */
+export type ProgressStream = { isTTY?: boolean; write(text: string): unknown };
+
+export function terminalProgress(stream: ProgressStream = process.stderr): Progress | undefined {
   if (!stream.isTTY) return undefined;
   let lastDraw = 0;
   const draw = (text: string, final: boolean) => {
@@ -20,10 +26,18 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
     lastDraw = now;
     stream.write(`\r\x1b[2K${text}${final ? "\n" : ""}`);
   };
-  const count = (rows: number) => `${rows.toLocaleString("en-US")} row${rows === 1 ? "" : "s"}`;
+  const counted = (n: number, noun: string) => `${n.toLocaleString("en-US")} ${nounFor(n, noun)}`;
+  const count = (rows: number, deadLetters = 0) =>
+    `${counted(rows, "row")}${deadLetters > 0 ? `, ${counted(deadLetters, "dead letter")}` : ""}`;
   return {
     startUnit: (unit) => draw(`… ${unit}`, false),
-    rows: (unit, rows) => draw(`… ${unit}  ${count(rows)}`, false),
-    doneUnit: (unit, rows) => draw(`✓ ${unit}  ${count(rows)}`, true),
+    rows: (unit, rows, deadLetters) => draw(`… ${unit}  ${count(rows, deadLetters)}`, false),
+    doneUnit: (unit, rows, deadLetters) => draw(`✓ ${unit}  ${count(rows, deadLetters)}`, true),
+    failUnit: (unit, rows) => draw(`✗ ${unit}  ${count(rows)}`, true),
   };
+}
+
+/** The noun a count takes in the lines people read: 1 row, 0 rows, 2 rows. */
+export function nounFor(count: number, singular: string): string {
+  return count === 1 ? singular : `${singular}s`;
 }

@@ -5,7 +5,8 @@ import type { LogFileRow } from "../csv/log-file-reader.js";
 export interface RowOrigin {
   /** The EventLogFile Id, or the path of a replayed file. */
   fileId: string;
-  eventType: string;
+  /** Unknown for a replayed file whose name and header do not tell. */
+  eventType?: string;
 }
 
 /**
@@ -58,7 +59,8 @@ export class OutputError extends ExplainedError {
   constructor(
     message: string,
     readonly fatal: boolean,
+    options?: { cause?: unknown },
   ) {
-    super(message, fatal ? "stop" : "end-cycle");
+    super(message, fatal ? "stop" : "end-cycle", options);
   }
 }

@@ -1,24 +1,6 @@
-import { PassThrough, pipeline, type Readable, type Transform } from "node:stream";
-import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { PassThrough, type Readable, type Transform } from "node:stream";
+import { contentDecoder, decoded } from "../http/content-encoding.js";
 import { SalesforceDownloadError } from "./errors.js";
-
-function decoderFor(contentEncoding: string | undefined, path: string): Transform | undefined {
-  const encoding = contentEncoding?.trim().toLowerCase() ?? "";
-  switch (encoding) {
-    case "":
-    case "identity":
-      return undefined;
-    case "gzip":
-    case "x-gzip":
-      return createGunzip();
-    case "deflate":
-      return createInflate();
-    case "br":
-      return createBrotliDecompress();
-    default:
-      throw new SalesforceDownloadError(path, new Error(`unsupported Content-Encoding "${contentEncoding}"`));
-  }
-}
 
 /**
  * The decoded bytes of a log file body, streamed: decompressed as they arrive, with backpressure
@@ -35,13 +17,12 @@ export function logFileBody(
 ): Readable {
   let decoder: Transform | undefined;
   try {
-    decoder = decoderFor(contentEncoding, path);
+    decoder = contentDecoder(contentEncoding);
   } catch (err) {
     body.destroy();
-    throw err;
+    throw new SalesforceDownloadError(path, err as Error);
   }
-  // pipeline() destroys every stage when one fails, so a reset socket also fails the decoder.
-  const source = decoder ? pipeline(body, decoder, () => {}) : body;
+  const source = decoded(body, decoder);
   const out = new PassThrough();
   source.on("error", (err) =>
     out.destroy(signal?.aborted ? signal.reason : new SalesforceDownloadError(path, err)),

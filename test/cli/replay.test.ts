@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -168,6 +168,61 @@ describe("the built CLI", () => {
     expect((failed as { stderr: string }).stderr).toContain("nope.csv: no such file");
   });
 
+  const cli = (args: string[]) =>
+    promisify(execFile)(process.execPath, [main, ...args], { cwd: dir }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+
+  it("ends quietly with 0 when its reader closes standard output, as `| head -1` does", async () => {
+    // Far more than a pipe holds, so that writes are still under way when the reader goes.
+    const rows = Array.from({ length: 60_000 }, (_, i) => line(i));
+    writeFileSync(join(dir, "URI.csv"), [HEADER, ...rows].join("\n"));
+    const child = spawn(process.execPath, [main, "replay", "URI.csv"], { cwd: dir });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const first = await new Promise<string>((resolve) =>
+      child.stdout.once("data", (c) => resolve(String(c))),
+    );
+    child.stdout.destroy();
+    const [code] = await new Promise<[number | null]>((resolve) => child.on("close", (c) => resolve([c])));
+    expect(JSON.parse(first.split("\n")[0]).URI).toBe("/home/0");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("refuses an --event-type that cannot be one, saying how to find the valid ones", async () => {
+    writeFileSync(join(dir, "events.csv"), [HEADER, line(1)].join("\n"));
+    const typo = await cli(["replay", "--event-type", "login", "events.csv"]);
+    expect(typo).toMatchObject({ code: 2, stdout: "" });
+    expect(typo.stderr).toContain(
+      '--event-type "login" is not an Event Log File event type; did you mean Login?',
+    );
+    expect(typo.stderr).toContain("SELECT EventType FROM EventLogFile");
+    const junk = await cli(["replay", "--event-type", "not a type", "events.csv"]);
+    expect(junk).toMatchObject({ code: 2, stdout: "" });
+  });
+
+  it("warns of an --event-type sfevents has no columns for, and replays the file", async () => {
+    writeFileSync(join(dir, "events.csv"), [HEADER, line(1)].join("\n"));
+    const run = await cli(["replay", "--event-type", "Dashboard", "events.csv"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      "warning: --event-type Dashboard is not one of the event types sfevents knows",
+    );
+    expect(run.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("exits 3 when rows went to the dead letters, and counts in the singular where it is one", async () => {
+    writeFileSync(join(dir, "URI.csv"), [HEADER, line(1), '"URI","only three","cols"'].join("\n"));
+    const run = await cli(["replay", "--dead-letter", "dead.ndjson", "URI.csv"]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe("sfevents replay: 1 row, 1 dead letter (in dead.ndjson), 1 file\n");
+    expect(run.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
   // Before the reader scanned each chunk once, a line this long took minutes: the timeout is the guard.
   it("dead-letters a line or a header over the reader's limit with its size and line, and replays the rest", {
     timeout: 60_000,
@@ -178,11 +233,14 @@ describe("the built CLI", () => {
     const hugeHeader = `${HEADER},"${value}"`;
     writeFileSync(join(dir, "Login.csv.gz"), gzipSync([hugeHeader, line(4), line(5)].join("\r\n")));
 
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [main, "replay", "--dead-letter", "dead.ndjson", "URI.csv.gz", "Login.csv.gz"],
-      { cwd: dir },
-    );
+    const { code, stdout, stderr } = await cli([
+      "replay",
+      "--dead-letter",
+      "dead.ndjson",
+      "URI.csv.gz",
+      "Login.csv.gz",
+    ]);
+    expect(code).toBe(3);
     const encode = rowJsonEncoder(JSON.parse(`[${HEADER}]`));
     expect(stdout).toBe(`${[line(1), line(3)].map((l) => `${encode(JSON.parse(`[${l}]`))}\n`).join("")}`);
     expect(stderr).toContain("2 rows, 4 dead letters (in dead.ndjson), 2 files\n");

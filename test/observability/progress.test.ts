@@ -37,4 +37,20 @@ describe("terminalProgress", () => {
       "\r\x1b[2K✓ URI 2026-11-20T10:00Z #2 (0AT3k00000000AAAAA)  1 row\n",
     ]);
   });
+
+  it("shows a unit's dead letters when it has some, and ends a failed unit's line so the error starts afresh", () => {
+    const { stream, written } = terminal(true);
+    const progress = terminalProgress(stream)!;
+    progress.rows("URI.csv", 2, 0);
+    progress.doneUnit("URI.csv", 2, 1);
+    progress.doneUnit("Login.csv", 1_500, 2_000);
+    progress.failUnit("broken.gz", 0);
+
+    expect(written).toEqual([
+      "\r\x1b[2K… URI.csv  2 rows",
+      "\r\x1b[2K✓ URI.csv  2 rows, 1 dead letter\n",
+      "\r\x1b[2K✓ Login.csv  1,500 rows, 2,000 dead letters\n",
+      "\r\x1b[2K✗ broken.gz  0 rows\n",
+    ]);
+  });
 });

@@ -8,6 +8,8 @@ export interface FileOutputOptions {
   encode?: (event: OutboundEvent) => string;
   /** Text gathered before a write to the file, and the most held while a write is under way. */
   chunkChars?: number;
+  /** The stream "-" writes to: the process's standard output unless a command gives its own. */
+  stdout?: NodeJS.WritableStream;
   /** Told when the file had to be repaired on opening (an incomplete last line cut). */
   logger?: Logger;
 }

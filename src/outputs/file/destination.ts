@@ -184,7 +184,10 @@ class FileDestination implements Destination {
   }
 }
 
-/** Standard output: acknowledged once handed to the OS, since a pipe cannot be synced. */
+/**
+ * Standard output: acknowledged once handed to the OS, since a pipe cannot be synced. A reader that
+ * went away (`| head`) fails the write with EPIPE as the error's cause, for a command to tell apart.
+ */
 export function stdoutDestination(stream: NodeJS.WritableStream = process.stdout): Destination {
   return {
     description: "standard output",
@@ -196,6 +199,7 @@ export function stdoutDestination(stream: NodeJS.WritableStream = process.stdout
                 new OutputError(
                   `The file output could not write to standard output: ${osReason(err)}.`,
                   true,
+                  { cause: err },
                 ),
               )
             : resolve(),

@@ -39,7 +39,7 @@ export class FileOutput implements Output {
   static async open(options: FileOutputOptions): Promise<FileOutput> {
     const destination =
       options.path === STDOUT_PATH
-        ? stdoutDestination()
+        ? stdoutDestination(options.stdout)
         : await openFileDestination(options.path, options.logger);
     return new FileOutput(destination, options);
   }
