@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { formatDuration } from "../config/duration.js";
+import { formatDuration } from "../core/duration.js";
 import { loadConfig } from "../config/load.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { assemble } from "../pipeline/build.js";

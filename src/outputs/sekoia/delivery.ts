@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { formatDuration } from "../../core/duration.js";
 import type { Logger } from "../../observability/logger.js";
 import type { DeadLetters } from "../dead-letter.js";
 import { backoffDelay, type RetryPolicy } from "../backoff.js";
@@ -216,10 +217,4 @@ export class BatchDelivery {
 function describe(refusal: Refusal): string {
   const status = refusal.kind === "too-large" ? 413 : refusal.status;
   return `HTTP ${status}${refusal.detail ? `: ${refusal.detail}` : ""}`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms >= 1_000) return `${Math.round(ms / 1_000)} s`;
-  return `${ms} ms`;
 }
