@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../observability/logger.js";
+import { backoffDelay } from "../http/backoff.js";
 import { NetworkError } from "../http/network-error.js";
 import { SalesforceApiError, SalesforceRequestLimitError } from "./errors.js";
 
@@ -41,9 +42,8 @@ function isTransient(err: unknown): boolean {
 }
 
 /**
- * The retry budget of one call: decides, failure after failure, whether and how long to wait.
- * Full jitter (a uniform draw below the exponential ceiling) keeps parallel callers from
- * retrying in lockstep against a struggling org.
+ * The retry budget of one call: decides, failure after failure, whether and how long to wait
+ * (http/backoff.ts: full jitter, Retry-After believed within a cap).
  */
 export class RetrySchedule {
   private failures = 0;
@@ -61,11 +61,12 @@ export class RetrySchedule {
     }
     if (!isTransient(err)) return undefined;
     if (++this.failures >= o.attempts) return undefined;
-    const ceiling = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (this.failures - 1));
-    const jittered = Math.random() * ceiling;
-    // A server that says when to come back is believed, within our own cap.
-    const asked = err instanceof SalesforceApiError ? err.retryAfterMs : undefined;
-    return asked === undefined ? jittered : Math.min(o.maxDelayMs, Math.max(asked, jittered));
+    // A Retry-After is granted the longest backoff wait at most: a call waits a minute, not hours.
+    return backoffDelay(
+      { initialDelayMs: o.baseDelayMs, maxDelayMs: o.maxDelayMs, maxRetryAfterMs: o.maxDelayMs },
+      this.failures - 1,
+      err instanceof SalesforceApiError ? err.retryAfterMs : undefined,
+    );
   }
 
   /** How many attempts have failed so far (for log lines). */

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatDuration } from "../../core/duration.js";
+import { backoffDelay } from "../../http/backoff.js";
 import type { Logger } from "../../observability/logger.js";
 import type { DeadLetters } from "../dead-letter.js";
-import { backoffDelay, type RetryPolicy } from "../backoff.js";
 import { OutputError, type RowOrigin } from "../output.js";
+import type { RetryPolicy } from "./config.js";
 import type { EncodedBatch } from "./encoder.js";
 import type { IntakeAnswer, IntakeService } from "./service.js";
 
@@ -109,17 +110,18 @@ export class BatchDelivery {
         case "unacknowledged": {
           const timedOut = answer.kind === "unavailable" && answer.timedOut === true;
           if (timedOut) this.counters.possibleDuplicates += part.events;
+          // A Retry-After longer than the whole budget spends it: the delivery gives up below.
           const jittered = backoffDelay(
-            this.retry,
+            { ...this.retry, maxRetryAfterMs: this.retry.maxElapsedMs },
             attempt,
-            answer.kind === "unavailable" ? answer.retryAfterMs : 0,
+            answer.kind === "unavailable" ? answer.retryAfterMs : undefined,
           );
           // An intake too slow to answer in time is overloaded, and may still be storing the batch:
           // sending it again at once (full jitter can draw zero) would only add load and duplicates.
           // It gets as long again as it was given, up to the longest backoff.
           const floor = Math.min(this.service.requestTimeoutMs, this.retry.maxDelayMs);
           const delay = timedOut ? Math.max(jittered, floor) : jittered;
-          if (Date.now() - started + delay > this.retry.maxElapsedMs) {
+          if (Date.now() - started + delay >= this.retry.maxElapsedMs) {
             // The caller reports this failure. The outage goes on until a batch is accepted, which
             // says so once, however many cycles it took.
             throw new OutputError(
