@@ -11,7 +11,8 @@ const LAYERS = {
   core: [],
   // Leaves: they know nothing of the rest.
   observability: [],
-  http: [],
+  // What every HTTP client shares, outage log lines included.
+  http: ["observability"],
   config: [],
   csv: [],
   state: [],
