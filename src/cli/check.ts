@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Command } from "commander";
+import type { Dispatcher } from "undici";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
@@ -63,15 +64,24 @@ export async function runChecks(path: string): Promise<Finding[]> {
   const findings: Finding[] = [{ status: "ok", title: "Configuration", detail: `${path} is valid` }];
   // Logs would interleave with the checklist; only the checklist speaks here.
   const logger = createLogger({ level: "silent" });
-  findings.push(...(await checkSalesforce(config, logger)));
-  findings.push(...(await checkOutputs(config, logger)));
+  const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
+  try {
+    findings.push(...(await checkSalesforce(config, logger, dispatcher)));
+    findings.push(...(await checkOutputs(config, logger, dispatcher)));
+  } finally {
+    await dispatcher.close();
+  }
   findings.push(checkState(config));
   return findings;
 }
 
-async function checkSalesforce(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
+async function checkSalesforce(
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+  dispatcher: Dispatcher,
+): Promise<Finding[]> {
   const out: Finding[] = [];
-  const client = buildClient(config, logger);
+  const client = buildClient(config, logger, dispatcher);
   try {
     await client.authenticate();
     out.push({ status: "ok", title: "Salesforce token", detail: `obtained from ${config.salesforce.url}` });
@@ -169,7 +179,11 @@ async function checkSalesforce(config: Config, logger: ReturnType<typeof createL
   return out;
 }
 
-async function checkOutputs(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
+async function checkOutputs(
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+  dispatcher: Dispatcher,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const { sekoia, file } = config.outputs;
   if (sekoia) {
@@ -178,7 +192,7 @@ async function checkOutputs(config: Config, logger: ReturnType<typeof createLogg
       intakeKey: sekoia.intake_key,
       deadLetters: new DeadLetters(config.dead_letters.path),
       logger,
-      dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
+      dispatcher,
     });
     try {
       const probe = await output.probe();
