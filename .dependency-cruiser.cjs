@@ -6,11 +6,13 @@
 
 /** Each folder of src/ and the folders it may import, besides core/, which every folder may. */
 const LAYERS = {
-  // Interfaces and small shared types (errors and what to do with them): imports nothing of src/.
+  // Interfaces and small shared types (errors and what to do with them, durations as people write
+  // them): imports nothing of src/.
   core: [],
   // Leaves: they know nothing of the rest.
   observability: [],
-  http: [],
+  // What every HTTP client shares, outage log lines included.
+  http: ["observability"],
   config: [],
   csv: [],
   state: [],

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { Command } from "commander";
+import type { Dispatcher } from "undici";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
@@ -71,16 +72,25 @@ export async function runChecks(path: string): Promise<Finding[]> {
   const findings: Finding[] = [{ status: "ok", title: "Configuration", detail: `${path} is valid` }];
   // Logs would interleave with the checklist; only the checklist speaks here.
   const logger = createLogger({ level: "silent" });
-  findings.push(...(await checkSalesforce(config, logger)));
-  findings.push(...(await checkOutputs(config, logger)));
+  const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
+  try {
+    findings.push(...(await checkSalesforce(config, logger, dispatcher)));
+    findings.push(...(await checkOutputs(config, logger, dispatcher)));
+  } finally {
+    await dispatcher.close();
+  }
   findings.push(checkState(config));
   return findings;
 }
 
-async function checkSalesforce(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
+async function checkSalesforce(
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+  dispatcher: Dispatcher,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   // One quick try per call: a check reports what it sees rather than wait out a spent allowance.
-  const client = buildClient(config, logger, CHECK_RETRY);
+  const client = buildClient(config, logger, dispatcher, CHECK_RETRY);
   try {
     await client.authenticate();
     out.push({ status: "ok", title: "Salesforce token", detail: `obtained from ${config.salesforce.url}` });
@@ -205,7 +215,11 @@ function skipped(titles: readonly string[], why: string): Finding[] {
   return titles.map((title) => ({ status: "skip" as const, title, detail: `skipped: ${why}` }));
 }
 
-async function checkOutputs(config: Config, logger: ReturnType<typeof createLogger>): Promise<Finding[]> {
+async function checkOutputs(
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+  dispatcher: Dispatcher,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const { sekoia, file } = config.outputs;
   if (sekoia) {
@@ -214,7 +228,7 @@ async function checkOutputs(config: Config, logger: ReturnType<typeof createLogg
       intakeKey: sekoia.intake_key,
       deadLetters: new DeadLetters(config.dead_letters.path),
       logger,
-      dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
+      dispatcher,
     });
     try {
       const probe = await output.probe();

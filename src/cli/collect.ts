@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { formatDuration } from "../config/duration.js";
+import { formatDuration } from "../core/duration.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { LOG_LEVELS } from "../config/schema.js";
 import { count } from "../observability/count.js";

@@ -6,6 +6,7 @@ import { terminalProgress } from "../observability/progress.js";
 import { FileOutput } from "../outputs/file/sink.js";
 import type { Output } from "../outputs/output.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";
+import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { openSqliteState, type StateStore } from "../state/index.js";
@@ -22,8 +23,17 @@ export interface Assembly {
   close(): Promise<void>;
 }
 
-/** The Salesforce client of a configuration; `retry` overrides the client's patience (check wants little). */
-export function buildClient(config: Config, logger: Logger, retry?: Partial<RetryOptions>): SalesforceClient {
+/**
+ * The client and the outputs are handed `dispatcher` and do not close it: whoever creates a
+ * dispatcher closes it, once everything that sends through it is done. `retry` overrides the
+ * client's patience (check wants little).
+ */
+export function buildClient(
+  config: Config,
+  logger: Logger,
+  dispatcher: Dispatcher,
+  retry?: Partial<RetryOptions>,
+): SalesforceClient {
   const sf = config.salesforce;
   let privateKey: string | undefined;
   if (sf.jwt) {
@@ -46,7 +56,7 @@ export function buildClient(config: Config, logger: Logger, retry?: Partial<Retr
           : undefined,
     },
     apiVersion: sf.api_version,
-    dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
+    dispatcher,
     logger,
     retry,
     slowDownAt: config.limits.slow_down_at,
@@ -57,6 +67,7 @@ export async function buildOutputs(
   config: Config,
   deadLetters: DeadLetters,
   logger: Logger,
+  dispatcher: Dispatcher,
 ): Promise<Output[]> {
   const outputs: Output[] = [];
   const { sekoia, file } = config.outputs;
@@ -71,7 +82,7 @@ export async function buildOutputs(
         maxBatchEvents: sekoia.max_batch_events,
         deadLetters,
         logger,
-        dispatcher: createDispatcher({ caFile: config.tls.ca_file }),
+        dispatcher,
       }),
     );
   }
@@ -94,7 +105,9 @@ export async function buildOutputs(
 }
 
 export async function assemble(config: Config, logger: Logger): Promise<Assembly> {
-  const client = buildClient(config, logger);
+  // One dispatcher for Salesforce and the intake: one proxy and CA setting, one pool to close.
+  const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
+  const client = buildClient(config, logger, dispatcher);
   const state = openSqliteState(config.state.path, {
     onUpgrade: (from, to) =>
       logger.info(
@@ -103,7 +116,7 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
       ),
   });
   const deadLetters = new DeadLetters(config.dead_letters.path);
-  const outputs = await buildOutputs(config, deadLetters, logger);
+  const outputs = await buildOutputs(config, deadLetters, logger, dispatcher);
   const elf = config.event_log_files;
   const collector = new Collector({
     api: client,
@@ -131,6 +144,8 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
     collector,
     async close() {
       await Promise.allSettled(outputs.map((o) => o.close()));
+      await client.close();
+      await dispatcher.close();
       await deadLetters.close();
       state.close();
     },

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../observability/logger.js";
+import { backoffDelay } from "../http/backoff.js";
+import { OutageLog } from "../http/outage.js";
 import { NetworkError } from "../http/network-error.js";
 import { SalesforceApiError, SalesforceRequestLimitError } from "./errors.js";
 
@@ -41,9 +43,8 @@ function isTransient(err: unknown): boolean {
 }
 
 /**
- * The retry budget of one call: decides, failure after failure, whether and how long to wait.
- * Full jitter (a uniform draw below the exponential ceiling) keeps parallel callers from
- * retrying in lockstep against a struggling org.
+ * The retry budget of one call: decides, failure after failure, whether and how long to wait
+ * (http/backoff.ts: full jitter, Retry-After believed within a cap).
  */
 export class RetrySchedule {
   private failures = 0;
@@ -61,11 +62,12 @@ export class RetrySchedule {
     }
     if (!isTransient(err)) return undefined;
     if (++this.failures >= o.attempts) return undefined;
-    const ceiling = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (this.failures - 1));
-    const jittered = Math.random() * ceiling;
-    // A server that says when to come back is believed, within our own cap.
-    const asked = err instanceof SalesforceApiError ? err.retryAfterMs : undefined;
-    return asked === undefined ? jittered : Math.min(o.maxDelayMs, Math.max(asked, jittered));
+    // A Retry-After is granted the longest backoff wait at most: a call waits a minute, not hours.
+    return backoffDelay(
+      { initialDelayMs: o.baseDelayMs, maxDelayMs: o.maxDelayMs, maxRetryAfterMs: o.maxDelayMs },
+      this.failures - 1,
+      err instanceof SalesforceApiError ? err.retryAfterMs : undefined,
+    );
   }
 
   /** How many attempts have failed so far (for log lines). */
@@ -74,34 +76,12 @@ export class RetrySchedule {
   }
 }
 
-/**
- * Logs a run of failures of one call as one incident: a warning when retries begin, an info line
- * when the call recovers, nothing per retry above debug level.
- */
-export class Incident {
-  private open = false;
-
-  constructor(
-    private readonly logger: Logger,
-    private readonly what: string,
-  ) {}
-
-  retrying(err: unknown, attempt: number, delayMs: number): void {
-    const fields = { request: this.what, attempt, delayMs: Math.round(delayMs), err: summary(err) };
-    if (this.open) {
-      this.logger.debug(fields, "Salesforce call still failing; retrying");
-      return;
-    }
-    this.open = true;
-    this.logger.warn(fields, "Salesforce call failed; retrying with backoff");
-  }
-
-  recovered(attempts: number): void {
-    if (!this.open) return;
-    this.open = false;
-    this.logger.info({ request: this.what, attempts }, "Salesforce call recovered");
-  }
-}
+/** The log lines of one call's outage. */
+const CALL_OUTAGE = {
+  began: "Salesforce call failed; retrying with backoff",
+  retrying: "Salesforce call still failing; retrying",
+  ended: "Salesforce call recovered",
+};
 
 /** The parts of an error worth a log line: no stack, no response body. */
 function summary(err: unknown): Record<string, unknown> {
@@ -111,7 +91,7 @@ function summary(err: unknown): Record<string, unknown> {
 }
 
 /**
- * Runs `attempt` until it succeeds or the schedule gives up, logging the incident once. An aborted
+ * Runs `attempt` until it succeeds or the schedule gives up, logging the outage once. An aborted
  * `signal` ends the wait between attempts with the abort reason.
  */
 export async function withRetries<T>(
@@ -122,16 +102,16 @@ export async function withRetries<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   const schedule = new RetrySchedule(options);
-  const incident = new Incident(logger, what);
+  const outage = new OutageLog(logger, CALL_OUTAGE, { request: what });
   for (;;) {
     try {
       const result = await attempt();
-      incident.recovered(schedule.failed + 1);
+      outage.recovered();
       return result;
     } catch (err) {
       const delay = signal?.aborted ? undefined : schedule.delayAfter(err);
       if (delay === undefined) throw err;
-      incident.retrying(err, schedule.failed, delay);
+      outage.retrying({ attempt: schedule.failed, delayMs: Math.round(delay), err: summary(err) });
       await sleep(delay, undefined, { signal });
     }
   }

@@ -1,4 +1,4 @@
-import { parseDuration } from "../config/duration.js";
+import { parseDuration } from "../core/duration.js";
 
 /**
  * The org's notion of "now". Everything that ages in the simulator reads it: which files exist, token

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../src/config/duration.js";
+import { formatDuration, parseDuration } from "../../src/core/duration.js";
 import { ConfigError, loadConfig, parseConfig } from "../../src/config/load.js";
 
 const minimal = {

@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { formatDuration } from "../../core/duration.js";
+import { backoffDelay } from "../../http/backoff.js";
+import { OutageLog } from "../../http/outage.js";
 import type { Logger } from "../../observability/logger.js";
 import type { DeadLetters } from "../dead-letter.js";
-import { backoffDelay, type RetryPolicy } from "../backoff.js";
 import { OutputError, type RowOrigin } from "../output.js";
+import type { RetryPolicy } from "./config.js";
 import type { EncodedBatch } from "./encoder.js";
 import type { IntakeAnswer, IntakeService } from "./service.js";
 
@@ -35,6 +38,13 @@ export interface SealedBatch {
 export const KEY_REJECTED =
   "Sekoia.io rejected the intake key: check outputs.sekoia.intake_key; it is the key of an intake created from the Salesforce format.";
 
+/** The log lines of an intake outage, which spans every batch retrying meanwhile. */
+const INTAKE_OUTAGE = {
+  began: "The Sekoia.io intake is unavailable; retrying with backoff",
+  retrying: "Retrying a batch; the Sekoia.io intake is still unavailable",
+  ended: "The Sekoia.io intake is accepting events again",
+};
+
 /** The answers after which a batch is split rather than sent again as it is. */
 type Refusal = Extract<IntakeAnswer, { kind: "refused" | "too-large" }>;
 
@@ -42,11 +52,11 @@ type Refusal = Extract<IntakeAnswer, { kind: "refused" | "too-large" }>;
  * Gets one batch accepted: retries while the intake is unavailable, within the retry budget; splits
  * a batch that is too large (413) or refused (400) until every event is either acknowledged or, alone
  * and still refused, in the dead-letter file; turns every other outcome into an OutputError. Outages
- * are logged when they start and when they end, never at each retry, however many batches are
- * retrying at once or cycles fail meanwhile.
+ * are logged when they start and when they end, each retry at debug level only, however many batches
+ * are retrying at once or cycles fail meanwhile.
  */
 export class BatchDelivery {
-  private outage: { since: number; retries: number } | undefined;
+  private readonly outage: OutageLog;
   private tooLargeLogged = false;
 
   constructor(
@@ -55,7 +65,9 @@ export class BatchDelivery {
     private readonly logger: Logger,
     private readonly counters: SekoiaCounters,
     private readonly deadLetters: DeadLetters,
-  ) {}
+  ) {
+    this.outage = new OutageLog(logger, INTAKE_OUTAGE, { endpoint: service.endpoint });
+  }
 
   async deliver(batch: SealedBatch, signal: AbortSignal): Promise<void> {
     await this.deliverPart(batch, batch.encoded, 0, signal);
@@ -90,7 +102,7 @@ export class BatchDelivery {
         case "accepted":
           this.counters.batchesSent++;
           this.counters.eventsSent += part.events;
-          this.endOutage();
+          this.outage.recovered();
           return undefined;
         case "refused":
         case "too-large":
@@ -108,17 +120,18 @@ export class BatchDelivery {
         case "unacknowledged": {
           const timedOut = answer.kind === "unavailable" && answer.timedOut === true;
           if (timedOut) this.counters.possibleDuplicates += part.events;
+          // A Retry-After longer than the whole budget spends it: the delivery gives up below.
           const jittered = backoffDelay(
-            this.retry,
+            { ...this.retry, maxRetryAfterMs: this.retry.maxElapsedMs },
             attempt,
-            answer.kind === "unavailable" ? answer.retryAfterMs : 0,
+            answer.kind === "unavailable" ? answer.retryAfterMs : undefined,
           );
           // An intake too slow to answer in time is overloaded, and may still be storing the batch:
           // sending it again at once (full jitter can draw zero) would only add load and duplicates.
           // It gets as long again as it was given, up to the longest backoff.
           const floor = Math.min(this.service.requestTimeoutMs, this.retry.maxDelayMs);
           const delay = timedOut ? Math.max(jittered, floor) : jittered;
-          if (Date.now() - started + delay > this.retry.maxElapsedMs) {
+          if (Date.now() - started + delay >= this.retry.maxElapsedMs) {
             // The caller reports this failure. The outage goes on until a batch is accepted, which
             // says so once, however many cycles it took.
             throw new OutputError(
@@ -126,7 +139,11 @@ export class BatchDelivery {
               false,
             );
           }
-          this.startOutage(answer.reason);
+          this.outage.retrying({
+            reason: answer.reason,
+            delayMs: Math.round(delay),
+            retryBudget: formatDuration(this.retry.maxElapsedMs),
+          });
           this.counters.retries++;
           await sleep(delay, undefined, { signal });
         }
@@ -184,42 +201,10 @@ export class BatchDelivery {
       payload: json,
     });
   }
-
-  private startOutage(reason: string): void {
-    if (this.outage) {
-      this.outage.retries++;
-      return;
-    }
-    this.outage = { since: Date.now(), retries: 1 };
-    this.logger.warn(
-      { endpoint: this.service.endpoint, reason, retryBudget: formatDuration(this.retry.maxElapsedMs) },
-      "The Sekoia.io intake is unavailable; retrying with backoff",
-    );
-  }
-
-  private endOutage(): void {
-    const outage = this.outage;
-    if (!outage) return;
-    this.outage = undefined;
-    this.logger.info(
-      {
-        endpoint: this.service.endpoint,
-        retries: outage.retries,
-        seconds: Math.round((Date.now() - outage.since) / 1000),
-      },
-      "The Sekoia.io intake is accepting events again",
-    );
-  }
 }
 
 /** "HTTP 400: <the intake's message>" */
 function describe(refusal: Refusal): string {
   const status = refusal.kind === "too-large" ? 413 : refusal.status;
   return `HTTP ${status}${refusal.detail ? `: ${refusal.detail}` : ""}`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms >= 1_000) return `${Math.round(ms / 1_000)} s`;
-  return `${ms} ms`;
 }

@@ -1,8 +1,12 @@
 import { type Logger, secrets } from "../../observability/logger.js";
 import type { DeadLetters } from "../dead-letter.js";
-import { DEFAULT_RETRY_POLICY } from "../backoff.js";
 import { type OutboundEvent, type Output, OutputError, type RowOrigin } from "../output.js";
-import { MAX_EVENT_CHARS, SEKOIA_DEFAULTS, type SekoiaOutputOptions } from "./config.js";
+import {
+  DEFAULT_RETRY_POLICY,
+  MAX_EVENT_CHARS,
+  SEKOIA_DEFAULTS,
+  type SekoiaOutputOptions,
+} from "./config.js";
 import { BatchDelivery, KEY_REJECTED, type SealedBatch, type SekoiaCounters } from "./delivery.js";
 import { BatchBody, BodyBuffers } from "./encoder.js";
 import { IntakeService } from "./service.js";

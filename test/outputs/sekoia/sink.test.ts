@@ -167,7 +167,7 @@ describe("SekoiaOutput", () => {
     intake.errorHeaders = { "retry-after": "3600" };
     output.write(loginEvent(2));
     // An hour's wait does not fit a 500 ms budget: the output gives up rather than retrying early.
-    await expect(output.flush()).rejects.toThrowError(/retry budget of 500 ms \(last answer: HTTP 429/);
+    await expect(output.flush()).rejects.toThrowError(/retry budget of 500ms \(last answer: HTTP 429/);
     expect(intake.requests).toBe(1);
   });
 
@@ -190,7 +190,7 @@ describe("SekoiaOutput", () => {
     expect(outcome).toBeInstanceOf(OutputError);
     expect((outcome as OutputError).fatal).toBe(false);
     expect((outcome as OutputError).message).toMatch(
-      /^The Sekoia\.io intake did not accept a batch within the retry budget of 100 ms \(last answer: HTTP 503.*The files in flight will be delivered again on the next cycle\.$/,
+      /^The Sekoia\.io intake did not accept a batch within the retry budget of 100ms \(last answer: HTTP 503.*The files in flight will be delivered again on the next cycle\.$/,
     );
     expect(intake.accepted).toHaveLength(0);
 

@@ -1,0 +1,60 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { SekoiaOutput } from "../../src/outputs/sekoia/sink.js";
+import { assemble } from "../../src/pipeline/build.js";
+import { startSimulator, type Simulator } from "../../src/simulator/server/index.js";
+import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+
+const INTAKE_KEY = "build-test-intake-key";
+
+describe("assemble", () => {
+  let org: Simulator | undefined;
+  let intake: LocalIntake | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await org?.close();
+    await intake?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("closes the connections it opened to Salesforce and to the intake", async () => {
+    org = await startSimulator({ seed: 7, days: 1, clock: { running: false } });
+    intake = await startLocalIntake({ intakeKey: INTAKE_KEY });
+    dir = mkdtempSync(join(tmpdir(), "sfevents-build-"));
+    const config = parseConfig(
+      {
+        salesforce: { url: org.url, client_id: org.clientId, client_secret: org.clientSecret },
+        outputs: { sekoia: { url: intake.url, intake_key: INTAKE_KEY } },
+        state: { path: join(dir, "state.sqlite") },
+        dead_letters: { path: join(dir, "dead-letters.ndjson") },
+      },
+      {},
+    );
+    // Every socket undici opens, whichever dispatcher opens it.
+    const sockets: Socket[] = [];
+    const onConnected = (message: unknown) => sockets.push((message as { socket: Socket }).socket);
+    subscribe("undici:client:connected", onConnected);
+    try {
+      const app = await assemble(config, createLogger({ level: "silent" }));
+      await app.client.authenticate();
+      const sekoia = app.outputs.find((o) => o instanceof SekoiaOutput);
+      expect((await sekoia?.probe())?.ok).toBe(true);
+      // Kept alive for the next call until their dispatcher is closed.
+      expect(sockets.map((s) => s.remotePort).sort()).toEqual(
+        [Number(new URL(org.url).port), Number(new URL(intake.url).port)].sort(),
+      );
+      expect(sockets.every((s) => !s.destroyed)).toBe(true);
+
+      await app.close();
+      expect(sockets.filter((s) => !s.destroyed).map((s) => s.remotePort)).toEqual([]);
+    } finally {
+      unsubscribe("undici:client:connected", onConnected);
+    }
+  });
+});
