@@ -1,3 +1,4 @@
+import { count } from "../../src/observability/count.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -158,12 +159,12 @@ describe("bad input", () => {
     const differs = warnings.filter((w) => w.msg.includes("the CSV header differs from LogFileFieldNames"));
     expect(differs.map((w) => w.fileId).sort()).toEqual([REORDERED, DRIFTED]);
     const summary = logLines(run.stderr).find((l) => l.msg.startsWith("cycle done"));
-    expect(summary?.msg).toContain(`${badLines().length} row(s) in the dead letters`);
+    expect(summary?.msg).toContain(`${count(badLines().length, "row")} in the dead letters`);
     expect(summary?.delivered).toBe(FILES.length); // the empty and header-only files too
 
     const again = await collect(path);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain("found 0 new hourly Event Log File(s)");
+    expect(again.stderr).toContain("found 0 new hourly Event Log Files");
   });
 
   const MISTAKES: { what: string; change: (c: ConfigDocument) => void; says: string[] }[] = [
@@ -348,7 +349,7 @@ describe("records too long to hold", () => {
     ]);
     const again = await collect();
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain("found 0 new hourly Event Log File(s)");
+    expect(again.stderr).toContain("found 0 new hourly Event Log Files");
   });
 });
 
