@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationField } from "./duration.js";
+import { myDomainProblem, urlField } from "./url.js";
 
 /**
  * The configuration file's schema: one source of truth for validation, defaults, the types the code
@@ -8,22 +9,24 @@ import { durationField } from "./duration.js";
 
 const duration = (example: string) => durationField(example);
 
-const httpsUrl = (what: string) =>
-  z
-    .string({ required_error: `${what} is required` })
-    .url(`expected a URL such as https://acme.my.salesforce.com`)
-    .transform((u) => u.replace(/\/+$/, ""));
-
 const salesforce = z
   .object({
-    url: httpsUrl("the org's My Domain URL"),
+    url: urlField(
+      {
+        example: "https://acme.my.salesforce.com",
+        secrets: "the client secret and access tokens",
+        check: myDomainProblem,
+      },
+      "the org's My Domain URL is required",
+    ),
     client_id: z.string({ required_error: "the connected app's consumer key is required" }).min(1),
     client_secret: z.string().min(1).optional(),
     jwt: z
       .object({
         username: z.string().min(1),
         private_key_file: z.string().min(1),
-        audience: z.string().url().optional(),
+        // An identifier in the assertion, not an address the collector connects to: no secret goes there.
+        audience: urlField({ example: "https://login.salesforce.com" }).optional(),
       })
       .strict()
       .optional(),
@@ -66,11 +69,9 @@ const eventLogFiles = z
 
 const sekoia = z
   .object({
-    url: z
-      .string()
-      .url("expected the intake URL of your region, such as https://intake.sekoia.io")
-      .default("https://intake.sekoia.io")
-      .transform((u) => u.replace(/\/+$/, "")),
+    url: urlField({ example: "https://intake.sekoia.io", secrets: "the intake key" }).default(
+      "https://intake.sekoia.io",
+    ),
     intake_key: z.string({ required_error: "the intake key is required" }).min(1),
     retry_budget: duration("15m").default("15m"),
     request_timeout: duration("2m")

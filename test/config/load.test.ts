@@ -103,6 +103,76 @@ describe("configuration", () => {
     expect(problems(document, { SF_SECRET: "x" })).toContain("salesforce.url: expected a URL");
   });
 
+  describe("URLs that would only fail later", () => {
+    const withUrls = (sf: string, intake = "https://intake.sekoia.io") => ({
+      ...minimal,
+      salesforce: { ...minimal.salesforce, url: sf },
+      outputs: { sekoia: { url: intake, intake_key: "k" } },
+    });
+    const refusal = (sf: string, intake?: string) => problems(withUrls(sf, intake), { SF_SECRET: "x" });
+
+    it("sends a browser address to the My Domain URL it stands for", () => {
+      for (const [given, myDomain] of [
+        ["https://acme.lightning.force.com/lightning/page/home", "https://acme.my.salesforce.com"],
+        ["https://acme.my.salesforce-setup.com", "https://acme.my.salesforce.com"],
+        ["https://acme--dev.sandbox.lightning.force.com", "https://acme--dev.sandbox.my.salesforce.com"],
+        ["https://acme--dev.sandbox.my.salesforce-setup.com/", "https://acme--dev.sandbox.my.salesforce.com"],
+      ]) {
+        expect(refusal(given)).toContain(`salesforce.url: ${new URL(given).origin} is the`);
+        expect(refusal(given)).toContain(`use its My Domain URL ${myDomain}`);
+      }
+      const sandbox = parseConfig(withUrls("https://acme--dev.sandbox.my.salesforce.com"), { SF_SECRET: "x" });
+      expect(sandbox.salesforce.url).toBe("https://acme--dev.sandbox.my.salesforce.com");
+    });
+
+    it("refuses the shared login hosts as the org's URL, and keeps them for the JWT audience", () => {
+      for (const host of ["login.salesforce.com", "test.salesforce.com"]) {
+        expect(refusal(`https://${host}`)).toContain(
+          `salesforce.url: ${host} is Salesforce's shared login host, not the org's: use the org's My Domain URL, shown in Setup > My Domain`,
+        );
+      }
+      const jwt = {
+        ...minimal,
+        salesforce: {
+          url: "https://acme--dev.sandbox.my.salesforce.com",
+          client_id: "id",
+          jwt: { username: "u@acme.com", private_key_file: "k.pem", audience: "https://test.salesforce.com" },
+        },
+      };
+      expect(parseConfig(jwt, {}).salesforce.jwt?.audience).toBe("https://test.salesforce.com");
+    });
+
+    it("refuses a scheme other than http(s) for every URL key", () => {
+      expect(refusal("file:///etc/passwd")).toContain(
+        "salesforce.url: expected an https:// URL such as https://acme.my.salesforce.com, got a file: URL",
+      );
+      expect(refusal("https://acme.my.salesforce.com", "ftp://intake.sekoia.io")).toContain(
+        "outputs.sekoia.url: expected an https:// URL",
+      );
+      const jwt = {
+        ...minimal,
+        salesforce: {
+          url: "https://acme.my.salesforce.com",
+          client_id: "id",
+          jwt: { username: "u@acme.com", private_key_file: "k.pem", audience: "javascript:alert(1)" },
+        },
+      };
+      expect(problems(jwt, {})).toContain("salesforce.jwt.audience: expected an https:// URL");
+    });
+
+    it("refuses plain http:// except on loopback, where the simulator and test intakes listen", () => {
+      const text = refusal("http://acme.my.salesforce.com", "http://intake.sekoia.io");
+      expect(text).toContain(
+        "salesforce.url: http://acme.my.salesforce.com would send the client secret and access tokens in clear text: use https://",
+      );
+      expect(text).toContain("outputs.sekoia.url: http://intake.sekoia.io would send the intake key in clear text");
+      for (const loopback of ["http://127.0.0.1:41873", "http://127.1.2.3", "http://localhost:8080", "http://[::1]:9"]) {
+        const config = parseConfig(withUrls(loopback, loopback), { SF_SECRET: "x" });
+        expect([config.salesforce.url, config.outputs.sekoia?.url]).toEqual([loopback, loopback]);
+      }
+    });
+  });
+
   it("reads YAML files and explains a missing file or bad YAML", () => {
     const dir = mkdtempSync(join(tmpdir(), "sfevents-config-"));
     const good = join(dir, "good.yaml");
