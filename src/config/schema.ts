@@ -59,7 +59,14 @@ const eventLogFiles = z
       .string()
       .datetime({ offset: true, message: "expected an ISO date-time such as 2026-11-01T00:00:00Z" })
       .optional(),
-    poll_every: duration("10m").default("10m"),
+    // 0s once spent 12,000 API calls in 30 s. The floor stops that loop; it is not higher so that
+    // tests and demos can still run cycles a second apart.
+    poll_every: duration("10m")
+      .default("10m")
+      .refine(
+        (ms) => ms >= 1_000,
+        "expected at least 1s (each cycle calls the Salesforce API; Event Log Files appear at most hourly, so 10m is plenty)",
+      ),
     overlap: duration("1h").default("1h"),
     concurrency: z.number().int().min(1).max(16).default(2),
     deduplicate: z.boolean().default(true),

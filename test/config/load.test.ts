@@ -173,6 +173,16 @@ describe("configuration", () => {
     });
   });
 
+  it("keeps poll_every at 1s or more, so that cycles never run back to back", () => {
+    const polling = (poll_every: string) => ({ ...minimal, event_log_files: { poll_every } });
+    for (const fast of ["0s", "500ms"]) {
+      expect(problems(polling(fast), { SF_SECRET: "x" })).toContain(
+        "event_log_files.poll_every: expected at least 1s",
+      );
+    }
+    expect(parseConfig(polling("1s"), { SF_SECRET: "x" }).event_log_files.poll_every).toBe(1_000);
+  });
+
   it("reads YAML files and explains a missing file or bad YAML", () => {
     const dir = mkdtempSync(join(tmpdir(), "sfevents-config-"));
     const good = join(dir, "good.yaml");
