@@ -51,6 +51,31 @@ describe("configuration", () => {
     );
   });
 
+  it("says once that a variable is unset or empty, without the empty value's own complaint", () => {
+    for (const env of [{}, { SF_SECRET: "" }]) {
+      const lines = problems(minimal, env).split("\n").slice(1);
+      expect(lines).toEqual(["  - salesforce.client_secret: environment variable SF_SECRET is not set"]);
+    }
+  });
+
+  it("says to quote a secret that YAML read as a number, without printing it", () => {
+    const text = problems(
+      {
+        salesforce: { ...minimal.salesforce, client_secret: 12345678 },
+        outputs: { sekoia: { intake_key: 31337 } },
+      },
+      {},
+    );
+    expect(text).toContain(
+      'salesforce.client_secret: expected text, got a number: quote the value (client_secret: "…"), since YAML reads unquoted digits as a number',
+    );
+    expect(text).toContain(
+      'outputs.sekoia.intake_key: expected text, got a number: quote the value (intake_key: "…")',
+    );
+    expect(text).not.toContain("12345678");
+    expect(text).not.toContain("31337");
+  });
+
   it("lists every mistake at once, each with its key and what is expected", () => {
     const text = problems(
       {
@@ -121,7 +146,9 @@ describe("configuration", () => {
         expect(refusal(given)).toContain(`salesforce.url: ${new URL(given).origin} is the`);
         expect(refusal(given)).toContain(`use its My Domain URL ${myDomain}`);
       }
-      const sandbox = parseConfig(withUrls("https://acme--dev.sandbox.my.salesforce.com"), { SF_SECRET: "x" });
+      const sandbox = parseConfig(withUrls("https://acme--dev.sandbox.my.salesforce.com"), {
+        SF_SECRET: "x",
+      });
       expect(sandbox.salesforce.url).toBe("https://acme--dev.sandbox.my.salesforce.com");
     });
 
@@ -165,8 +192,15 @@ describe("configuration", () => {
       expect(text).toContain(
         "salesforce.url: http://acme.my.salesforce.com would send the client secret and access tokens in clear text: use https://",
       );
-      expect(text).toContain("outputs.sekoia.url: http://intake.sekoia.io would send the intake key in clear text");
-      for (const loopback of ["http://127.0.0.1:41873", "http://127.1.2.3", "http://localhost:8080", "http://[::1]:9"]) {
+      expect(text).toContain(
+        "outputs.sekoia.url: http://intake.sekoia.io would send the intake key in clear text",
+      );
+      for (const loopback of [
+        "http://127.0.0.1:41873",
+        "http://127.1.2.3",
+        "http://localhost:8080",
+        "http://[::1]:9",
+      ]) {
         const config = parseConfig(withUrls(loopback, loopback), { SF_SECRET: "x" });
         expect([config.salesforce.url, config.outputs.sekoia?.url]).toEqual([loopback, loopback]);
       }
