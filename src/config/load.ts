@@ -15,13 +15,23 @@ export class ConfigError extends ExplainedError {
  * Replaces ${VAR} in every string of the parsed document (not in the raw text, so a value can never
  * break the YAML around it). `$${` escapes a literal `${`.
  */
-function expandEnv(value: unknown, path: string[], env: NodeJS.ProcessEnv, missing: string[]): unknown {
+interface UnsetVariable {
+  key: string;
+  name: string;
+}
+
+function expandEnv(
+  value: unknown,
+  path: string[],
+  env: NodeJS.ProcessEnv,
+  missing: UnsetVariable[],
+): unknown {
   if (typeof value === "string") {
     return value.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
       if (match.startsWith("$$")) return match.slice(1);
       const v = env[name];
       if (v === undefined || v === "") {
-        missing.push(`${path.join(".")}: environment variable ${name} is not set`);
+        missing.push({ key: path.join("."), name });
         return "";
       }
       return v;
@@ -44,6 +54,11 @@ export function describeIssue(issue: ZodIssue): string {
   if (issue.code === "invalid_type" && issue.received === "undefined") {
     return `${key}: is required${issue.message && issue.message !== "Required" ? ` (${issue.message})` : ""}`;
   }
+  // YAML reads unquoted digits (a numeric client secret or intake key) as a number. The value is
+  // not shown: it may be a secret.
+  if (issue.code === "invalid_type" && issue.expected === "string" && issue.received === "number") {
+    return `${key}: expected text, got a number: quote the value (${String(issue.path.at(-1))}: "…"), since YAML reads unquoted digits as a number`;
+  }
   if (issue.code === "invalid_enum_value") {
     return `${key}: expected one of ${issue.options.join(", ")}, got '${String(issue.received)}'`;
   }
@@ -56,10 +71,17 @@ export function parseConfig(
   env: NodeJS.ProcessEnv = process.env,
   source = "config",
 ): Config {
-  const missing: string[] = [];
+  const missing: UnsetVariable[] = [];
   const expanded = expandEnv(document ?? {}, [], env, missing);
   const result = configSchema.safeParse(expanded);
-  const problems = [...missing, ...(result.success ? [] : result.error.issues.map(describeIssue))];
+  // A key whose variable is unset holds what is left of it (often ""): its own complaint would
+  // only repeat, less clearly, the line naming the variable.
+  const unsetKeys = new Set(missing.map((m) => m.key));
+  const issues = result.success ? [] : result.error.issues.filter((i) => !unsetKeys.has(i.path.join(".")));
+  const problems = [
+    ...missing.map((m) => `${m.key}: environment variable ${m.name} is not set`),
+    ...issues.map(describeIssue),
+  ];
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationField } from "./duration.js";
+import { myDomainProblem, urlField } from "./url.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
@@ -10,22 +11,24 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] a
 
 const duration = (example: string) => durationField(example);
 
-const httpsUrl = (what: string) =>
-  z
-    .string({ required_error: `${what} is required` })
-    .url(`expected a URL such as https://acme.my.salesforce.com`)
-    .transform((u) => u.replace(/\/+$/, ""));
-
 const salesforce = z
   .object({
-    url: httpsUrl("the org's My Domain URL"),
+    url: urlField(
+      {
+        example: "https://acme.my.salesforce.com",
+        secrets: "the client secret and access tokens",
+        check: myDomainProblem,
+      },
+      "the org's My Domain URL is required",
+    ),
     client_id: z.string({ required_error: "the connected app's consumer key is required" }).min(1),
     client_secret: z.string().min(1).optional(),
     jwt: z
       .object({
         username: z.string().min(1),
         private_key_file: z.string().min(1),
-        audience: z.string().url().optional(),
+        // An identifier in the assertion, not an address the collector connects to: no secret goes there.
+        audience: urlField({ example: "https://login.salesforce.com" }).optional(),
       })
       .strict()
       .optional(),
@@ -58,7 +61,14 @@ const eventLogFiles = z
       .string()
       .datetime({ offset: true, message: "expected an ISO date-time such as 2026-11-01T00:00:00Z" })
       .optional(),
-    poll_every: duration("10m").default("10m"),
+    // 0s once spent 12,000 API calls in 30 s. The floor stops that loop; it is not higher so that
+    // tests and demos can still run cycles a second apart.
+    poll_every: duration("10m")
+      .default("10m")
+      .refine(
+        (ms) => ms >= 1_000,
+        "expected at least 1s (each cycle calls the Salesforce API; Event Log Files appear at most hourly, so 10m is plenty)",
+      ),
     overlap: duration("1h").default("1h"),
     concurrency: z.number().int().min(1).max(16).default(2),
     deduplicate: z.boolean().default(true),
@@ -68,11 +78,9 @@ const eventLogFiles = z
 
 const sekoia = z
   .object({
-    url: z
-      .string()
-      .url("expected the intake URL of your region, such as https://intake.sekoia.io")
-      .default("https://intake.sekoia.io")
-      .transform((u) => u.replace(/\/+$/, "")),
+    url: urlField({ example: "https://intake.sekoia.io", secrets: "the intake key" }).default(
+      "https://intake.sekoia.io",
+    ),
     intake_key: z.string({ required_error: "the intake key is required" }).min(1),
     retry_budget: duration("15m").default("15m"),
     request_timeout: duration("2m")

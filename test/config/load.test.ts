@@ -51,6 +51,31 @@ describe("configuration", () => {
     );
   });
 
+  it("says once that a variable is unset or empty, without the empty value's own complaint", () => {
+    for (const env of [{}, { SF_SECRET: "" }]) {
+      const lines = problems(minimal, env).split("\n").slice(1);
+      expect(lines).toEqual(["  - salesforce.client_secret: environment variable SF_SECRET is not set"]);
+    }
+  });
+
+  it("says to quote a secret that YAML read as a number, without printing it", () => {
+    const text = problems(
+      {
+        salesforce: { ...minimal.salesforce, client_secret: 12345678 },
+        outputs: { sekoia: { intake_key: 31337 } },
+      },
+      {},
+    );
+    expect(text).toContain(
+      'salesforce.client_secret: expected text, got a number: quote the value (client_secret: "…"), since YAML reads unquoted digits as a number',
+    );
+    expect(text).toContain(
+      'outputs.sekoia.intake_key: expected text, got a number: quote the value (intake_key: "…")',
+    );
+    expect(text).not.toContain("12345678");
+    expect(text).not.toContain("31337");
+  });
+
   it("lists every mistake at once, each with its key and what is expected", () => {
     const text = problems(
       {
@@ -101,6 +126,95 @@ describe("configuration", () => {
   it("rejects a URL that is not one", () => {
     const document = { ...minimal, salesforce: { ...minimal.salesforce, url: "acme" } };
     expect(problems(document, { SF_SECRET: "x" })).toContain("salesforce.url: expected a URL");
+  });
+
+  describe("URLs that would only fail later", () => {
+    const withUrls = (sf: string, intake = "https://intake.sekoia.io") => ({
+      ...minimal,
+      salesforce: { ...minimal.salesforce, url: sf },
+      outputs: { sekoia: { url: intake, intake_key: "k" } },
+    });
+    const refusal = (sf: string, intake?: string) => problems(withUrls(sf, intake), { SF_SECRET: "x" });
+
+    it("sends a browser address to the My Domain URL it stands for", () => {
+      for (const [given, myDomain] of [
+        ["https://acme.lightning.force.com/lightning/page/home", "https://acme.my.salesforce.com"],
+        ["https://acme.my.salesforce-setup.com", "https://acme.my.salesforce.com"],
+        ["https://acme--dev.sandbox.lightning.force.com", "https://acme--dev.sandbox.my.salesforce.com"],
+        ["https://acme--dev.sandbox.my.salesforce-setup.com/", "https://acme--dev.sandbox.my.salesforce.com"],
+      ]) {
+        expect(refusal(given)).toContain(`salesforce.url: ${new URL(given).origin} is the`);
+        expect(refusal(given)).toContain(`use its My Domain URL ${myDomain}`);
+      }
+      const sandbox = parseConfig(withUrls("https://acme--dev.sandbox.my.salesforce.com"), {
+        SF_SECRET: "x",
+      });
+      expect(sandbox.salesforce.url).toBe("https://acme--dev.sandbox.my.salesforce.com");
+    });
+
+    it("refuses the shared login hosts as the org's URL, and keeps them for the JWT audience", () => {
+      for (const host of ["login.salesforce.com", "test.salesforce.com"]) {
+        expect(refusal(`https://${host}`)).toContain(
+          `salesforce.url: ${host} is Salesforce's shared login host, not the org's: use the org's My Domain URL, shown in Setup > My Domain`,
+        );
+      }
+      const jwt = {
+        ...minimal,
+        salesforce: {
+          url: "https://acme--dev.sandbox.my.salesforce.com",
+          client_id: "id",
+          jwt: { username: "u@acme.com", private_key_file: "k.pem", audience: "https://test.salesforce.com" },
+        },
+      };
+      expect(parseConfig(jwt, {}).salesforce.jwt?.audience).toBe("https://test.salesforce.com");
+    });
+
+    it("refuses a scheme other than http(s) for every URL key", () => {
+      expect(refusal("file:///etc/passwd")).toContain(
+        "salesforce.url: expected an https:// URL such as https://acme.my.salesforce.com, got a file: URL",
+      );
+      expect(refusal("https://acme.my.salesforce.com", "ftp://intake.sekoia.io")).toContain(
+        "outputs.sekoia.url: expected an https:// URL",
+      );
+      const jwt = {
+        ...minimal,
+        salesforce: {
+          url: "https://acme.my.salesforce.com",
+          client_id: "id",
+          jwt: { username: "u@acme.com", private_key_file: "k.pem", audience: "javascript:alert(1)" },
+        },
+      };
+      expect(problems(jwt, {})).toContain("salesforce.jwt.audience: expected an https:// URL");
+    });
+
+    it("refuses plain http:// except on loopback, where the simulator and test intakes listen", () => {
+      const text = refusal("http://acme.my.salesforce.com", "http://intake.sekoia.io");
+      expect(text).toContain(
+        "salesforce.url: http://acme.my.salesforce.com would send the client secret and access tokens in clear text: use https://",
+      );
+      expect(text).toContain(
+        "outputs.sekoia.url: http://intake.sekoia.io would send the intake key in clear text",
+      );
+      for (const loopback of [
+        "http://127.0.0.1:41873",
+        "http://127.1.2.3",
+        "http://localhost:8080",
+        "http://[::1]:9",
+      ]) {
+        const config = parseConfig(withUrls(loopback, loopback), { SF_SECRET: "x" });
+        expect([config.salesforce.url, config.outputs.sekoia?.url]).toEqual([loopback, loopback]);
+      }
+    });
+  });
+
+  it("keeps poll_every at 1s or more, so that cycles never run back to back", () => {
+    const polling = (poll_every: string) => ({ ...minimal, event_log_files: { poll_every } });
+    for (const fast of ["0s", "500ms"]) {
+      expect(problems(polling(fast), { SF_SECRET: "x" })).toContain(
+        "event_log_files.poll_every: expected at least 1s",
+      );
+    }
+    expect(parseConfig(polling("1s"), { SF_SECRET: "x" }).event_log_files.poll_every).toBe(1_000);
   });
 
   it("reads YAML files and explains a missing file or bad YAML", () => {

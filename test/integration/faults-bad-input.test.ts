@@ -99,7 +99,7 @@ type Section = Record<string, unknown>;
 interface ConfigDocument {
   salesforce: Section;
   event_log_files: Section;
-  outputs: { file?: Section };
+  outputs: { file?: Section; sekoia?: Section };
   state: Section;
   dead_letters: Section;
 }
@@ -167,7 +167,13 @@ describe("bad input", () => {
     expect(again.stderr).toContain("found 0 new hourly Event Log Files");
   });
 
-  const MISTAKES: { what: string; change: (c: ConfigDocument) => void; says: string[] }[] = [
+  const MISTAKES: {
+    what: string;
+    change: (c: ConfigDocument) => void;
+    says: string[];
+    /** What must not appear: a redundant line, or a secret. */
+    never?: string[];
+  }[] = [
     { what: "a missing required key", change: (c) => delete c.salesforce.url, says: ["salesforce.url"] },
     {
       what: "a value outside its choices",
@@ -200,6 +206,34 @@ describe("bad input", () => {
       what: "an environment variable that is not set",
       change: (c) => (c.salesforce.client_secret = "${SFEVENTS_TEST_UNSET_VARIABLE}"),
       says: ["SFEVENTS_TEST_UNSET_VARIABLE"],
+      never: ["String must contain"],
+    },
+    {
+      what: "a client secret YAML reads as a number",
+      change: (c) => (c.salesforce.client_secret = 12345678),
+      says: ["salesforce.client_secret", "quote the value"],
+      never: ["12345678"],
+    },
+    {
+      what: "a URL that is a file",
+      change: (c) => (c.salesforce.url = "file:///etc/passwd"),
+      says: ["salesforce.url", "expected an https:// URL"],
+      never: ["Invalid URL protocol"],
+    },
+    {
+      what: "the Lightning address instead of My Domain",
+      change: (c) => (c.salesforce.url = "https://acme--dev.sandbox.lightning.force.com"),
+      says: ["salesforce.url", "https://acme--dev.sandbox.my.salesforce.com"],
+    },
+    {
+      what: "an intake reached over plain http",
+      change: (c) => (c.outputs.sekoia = { url: "http://intake.sekoia.io", intake_key: "k" }),
+      says: ["outputs.sekoia.url", "clear text"],
+    },
+    {
+      what: "a poll interval of zero",
+      change: (c) => (c.event_log_files.poll_every = "0s"),
+      says: ["event_log_files.poll_every", "at least 1s"],
     },
     {
       what: "a JWT key file that does not exist",
@@ -216,6 +250,7 @@ describe("bad input", () => {
       const run = await collect(path);
       expect(run.code).toBe(1);
       for (const text of mistake.says) expect(run.stderr).toContain(text);
+      for (const text of mistake.never ?? []) expect(run.stderr).not.toContain(text);
       expectNoStackTrace(run.stderr);
     });
   }
