@@ -1,7 +1,7 @@
 import { ExplainedError } from "../core/errors.js";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import type { ZodIssue } from "zod";
+import type { output, ZodIssue, ZodTypeAny } from "zod";
 import { type Config, configSchema } from "./schema.js";
 
 /** A configuration mistake: the message names the key and what is expected, never a stack trace. */
@@ -71,13 +71,31 @@ export function parseConfig(
   env: NodeJS.ProcessEnv = process.env,
   source = "config",
 ): Config {
+  return validated(configSchema, document, env, source);
+}
+
+/**
+ * A document (or the section of one at `at`) with ${VAR}s expanded, validated by `schema`; every
+ * mistake is listed at once, each naming its key.
+ */
+function validated<T extends ZodTypeAny>(
+  schema: T,
+  document: unknown,
+  env: NodeJS.ProcessEnv,
+  source: string,
+  at: string[] = [],
+): output<T> {
   const missing: UnsetVariable[] = [];
-  const expanded = expandEnv(document ?? {}, [], env, missing);
-  const result = configSchema.safeParse(expanded);
+  const expanded = expandEnv(document ?? {}, at, env, missing);
+  const result = schema.safeParse(expanded);
   // A key whose variable is unset holds what is left of it (often ""): its own complaint would
   // only repeat, less clearly, the line naming the variable.
   const unsetKeys = new Set(missing.map((m) => m.key));
-  const issues = result.success ? [] : result.error.issues.filter((i) => !unsetKeys.has(i.path.join(".")));
+  const issues = result.success
+    ? []
+    : result.error.issues
+        .map((issue) => ({ ...issue, path: [...at, ...issue.path] }))
+        .filter((issue) => !unsetKeys.has(issue.path.join(".")));
   const problems = [
     ...missing.map((m) => `${m.key}: environment variable ${m.name} is not set`),
     ...issues.map(describeIssue),
@@ -116,17 +134,5 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
  */
 export function loadStateSettings(path: string, env: NodeJS.ProcessEnv = process.env): Config["state"] {
   const document = readDocument(path, "configuration file") as { state?: unknown } | null;
-  const missing: string[] = [];
-  const section = expandEnv(document?.state ?? {}, ["state"], env, missing);
-  const result = configSchema.shape.state.safeParse(section);
-  const problems = [
-    ...missing,
-    ...(result.success
-      ? []
-      : result.error.issues.map((i) => describeIssue({ ...i, path: ["state", ...i.path] }))),
-  ];
-  if (problems.length > 0 || !result.success) {
-    throw new ConfigError(`${path} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  }
-  return result.data;
+  return validated(configSchema.shape.state, document?.state, env, path, ["state"]);
 }
