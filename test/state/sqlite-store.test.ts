@@ -1,8 +1,18 @@
-import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DeliveredUnit, openSqliteState, StateError, type StateStore } from "../../src/state/index.js";
 
@@ -117,6 +127,50 @@ describe("openSqliteState", () => {
     writeSync(fd, Buffer.alloc(16 * 1024, 0xa5), 0, 16 * 1024, 4096);
     closeSync(fd);
     expect(() => openStore(path)).toThrowError(new RegExp(`^The state database ${path} is damaged`));
+  });
+
+  it("names the damage and the fix when the schema version is one no sfevents writes", () => {
+    const path = join(dir, "state.sqlite");
+    openStore(path).close();
+    open.pop();
+    const db = new Database(path);
+    db.prepare("UPDATE schema_version SET version = -1").run();
+    db.close();
+    expect(() => openStore(path)).toThrowError(
+      new RegExp(
+        `^The state database ${path} is damaged: its schema version -1 is one no sfevents writes\\. Restore it from a backup, or move it aside`,
+      ),
+    );
+  });
+
+  // SQLite opens a file it cannot write read-only and then fails with a bare "disk I/O error".
+  // Root writes through 0444, so as root the file sits on a tmpfs remounted read-only.
+  it("names the path and the fix when the state file is read-only", (ctx) => {
+    const mountPoint = join(dir, "ro");
+    mkdirSync(mountPoint);
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      try {
+        execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint], { stdio: "pipe" });
+      } catch (err) {
+        console.log(
+          `skipped: running as root and cannot mount a tmpfs to make read-only (${(err as Error).message.trim()})`,
+        );
+        ctx.skip();
+      }
+    }
+    const path = join(mountPoint, "state.sqlite");
+    try {
+      openStore(path).close();
+      open.pop();
+      if (asRoot) execFileSync("mount", ["-o", "remount,ro", mountPoint], { stdio: "pipe" });
+      else chmodSync(path, 0o444);
+      expect(() => openStore(path)).toThrowError(
+        new RegExp(`^The state database ${path} is read-only \\(.*\\): make the file writable`),
+      );
+    } finally {
+      if (asRoot) execFileSync("umount", [mountPoint], { stdio: "pipe" });
+    }
   });
 
   it("refuses a directory as the state path", () => {

@@ -19,6 +19,10 @@ export function stateErrorFrom(err: unknown, path: string): StateError {
         { cause: err },
       );
     case "SQLITE_READONLY":
+      return new StateError(
+        `The state database ${path} is read-only (${reason}): make the file writable by the user running sfevents, or give a state.path on a writable file system.`,
+        { cause: err },
+      );
     case "SQLITE_PERM":
     case "SQLITE_CANTOPEN":
     case "EACCES":

@@ -134,6 +134,11 @@ export function migrate(db: Database, path: string): number | undefined {
     .transaction(() => {
       const row = db.prepare("SELECT version FROM schema_version").get() as { version: number } | undefined;
       const current = row?.version ?? 0;
+      if (!Number.isInteger(current) || current < 0) {
+        throw new StateError(
+          `The state database ${path} is damaged: its schema version ${String(current)} is one no sfevents writes. Restore it from a backup, or move it aside to start over: files within the lookback will then be collected again.`,
+        );
+      }
       if (current > SCHEMA_VERSION) {
         throw new StateError(
           `The state database ${path} was written by a newer sfevents (schema version ${current}, this one knows up to ${SCHEMA_VERSION}); upgrade sfevents, or give this one another state.path.`,

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Statement } from "better-sqlite3";
 import {
@@ -34,6 +34,7 @@ export function openSqliteState(path: string, options: SqliteStateOptions = {}):
   let db: Database.Database | undefined;
   try {
     mkdirSync(dirname(path), { recursive: true });
+    assertWritable(path);
     db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     // Exclusive before WAL: the WAL index then lives in this process's memory, and the lock taken
     // by the first read below is kept until close.
@@ -55,6 +56,23 @@ export function openSqliteState(path: string, options: SqliteStateOptions = {}):
   } catch (err) {
     db?.close();
     throw stateErrorFrom(err, path);
+  }
+}
+
+/**
+ * SQLite opens a file it cannot write read-only, and the switch to WAL then fails with a bare
+ * "disk I/O error" (SQLITE_IOERR_LOCK): ask the file system first, which can say why.
+ */
+function assertWritable(path: string): void {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return; // a new database, created in the directory made above
+    const why =
+      code === "EROFS" ? "on a read-only file system" : code === "EACCES" ? "permission denied" : undefined;
+    if (why === undefined) throw err;
+    throw Object.assign(new Error(why), { code: "SQLITE_READONLY", cause: err });
   }
 }
 
