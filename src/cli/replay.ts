@@ -7,7 +7,8 @@ import { rowJsonEncoder } from "../csv/row-json.js";
 import { gunzippedIfGzip } from "../http/content-encoding.js";
 import { GeoIpError } from "../normalize/geoip.js";
 import { createNormalizer } from "../normalize/normalizer.js";
-import { nounFor, type Progress, type ProgressStream, terminalProgress } from "../observability/progress.js";
+import { count } from "../observability/count.js";
+import { type Progress, type ProgressStream, terminalProgress } from "../observability/progress.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { STDOUT_PATH } from "../outputs/file/config.js";
 import { ecsEncoder } from "../outputs/file/ecs-encoder.js";
@@ -275,11 +276,10 @@ class Replayer {
   finish(): ReplaySummary {
     const summary = { ...this.summary, deadLetters: this.deadLetters.count };
     if (summary.stdoutClosed) return summary;
-    const counted = (n: number, noun: string) => `${n} ${nounFor(n, noun)}`;
     const where = summary.deadLetters > 0 ? ` (in ${this.options.deadLetter})` : "";
     const failed = summary.failedFiles > 0 ? `, ${summary.failedFiles} unreadable` : "";
     this.io.stderr.write(
-      `sfevents replay: ${counted(summary.rows, "row")}, ${counted(summary.deadLetters, "dead letter")}${where}, ${counted(summary.files, "file")}${failed}\n`,
+      `sfevents replay: ${count(summary.rows, "row")}, ${count(summary.deadLetters, "dead letter")}${where}, ${count(summary.files, "file")}${failed}\n`,
     );
     return summary;
   }

@@ -1,3 +1,4 @@
+import { count } from "./count.js";
 /**
  * Human progress for a terminal: one line per unit of work (an Event Log File, a replayed file, ...),
  * rewritten while rows flow. Silent elsewhere. Units are named by their source (`describeFile`, ...),
@@ -26,18 +27,12 @@ export function terminalProgress(stream: ProgressStream = process.stderr): Progr
     lastDraw = now;
     stream.write(`\r\x1b[2K${text}${final ? "\n" : ""}`);
   };
-  const counted = (n: number, noun: string) => `${n.toLocaleString("en-US")} ${nounFor(n, noun)}`;
-  const count = (rows: number, deadLetters = 0) =>
-    `${counted(rows, "row")}${deadLetters > 0 ? `, ${counted(deadLetters, "dead letter")}` : ""}`;
+  const rowsAndLetters = (rows: number, deadLetters = 0) =>
+    `${count(rows, "row")}${deadLetters > 0 ? `, ${count(deadLetters, "dead letter")}` : ""}`;
   return {
     startUnit: (unit) => draw(`… ${unit}`, false),
-    rows: (unit, rows, deadLetters) => draw(`… ${unit}  ${count(rows, deadLetters)}`, false),
-    doneUnit: (unit, rows, deadLetters) => draw(`✓ ${unit}  ${count(rows, deadLetters)}`, true),
-    failUnit: (unit, rows) => draw(`✗ ${unit}  ${count(rows)}`, true),
+    rows: (unit, rows, deadLetters) => draw(`… ${unit}  ${rowsAndLetters(rows, deadLetters)}`, false),
+    doneUnit: (unit, rows, deadLetters) => draw(`✓ ${unit}  ${rowsAndLetters(rows, deadLetters)}`, true),
+    failUnit: (unit, rows) => draw(`✗ ${unit}  ${rowsAndLetters(rows)}`, true),
   };
-}
-
-/** The noun a count takes in the lines people read: 1 row, 0 rows, 2 rows. */
-export function nounFor(count: number, singular: string): string {
-  return count === 1 ? singular : `${singular}s`;
 }
