@@ -14,7 +14,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type DeliveredUnit, openSqliteState, StateError, type StateStore } from "../../src/state/index.js";
+import {
+  type DeliveredUnit,
+  inspectSqliteState,
+  openSqliteState,
+  StateError,
+  type StateStore,
+} from "../../src/state/index.js";
 
 const HOURLY = "event_log_files:hourly";
 const DAILY = "event_log_files:daily";
@@ -136,11 +142,12 @@ describe("openSqliteState", () => {
     const db = new Database(path);
     db.prepare("UPDATE schema_version SET version = -1").run();
     db.close();
-    expect(() => openStore(path)).toThrowError(
-      new RegExp(
-        `^The state database ${path} is damaged: its schema version -1 is one no sfevents writes\\. Restore it from a backup, or move it aside`,
-      ),
+    const damaged = new RegExp(
+      `^The state database ${path} is damaged: its schema version -1 is one no sfevents writes\\. Restore it from a backup, or move it aside`,
     );
+    expect(() => openStore(path)).toThrowError(damaged);
+    // check's read-only look says the same, rather than call it an older state.
+    expect(() => inspectSqliteState(path)).toThrowError(damaged);
   });
 
   // SQLite opens a file it cannot write read-only and then fails with a bare "disk I/O error".

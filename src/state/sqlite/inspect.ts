@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { stateErrorFrom } from "./errors.js";
-import { SCHEMA_VERSION } from "./schema.js";
+import { checkSchemaVersion, SCHEMA_VERSION } from "./schema.js";
 
 /** What a look at a state file tells without changing it (for `sfevents check`). */
 export type StateFileInspection =
@@ -23,6 +23,7 @@ export function inspectSqliteState(path: string): StateFileInspection {
     const version = table
       ? ((db.prepare("SELECT version FROM schema_version").pluck().get() as number | undefined) ?? 0)
       : 0;
+    checkSchemaVersion(version, path);
     if (version === SCHEMA_VERSION) return { kind: "current" };
     return version > SCHEMA_VERSION ? { kind: "newer", version } : { kind: "older", version };
   } catch (err) {

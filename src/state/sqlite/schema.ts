@@ -124,6 +124,14 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** A schema version no sfevents writes (negative, not a whole number) means a damaged database. */
+export function checkSchemaVersion(version: unknown, path: string): void {
+  if (typeof version === "number" && Number.isInteger(version) && version >= 0) return;
+  throw new StateError(
+    `The state database ${path} is damaged: its schema version ${String(version)} is one no sfevents writes. Restore it from a backup, or move it aside to start over: files within the lookback will then be collected again.`,
+  );
+}
+
 /**
  * Brings the schema to the current version in one transaction, so a crash leaves the old one whole.
  * Returns the version the database had, when it was an older one (0: a new database).
@@ -134,11 +142,7 @@ export function migrate(db: Database, path: string): number | undefined {
     .transaction(() => {
       const row = db.prepare("SELECT version FROM schema_version").get() as { version: number } | undefined;
       const current = row?.version ?? 0;
-      if (!Number.isInteger(current) || current < 0) {
-        throw new StateError(
-          `The state database ${path} is damaged: its schema version ${String(current)} is one no sfevents writes. Restore it from a backup, or move it aside to start over: files within the lookback will then be collected again.`,
-        );
-      }
+      checkSchemaVersion(current, path);
       if (current > SCHEMA_VERSION) {
         throw new StateError(
           `The state database ${path} was written by a newer sfevents (schema version ${current}, this one knows up to ${SCHEMA_VERSION}); upgrade sfevents, or give this one another state.path.`,
