@@ -314,6 +314,17 @@ describe("bad input", () => {
   });
 });
 
+/** A collector of the fake org into events.ndjson, with its state and dead letters beside it. */
+function fakeOrgConfig(dir: string, org: FakeOrg): string {
+  return writeConfig(dir, {
+    salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
+    event_log_files: { start: "2026-11-01T00:00:00Z" },
+    outputs: { file: { path: join(dir, "events.ndjson") } },
+    state: { path: join(dir, "state.sqlite") },
+    dead_letters: { path: join(dir, "dead-letters.ndjson") },
+  });
+}
+
 describe("records too long to hold", () => {
   const LONG_ROW = "0ATfake0000000006";
   const LONG_HEADER = "0ATfake0000000007";
@@ -351,13 +362,7 @@ describe("records too long to hold", () => {
   it("dead-letters each with its length, line and start, delivers the other rows, and is done with both files", {
     timeout: 60_000,
   }, async () => {
-    const path = writeConfig(dir.path, {
-      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
-      event_log_files: { start: "2026-11-01T00:00:00Z" },
-      outputs: { file: { path: join(dir.path, "events.ndjson") } },
-      state: { path: join(dir.path, "state.sqlite") },
-      dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
-    });
+    const path = fakeOrgConfig(dir.path, org);
     const collect = () => runCli(["collect", "--once", "--config", path], { SF_SECRET: org.clientSecret });
     const run = await collect();
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
@@ -408,13 +413,7 @@ describe("a header that repeats a column", () => {
   });
 
   it("keeps both values, the second under a suffixed name, and says so", async () => {
-    const path = writeConfig(dir.path, {
-      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
-      event_log_files: { start: "2026-11-01T00:00:00Z" },
-      outputs: { file: { path: join(dir.path, "events.ndjson") } },
-      state: { path: join(dir.path, "state.sqlite") },
-      dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
-    });
+    const path = fakeOrgConfig(dir.path, org);
     const run = await runCli(["collect", "--once", "--config", path], { SF_SECRET: org.clientSecret });
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     expect(readNdjson(join(dir.path, "events.ndjson")).map((e) => JSON.parse(e))).toEqual([

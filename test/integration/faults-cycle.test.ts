@@ -23,6 +23,10 @@ async function requests(org: Org): Promise<Record<string, number>> {
   return stats.requests;
 }
 
+/** Two days of a simulated org whose clock moves only when a test moves it. */
+const frozenOrg = (more: { query?: { max_page_size: number } } = {}) =>
+  startSimulator({ seed: 9, days: 2, start: "2026-11-20T15:00:00Z", clock: { running: false }, ...more });
+
 /** What ends a cycle at once, and what a cycle recovers from by itself. */
 describe("a collection cycle", () => {
   let org: Org;
@@ -40,13 +44,7 @@ describe("a collection cycle", () => {
   });
 
   it("runs the listing again when a query locator expires between pages, in the same cycle", async () => {
-    org = await startSimulator({
-      seed: 9,
-      days: 2,
-      start: "2026-11-20T15:00:00Z",
-      clock: { running: false },
-      query: { max_page_size: 100 },
-    });
+    org = await frozenOrg({ query: { max_page_size: 100 } });
     await addFault(org.url, { type: "query-locator-expired", nth: 2 });
     const config = collectorConfig({ dir: dir.path, org, intake });
     const result = await runCli(["collect", "--once", "--config", config], collectorEnv(org));
@@ -58,12 +56,7 @@ describe("a collection cycle", () => {
   });
 
   it("ends at once, with its message, when the state cannot be written", async () => {
-    org = await startSimulator({
-      seed: 9,
-      days: 2,
-      start: "2026-11-20T15:00:00Z",
-      clock: { running: false },
-    });
+    org = await frozenOrg();
     const config = collectorConfig({ dir: dir.path, org, intake });
     const result = await runCli(["collect", "--once", "--config", config], collectorEnv(org), {
       fileSizeKib: STATE_LIMIT_KIB,
