@@ -6,8 +6,8 @@
 
 /** Each folder of src/ and the folders it may import, besides core/, which every folder may. */
 const LAYERS = {
-  // Interfaces and small shared types (errors and what to do with them, durations as people write
-  // them): imports nothing of src/.
+  // Interfaces and small shared types (the event, source and output interfaces, errors and what to
+  // do with them, durations as people write them): imports nothing of src/.
   core: [],
   // Leaves: they know nothing of the rest.
   observability: [],
@@ -20,9 +20,12 @@ const LAYERS = {
   normalize: ["csv", "salesforce"],
   sources: ["salesforce", "csv", "observability"],
   outputs: ["http", "observability", "csv", "normalize"],
-  pipeline: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs"],
+  // The generic cycle: it knows sources and outputs only by core's interfaces, and no Salesforce object.
+  engine: ["observability", "state"],
+  // Assembly from the configuration and the registries.
+  app: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs", "engine"],
   simulator: ["config", "salesforce"],
-  cli: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs", "pipeline", "simulator"],
+  cli: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs", "engine", "app", "simulator"],
 };
 
 const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({

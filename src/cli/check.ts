@@ -5,7 +5,7 @@ import type { Dispatcher } from "undici";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
-import { buildClient } from "../pipeline/build.js";
+import { buildClient } from "../app/build.js";
 import type { SalesforceClient } from "../salesforce/index.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";

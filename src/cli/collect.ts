@@ -4,8 +4,8 @@ import { ConfigError, loadConfig } from "../config/load.js";
 import { LOG_LEVELS } from "../config/schema.js";
 import { count } from "../observability/count.js";
 import { createLogger, type LogFormat, type Logger } from "../observability/logger.js";
-import { assemble } from "../pipeline/build.js";
-import type { Collector, CycleReport } from "../pipeline/collector.js";
+import { type Assembly, assemble } from "../app/build.js";
+import type { CycleReport } from "../engine/engine.js";
 import { actionOf, describeError } from "../core/errors.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */
@@ -69,8 +69,8 @@ async function collect(
   const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
   try {
-    if (once) return await runOnce(app.collector, shutdown.signal, logger);
-    await pollForever(app.collector, config.event_log_files.poll_every, shutdown.signal, logger);
+    if (once) return await runOnce(app, shutdown.signal, logger);
+    await pollForever(app, config.event_log_files.poll_every, shutdown.signal, logger);
     return 0;
   } catch (err) {
     // Said once: a plain line for the person at a terminal, a JSON line for a log pipeline.
@@ -95,22 +95,17 @@ function summarize(report: CycleReport, logger: Logger): void {
   (warn ? logger.warn.bind(logger) : logger.info.bind(logger))({ ...report }, text);
 }
 
-async function runOnce(collector: Collector, signal: AbortSignal, logger: Logger): Promise<number> {
-  const report = await collector.runCycle(signal);
-  summarize(report, logger);
-  return report.failed.length > 0 || signal.aborted ? 1 : 0;
+async function runOnce(app: Assembly, signal: AbortSignal, logger: Logger): Promise<number> {
+  const reports = await app.runCycle(signal);
+  for (const report of reports) summarize(report, logger);
+  return reports.some((report) => report.failed.length > 0) || signal.aborted ? 1 : 0;
 }
 
-async function pollForever(
-  collector: Collector,
-  every: number,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<void> {
+async function pollForever(app: Assembly, every: number, signal: AbortSignal, logger: Logger): Promise<void> {
   logger.info(`polling every ${formatDuration(every)}`);
   while (!signal.aborted) {
     try {
-      summarize(await collector.runCycle(signal), logger);
+      for (const report of await app.runCycle(signal)) summarize(report, logger);
     } catch (err) {
       if (actionOf(err) === "stop") throw err;
       if (signal.aborted) break;

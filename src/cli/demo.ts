@@ -2,8 +2,9 @@ import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { parseConfig } from "../config/load.js";
+import { count } from "../observability/count.js";
 import { createLogger } from "../observability/logger.js";
-import { assemble } from "../pipeline/build.js";
+import { assemble } from "../app/build.js";
 import { startSimulator } from "../simulator/server/index.js";
 import { startLocalIntake } from "../simulator/sekoia-intake.js";
 
@@ -56,10 +57,12 @@ async function demo(out: string, days: number, seed: number): Promise<void> {
   const app = await assemble(config, logger);
   const started = Date.now();
   try {
-    const report = await app.collector.runCycle();
+    // The demo's org has one source, Event Log Files.
+    const [report] = await app.runCycle();
+    const [files] = app.sources;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(
-      `Collected ${report.delivered} ${report.interval} Event Log Files, ${report.rows.toLocaleString("en-US")} rows, in ${seconds} s.`,
+      `Collected ${count(report.delivered, files.unitNoun)}, ${report.rows.toLocaleString("en-US")} rows, in ${seconds} s.`,
     );
     say("");
     say("What the demo wrote:");
@@ -76,7 +79,7 @@ async function demo(out: string, days: number, seed: number): Promise<void> {
     );
     if (report.failed.length > 0) {
       say(`${report.failed.length} file(s) failed:`);
-      for (const f of report.failed) say(`  ${f.file}: ${f.error}`);
+      for (const f of report.failed) say(`  ${f.unit}: ${f.error}`);
       process.exitCode = 1;
     }
     say("");

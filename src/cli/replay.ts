@@ -7,14 +7,18 @@ import { rowJsonEncoder } from "../csv/row-json.js";
 import { gunzippedIfGzip } from "../http/content-encoding.js";
 import { GeoIpError } from "../normalize/geoip.js";
 import { createNormalizer } from "../normalize/normalizer.js";
+import { sharedEcs } from "../normalize/shared-ecs.js";
 import { count } from "../observability/count.js";
 import { type Progress, type ProgressStream, terminalProgress } from "../observability/progress.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { STDOUT_PATH } from "../outputs/file/config.js";
-import { ecsEncoder } from "../outputs/file/ecs-encoder.js";
 import { FileOutput } from "../outputs/file/sink.js";
-import { type OutboundEvent, OutputError } from "../outputs/output.js";
+import type { SourceEvent } from "../core/event.js";
+import { OutputError } from "../core/output.js";
 import { EVENT_TYPE_SCHEMAS } from "../salesforce/event-types.js";
+
+/** What dead letters of a replay name as their source. */
+const REPLAY_SOURCE = "replay";
 
 export interface ReplayOptions {
   format: "raw" | "ecs";
@@ -156,7 +160,7 @@ export async function replay(
     path: STDOUT_PATH,
     stdout: io.stdout,
     chunkChars: STDOUT_CHUNK_CHARS,
-    encode: normalizer && ecsEncoder(normalizer),
+    encode: normalizer && sharedEcs(normalizer),
   });
   const replayer = new Replayer(options, io, output);
   // A failed write is reported to the write itself; without a listener the stream's own 'error'
@@ -224,7 +228,7 @@ class Replayer {
 
   private async rows(source: Readable, name: string, eventType: string | undefined): Promise<void> {
     const reader = new LogFileReader();
-    const origin = { fileId: name, eventType };
+    const origin = { source: REPLAY_SOURCE, unit: name, eventType };
     const deadLettersBefore = this.deadLetters.count;
     let header: readonly string[] = [];
     let rows = 0;
@@ -241,7 +245,8 @@ class Replayer {
       for (const problem of batch.problems) {
         await this.deadLetters.write({
           reason: problem.reason,
-          fileId: name,
+          source: REPLAY_SOURCE,
+          unit: name,
           eventType,
           line: problem.line,
           chars: problem.chars,
@@ -250,7 +255,12 @@ class Replayer {
       }
       if (encode !== undefined) {
         for (const row of batch.rows) {
-          const event: OutboundEvent = { origin, header, row, json: encode(row.values) };
+          const event: SourceEvent = {
+            origin,
+            line: row.line,
+            fields: { kind: "csv", header, values: row.values },
+            json: encode(row.values),
+          };
           // Backpressure: a slow reader of standard output slows the replay instead of filling memory.
           const wait = this.output.write(event);
           if (wait !== undefined) await wait;

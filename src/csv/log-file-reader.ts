@@ -1,15 +1,10 @@
+import type { ReadProblem } from "../core/event.js";
 import { uniqueColumnNames } from "./column-names.js";
 import { CsvParser } from "./parser.js";
 
-/** A row that could not be read as written; it goes to the dead letters, and reading goes on. */
-export interface RowProblem {
-  /** 1-based line in the file where the row starts. */
+/** A row that could not be read as written: always with the line where it starts. */
+export interface RowProblem extends ReadProblem {
   line: number;
-  reason: string;
-  /** The row's text (or its start), or its fields when they were read but do not fit the header. */
-  excerpt: string;
-  /** The row's length in characters as written, when it was refused for being too long. */
-  chars?: number;
 }
 
 export interface LogFileRow {

@@ -2,27 +2,14 @@ import { once } from "node:events";
 import { createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { osReason } from "./file/destination.js";
-import { OutputError } from "./output.js";
-
-/** A row or event that could not be delivered as it is, kept with everything needed to find it again. */
-export interface DeadLetter {
-  reason: string;
-  /** The EventLogFile Id, or the path of a replayed file. */
-  fileId: string;
-  eventType?: string;
-  /** 1-based line in the file where the row starts. */
-  line?: number;
-  /** The row's length in characters as written, when it was refused for being too long to read. */
-  chars?: number;
-  /** The row or event as it was read (raw text, fields, or the event's JSON). */
-  payload: string;
-}
+import type { DeadLetter, DeadLetterSink } from "../core/dead-letters.js";
+import { OutputError } from "../core/output.js";
 
 /**
  * The dead-letter file: NDJSON, one record per rejected row, appended, so nothing read is ever
  * silently dropped. Opened on the first record; a run without bad rows leaves no file behind.
  */
-export class DeadLetters {
+export class DeadLetters implements DeadLetterSink {
   private stream: WriteStream | undefined;
   private failure: OutputError | undefined;
   private written = 0;

@@ -82,7 +82,7 @@ describe("sfevents replay", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(docs.map((d) => d.url.path)).toEqual(["/home/1", "/home/3", huge, "/home/6"]);
-    expect(letters.map((l) => [l.fileId, l.line, l.reason])).toEqual([
+    expect(letters.map((l) => [l.unit, l.line, l.reason])).toEqual([
       [file, 3, "expected 5 columns, found 3"],
       [file, 5, "invalid UTF-8 in column CLIENT_IP"],
       [file, 8, "unterminated quoted value at the end of the file"],
@@ -255,10 +255,24 @@ describe("the built CLI", () => {
     });
     const unknown = "the header on line 1 could not be read, so the columns of this row are unknown";
     expect(letters.map(({ time, ...letter }) => letter)).toEqual([
-      { fileId: "URI.csv.gz", eventType: "URI", line: 3, ...tooLong(huge) },
-      { fileId: "Login.csv.gz", eventType: "Login", line: 1, ...tooLong(hugeHeader) },
-      { fileId: "Login.csv.gz", eventType: "Login", line: 2, reason: unknown, payload: `[${line(4)}]` },
-      { fileId: "Login.csv.gz", eventType: "Login", line: 3, reason: unknown, payload: `[${line(5)}]` },
+      { source: "replay", unit: "URI.csv.gz", eventType: "URI", line: 3, ...tooLong(huge) },
+      { source: "replay", unit: "Login.csv.gz", eventType: "Login", line: 1, ...tooLong(hugeHeader) },
+      {
+        source: "replay",
+        unit: "Login.csv.gz",
+        eventType: "Login",
+        line: 2,
+        reason: unknown,
+        payload: `[${line(4)}]`,
+      },
+      {
+        source: "replay",
+        unit: "Login.csv.gz",
+        eventType: "Login",
+        line: 3,
+        reason: unknown,
+        payload: `[${line(5)}]`,
+      },
     ]);
   });
 });

@@ -148,10 +148,10 @@ describe("bad input", () => {
     expect(tally(readNdjson(join(folder, "out", "events.ndjson")))).toEqual(tally(EXPECTED));
 
     const letters = readNdjson(join(folder, "dead-letters.ndjson")).map(
-      (l) => JSON.parse(l) as { fileId: string; line: number; reason: string; payload: string },
+      (l) => JSON.parse(l) as { unit: string; line: number; reason: string; payload: string },
     );
-    expect(letters.map(({ fileId, line, reason }) => ({ fileId, line, reason }))).toEqual(
-      badLines().map((b) => ({ fileId: MALFORMED, ...b })),
+    expect(letters.map(({ unit, line, reason }) => ({ unit, line, reason }))).toEqual(
+      badLines().map((b) => ({ unit: MALFORMED, ...b })),
     );
     expect(letters.every((l) => l.payload.length > 0)).toBe(true);
 
@@ -378,10 +378,11 @@ describe("records too long to hold", () => {
       return letter;
     });
     expect(letters).toEqual([
-      { fileId: LONG_ROW, line: 3, ...tooLong(longRow) },
-      { fileId: LONG_HEADER, line: 1, ...tooLong(longHeader) },
+      { source: "event_log_files:hourly", unit: LONG_ROW, line: 3, ...tooLong(longRow) },
+      { source: "event_log_files:hourly", unit: LONG_HEADER, line: 1, ...tooLong(longHeader) },
       {
-        fileId: LONG_HEADER,
+        source: "event_log_files:hourly",
+        unit: LONG_HEADER,
         line: 2,
         reason: "the header on line 1 could not be read, so the columns of this row are unknown",
         payload: `[${row(4)}]`,

@@ -106,7 +106,7 @@ describe("what the Sekoia.io intake answers", () => {
     expect(missing.sort()).toEqual([...refused].sort());
     expect([unknown.length, extra.size]).toEqual([0, 0]);
     const letters = readNdjson(join(dir, "dead-letters.ndjson")).map((l) => JSON.parse(l));
-    expect(letters.map((l) => [l.fileId, l.payload]).sort()).toEqual(
+    expect(letters.map((l) => [l.unit, l.payload]).sort()).toEqual(
       refused.map((json) => [truth.fileOf(json), json]).sort(),
     );
     expect(letters.every((l) => /refused by the Sekoia\.io intake \(HTTP 400: /.test(l.reason))).toBe(true);

@@ -1,11 +1,11 @@
 import type { Logger } from "../../observability/logger.js";
-import type { OutboundEvent } from "../output.js";
+import type { SourceEvent } from "../../core/event.js";
 
 export interface FileOutputOptions {
   /** Where NDJSON is appended (directories are created), or "-" for standard output. */
   path: string;
   /** Turns an event into its line; the raw event (`event.json`) when absent. */
-  encode?: (event: OutboundEvent) => string;
+  encode?: (event: SourceEvent) => string;
   /** Text gathered before a write to the file, and the most held while a write is under way. */
   chunkChars?: number;
   /** The stream "-" writes to: the process's standard output unless a command gives its own. */

@@ -2,7 +2,7 @@ import { constants, type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { mkdir } from "node:fs/promises";
 import type { Logger } from "../../observability/logger.js";
-import { OutputError } from "../output.js";
+import { OutputError } from "../../core/output.js";
 
 /** Where the file output's text goes: an appended file, or standard output. */
 export interface Destination {

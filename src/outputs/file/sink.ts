@@ -1,4 +1,5 @@
-import { type OutboundEvent, type Output, OutputError } from "../output.js";
+import type { SourceEvent } from "../../core/event.js";
+import { type Output, OutputError } from "../../core/output.js";
 import { DEFAULT_CHUNK_CHARS, type FileOutputOptions, STDOUT_PATH } from "./config.js";
 import { type Destination, openFileDestination, stdoutDestination } from "./destination.js";
 
@@ -8,7 +9,7 @@ export interface FileOutputCounters {
   chars: number;
 }
 
-const rawEvent = (event: OutboundEvent): string => event.json;
+const rawEvent = (event: SourceEvent): string => event.json;
 
 /**
  * NDJSON, one event per line. Lines are gathered into chunks of about `chunkChars` and written one
@@ -18,7 +19,7 @@ const rawEvent = (event: OutboundEvent): string => event.json;
 export class FileOutput implements Output {
   readonly name = "file";
   readonly counters: FileOutputCounters = { events: 0, chars: 0 };
-  private readonly encode: (event: OutboundEvent) => string;
+  private readonly encode: (event: SourceEvent) => string;
   private readonly chunkChars: number;
   private lines: string[] = [];
   private pendingChars = 0;
@@ -44,7 +45,7 @@ export class FileOutput implements Output {
     return new FileOutput(destination, options);
   }
 
-  write(event: OutboundEvent): void | Promise<void> {
+  write(event: SourceEvent): void | Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const line = `${this.encode(event)}\n`;
     this.lines.push(line);

@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { Logger } from "../../observability/logger.js";
-import type { DeadLetters } from "../dead-letter.js";
+import type { DeadLetterSink } from "../../core/dead-letters.js";
 
 /** The intake of Sekoia.io's FRA1 region; other regions have their own (see the Sekoia.io docs). */
 export const DEFAULT_INTAKE_URL = "https://intake.sekoia.io";
@@ -32,7 +32,7 @@ export interface SekoiaOutputOptions {
   url?: string;
   intakeKey: string;
   /** Where events too large for the intake are kept. */
-  deadLetters: DeadLetters;
+  deadLetters: DeadLetterSink;
   logger: Logger;
   /** Proxy, CA bundle and connection pool for the intake; undici's global dispatcher when absent. */
   dispatcher?: Dispatcher;

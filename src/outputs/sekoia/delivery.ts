@@ -3,8 +3,9 @@ import { formatDuration } from "../../core/duration.js";
 import { backoffDelay } from "../../http/backoff.js";
 import { OutageLog } from "../../http/outage.js";
 import type { Logger } from "../../observability/logger.js";
-import type { DeadLetters } from "../dead-letter.js";
-import { OutputError, type RowOrigin } from "../output.js";
+import type { DeadLetterSink } from "../../core/dead-letters.js";
+import type { EventOrigin } from "../../core/event.js";
+import { OutputError } from "../../core/output.js";
 import type { RetryPolicy } from "./config.js";
 import type { EncodedBatch } from "./encoder.js";
 import type { IntakeAnswer, IntakeService } from "./service.js";
@@ -29,7 +30,7 @@ export interface SekoiaCounters {
 export interface SealedBatch {
   encoded: EncodedBatch;
   /** The origin and line of event i, to name it in a dead letter. */
-  origins: RowOrigin[];
+  origins: EventOrigin[];
   lines: number[];
   /** The buffer the body is written in, reused once the batch is settled. */
   memory: Buffer;
@@ -64,7 +65,7 @@ export class BatchDelivery {
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
     private readonly counters: SekoiaCounters,
-    private readonly deadLetters: DeadLetters,
+    private readonly deadLetters: DeadLetterSink,
   ) {
     this.outage = new OutageLog(logger, INTAKE_OUTAGE, { endpoint: service.endpoint });
   }
@@ -182,12 +183,12 @@ export class BatchDelivery {
 
   /** An event the intake refuses on its own is kept, with the intake's answer, never dropped. */
   private async setAside(batch: SealedBatch, index: number, json: string, refusal: Refusal): Promise<void> {
-    const { fileId, eventType } = batch.origins[index];
+    const { source, unit, eventType } = batch.origins[index];
     const line = batch.lines[index];
     const answer = describe(refusal);
     this.counters.deadLetters++;
     this.logger.warn(
-      { fileId, eventType, line, answer, deadLetters: this.deadLetters.path },
+      { source, unit, eventType, line, answer, deadLetters: this.deadLetters.path },
       "Sekoia.io refused an event sent on its own; it was written to the dead-letter file",
     );
     await this.deadLetters.write({
@@ -195,7 +196,8 @@ export class BatchDelivery {
         refusal.kind === "too-large"
           ? `too large for the Sekoia.io intake or a proxy before it, even on its own (${answer})`
           : `refused by the Sekoia.io intake (${answer})`,
-      fileId,
+      source,
+      unit,
       eventType,
       line,
       payload: json,

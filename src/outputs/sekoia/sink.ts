@@ -1,6 +1,7 @@
 import { type Logger, secrets } from "../../observability/logger.js";
-import type { DeadLetters } from "../dead-letter.js";
-import { type OutboundEvent, type Output, OutputError, type RowOrigin } from "../output.js";
+import type { DeadLetterSink } from "../../core/dead-letters.js";
+import type { EventOrigin, SourceEvent } from "../../core/event.js";
+import { type Output, OutputError } from "../../core/output.js";
 import {
   DEFAULT_RETRY_POLICY,
   MAX_EVENT_CHARS,
@@ -19,8 +20,8 @@ export interface IntakeProbe {
 }
 
 const PROBE_TIMEOUT_MS = 10_000;
-/** Files whose oversized events were already logged; a bound, so a long run cannot grow it forever. */
-const LOGGED_FILES_LIMIT = 1_000;
+/** Units whose oversized events were already logged; a bound, so a long run cannot grow it forever. */
+const LOGGED_UNITS_LIMIT = 1_000;
 
 /**
  * Delivers events to a Sekoia.io intake through `POST /batch`.
@@ -48,7 +49,7 @@ export class SekoiaOutput implements Output {
   private readonly service: IntakeService;
   private readonly delivery: BatchDelivery;
   private readonly logger: Logger;
-  private readonly deadLetters: DeadLetters;
+  private readonly deadLetters: DeadLetterSink;
   private readonly head: Buffer;
   private readonly buffers: BodyBuffers;
   private readonly maxBatchBytes: number;
@@ -58,7 +59,7 @@ export class SekoiaOutput implements Output {
 
   private filling: BatchBody;
   /** Where each event of the filling batch comes from: kept apart so that write() allocates nothing per event. */
-  private fillingOrigins: RowOrigin[] = [];
+  private fillingOrigins: EventOrigin[] = [];
   private fillingLines: number[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly queued: SealedBatch[] = [];
@@ -69,7 +70,7 @@ export class SekoiaOutput implements Output {
   private failure: OutputError | undefined;
   /** Aborts the requests and waits of a delivery that has failed, or of a closing output. */
   private abort = new AbortController();
-  private readonly filesWithOversizedEvents = new Set<string>();
+  private readonly unitsWithOversizedEvents = new Set<string>();
 
   constructor(options: SekoiaOutputOptions) {
     secrets.add(options.intakeKey);
@@ -98,7 +99,7 @@ export class SekoiaOutput implements Output {
     this.filling = this.newBatch();
   }
 
-  write(event: OutboundEvent): void | Promise<void> {
+  write(event: SourceEvent): void | Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (event.json.length > MAX_EVENT_CHARS) return this.setAside(event);
     if (!this.filling.tryAdd(event.json)) {
@@ -106,7 +107,7 @@ export class SekoiaOutput implements Output {
       this.filling.tryAdd(event.json);
     }
     this.fillingOrigins.push(event.origin);
-    this.fillingLines.push(event.row.line);
+    this.fillingLines.push(event.line);
     if (this.filling.events >= this.maxBatchEvents) this.seal();
     else if (this.filling.events === 1) this.startLinger();
     if (this.queued.length > 0) return this.waitForSpace();
@@ -187,29 +188,31 @@ export class SekoiaOutput implements Output {
     return new BatchBody(this.head, this.buffers.take());
   }
 
-  /** An event the intake would refuse is kept, never dropped; the log names its file once. */
-  private setAside(event: OutboundEvent): Promise<void> {
+  /** An event the intake would refuse is kept, never dropped; the log names its unit once. */
+  private setAside(event: SourceEvent): Promise<void> {
     this.counters.deadLetters++;
-    const { fileId, eventType } = event.origin;
-    if (!this.filesWithOversizedEvents.has(fileId)) {
-      if (this.filesWithOversizedEvents.size >= LOGGED_FILES_LIMIT) this.filesWithOversizedEvents.clear();
-      this.filesWithOversizedEvents.add(fileId);
+    const { source, unit, eventType } = event.origin;
+    if (!this.unitsWithOversizedEvents.has(unit)) {
+      if (this.unitsWithOversizedEvents.size >= LOGGED_UNITS_LIMIT) this.unitsWithOversizedEvents.clear();
+      this.unitsWithOversizedEvents.add(unit);
       this.logger.warn(
         {
-          fileId,
+          source,
+          unit,
           eventType,
-          line: event.row.line,
+          line: event.line,
           chars: event.json.length,
           deadLetters: this.deadLetters.path,
         },
-        `An event over Sekoia.io's ${MAX_EVENT_CHARS}-character limit was written to the dead-letter file instead; further ones from this file are counted, not logged`,
+        `An event over Sekoia.io's ${MAX_EVENT_CHARS}-character limit was written to the dead-letter file instead; further ones from this unit are counted, not logged`,
       );
     }
     return this.deadLetters.write({
       reason: `event of ${event.json.length} characters, over the Sekoia.io intake's limit of ${MAX_EVENT_CHARS}`,
-      fileId,
+      source,
+      unit,
       eventType,
-      line: event.row.line,
+      line: event.line,
       payload: event.json,
     });
   }

@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLogger, type Logger } from "../../../src/observability/logger.js";
 import { FileOutput } from "../../../src/outputs/file/sink.js";
-import { OutputError } from "../../../src/outputs/output.js";
+import { OutputError } from "../../../src/core/output.js";
 import { type LogLine, logLines } from "../../faults/support.js";
 import { loginEvent } from "../events.js";
 
@@ -93,7 +93,7 @@ describe("FileOutput", () => {
     const path = join(dir, "ecs.ndjson");
     const output = await FileOutput.open({
       path,
-      encode: (event) => JSON.stringify({ event: { code: event.origin.eventType }, line: event.row.line }),
+      encode: (event) => JSON.stringify({ event: { code: event.origin.eventType }, line: event.line }),
     });
     output.write(loginEvent(7));
     await output.flush();

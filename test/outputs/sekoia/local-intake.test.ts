@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/observability/logger.js";
-import type { OutputError } from "../../../src/outputs/output.js";
+import type { OutputError } from "../../../src/core/output.js";
 import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";

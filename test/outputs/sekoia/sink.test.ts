@@ -5,7 +5,8 @@ import { Writable } from "node:stream";
 import { Agent, buildConnector } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/observability/logger.js";
-import { type OutboundEvent, OutputError } from "../../../src/outputs/output.js";
+import type { SourceEvent } from "../../../src/core/event.js";
+import { OutputError } from "../../../src/core/output.js";
 import { type SekoiaOutputOptions, MAX_EVENT_CHARS } from "../../../src/outputs/sekoia/config.js";
 import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
@@ -62,7 +63,7 @@ describe("SekoiaOutput", () => {
     return logLines.map((line) => JSON.parse(line).msg as string);
   }
 
-  async function writeAll(output: SekoiaOutput, events: OutboundEvent[]) {
+  async function writeAll(output: SekoiaOutput, events: SourceEvent[]) {
     for (const event of events) await output.write(event);
   }
 
@@ -120,7 +121,7 @@ describe("SekoiaOutput", () => {
     const output = sekoia();
     const atLimit = loginEvent(2, { size: MAX_EVENT_CHARS });
     const over = [3, 4].map((line) => loginEvent(line, { size: MAX_EVENT_CHARS + 1 }));
-    const otherFile = loginEvent(9, { size: MAX_EVENT_CHARS + 10, fileId: "0ATD00000000002AAA" });
+    const otherFile = loginEvent(9, { size: MAX_EVENT_CHARS + 10, unit: "0ATD00000000002AAA" });
     expect(atLimit.json.length).toBe(MAX_EVENT_CHARS);
     expect(over[0].json.length).toBe(MAX_EVENT_CHARS + 1);
     await writeAll(output, [atLimit, ...over, otherFile, loginEvent(5)]);
@@ -133,14 +134,14 @@ describe("SekoiaOutput", () => {
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(letters.map((l) => [l.fileId, l.line, l.payload])).toEqual([
-      [over[0].origin.fileId, 3, over[0].json],
-      [over[1].origin.fileId, 4, over[1].json],
+    expect(letters.map((l) => [l.unit, l.line, l.payload])).toEqual([
+      [over[0].origin.unit, 3, over[0].json],
+      [over[1].origin.unit, 4, over[1].json],
       ["0ATD00000000002AAA", 9, otherFile.json],
     ]);
     const warnings = logLines.map((l) => JSON.parse(l)).filter((l) => l.level === "warn");
-    expect(warnings.map((w) => [w.fileId, w.line])).toEqual([
-      [over[0].origin.fileId, 3],
+    expect(warnings.map((w) => [w.unit, w.line])).toEqual([
+      [over[0].origin.unit, 3],
       ["0ATD00000000002AAA", 9],
     ]);
   });
@@ -317,7 +318,7 @@ describe("SekoiaOutput", () => {
   });
 
   describe("refused batches", () => {
-    function readDeadLetters(): { reason: string; fileId: string; line: number; payload: string }[] {
+    function readDeadLetters(): { reason: string; unit: string; line: number; payload: string }[] {
       return readFileSync(join(dir, "dead-letters.ndjson"), "utf8")
         .trimEnd()
         .split("\n")
@@ -336,8 +337,8 @@ describe("SekoiaOutput", () => {
       expect(intake.events()).toEqual(events.filter((e) => e !== tooLarge).map((e) => e.json));
       expect(intake.accepted.every((b) => b.bodyBytes <= 700)).toBe(true);
       const letters = readDeadLetters();
-      expect(letters.map((l) => [l.fileId, l.line, l.payload])).toEqual([
-        [tooLarge.origin.fileId, 8, tooLarge.json],
+      expect(letters.map((l) => [l.unit, l.line, l.payload])).toEqual([
+        [tooLarge.origin.unit, 8, tooLarge.json],
       ]);
       expect(letters[0].reason).toMatch(
         /too large .*even on its own \(HTTP 413: <html><body>413 Request Entity Too Large/,
@@ -359,8 +360,8 @@ describe("SekoiaOutput", () => {
       const refused = [events[3], events[12]];
       expect(intake.events()).toEqual(events.filter((e) => !refused.includes(e)).map((e) => e.json));
       const letters = readDeadLetters();
-      expect(letters.map((l) => [l.fileId, l.line, l.payload])).toEqual(
-        refused.map((e) => [e.origin.fileId, e.row.line, e.json]),
+      expect(letters.map((l) => [l.unit, l.line, l.payload])).toEqual(
+        refused.map((e) => [e.origin.unit, e.line, e.json]),
       );
       expect(letters.map((l) => l.reason)).toEqual([
         'refused by the Sekoia.io intake (HTTP 400: {"message":"jsons[0] is not a valid event"})',

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { SekoiaOutput } from "../../src/outputs/sekoia/sink.js";
-import { assemble } from "../../src/pipeline/build.js";
+import { assemble } from "../../src/app/build.js";
 import { startSimulator, type Simulator } from "../../src/simulator/server/index.js";
 import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
 

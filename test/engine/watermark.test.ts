@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Watermark } from "../../src/pipeline/watermark.js";
+import { Watermark } from "../../src/engine/watermark.js";
 
 describe("Watermark", () => {
   it("moves only over a delivered prefix, whatever order files finish in", () => {

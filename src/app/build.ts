@@ -4,13 +4,15 @@ import type { Config } from "../config/schema.js";
 import type { Logger } from "../observability/logger.js";
 import { terminalProgress } from "../observability/progress.js";
 import { FileOutput } from "../outputs/file/sink.js";
-import type { Output } from "../outputs/output.js";
+import type { Output } from "../core/output.js";
+import type { Source } from "../core/source.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";
 import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { openSqliteState, type StateStore } from "../state/index.js";
-import { Collector } from "./collector.js";
+import { type CycleReport, Engine } from "../engine/engine.js";
+import { EventLogFileSource } from "../sources/event-log-files/source.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 
 /** Everything a configured collector is made of, built in one place for collect, check and demo. */
@@ -19,7 +21,10 @@ export interface Assembly {
   outputs: Output[];
   state: StateStore;
   deadLetters: DeadLetters;
-  collector: Collector;
+  sources: Source[];
+  engine: Engine;
+  /** One cycle of every source, one after the other. */
+  runCycle(signal?: AbortSignal): Promise<CycleReport[]>;
   close(): Promise<void>;
 }
 
@@ -90,8 +95,8 @@ export async function buildOutputs(
     let encode: Parameters<typeof FileOutput.open>[0]["encode"];
     if (file.format === "ecs") {
       const { createNormalizer } = await import("../normalize/normalizer.js");
-      const { ecsEncoder } = await import("../outputs/file/ecs-encoder.js");
-      encode = ecsEncoder(
+      const { sharedEcs } = await import("../normalize/shared-ecs.js");
+      encode = sharedEcs(
         await createNormalizer({
           geoipPath: config.enrich.geoip,
           asnPath: config.enrich.asn,
@@ -118,30 +123,42 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
   const deadLetters = new DeadLetters(config.dead_letters.path);
   const outputs = await buildOutputs(config, deadLetters, logger, dispatcher);
   const elf = config.event_log_files;
-  const collector = new Collector({
-    api: client,
+  const orgNow = () => client.orgNow();
+  const sources: Source[] = [
+    new EventLogFileSource({
+      api: client,
+      logger,
+      now: orgNow,
+      settings: {
+        interval: elf.interval,
+        eventTypes: elf.event_types,
+        lookback: elf.lookback,
+        start: elf.start ? new Date(elf.start) : undefined,
+        overlap: elf.overlap,
+      },
+    }),
+  ];
+  const engine = new Engine({
     state,
     outputs,
     deadLetters,
     logger,
     progress: terminalProgress(),
-    now: () => client.orgNow(),
-    settings: {
-      interval: elf.interval,
-      eventTypes: elf.event_types,
-      lookback: elf.lookback,
-      start: elf.start ? new Date(elf.start) : undefined,
-      overlap: elf.overlap,
-      concurrency: elf.concurrency,
-      deduplicateRows: elf.deduplicate,
-    },
+    now: orgNow,
+    settings: { concurrency: elf.concurrency, deduplicate: elf.deduplicate },
   });
   return {
     client,
     outputs,
     state,
     deadLetters,
-    collector,
+    sources,
+    engine,
+    async runCycle(signal) {
+      const reports: CycleReport[] = [];
+      for (const source of sources) reports.push(await engine.runCycle(source, signal));
+      return reports;
+    },
     async close() {
       await Promise.allSettled(outputs.map((o) => o.close()));
       await client.close();

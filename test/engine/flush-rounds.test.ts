@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FlushRounds } from "../../src/pipeline/flush-rounds.js";
+import { FlushRounds } from "../../src/engine/flush-rounds.js";
 
 function deferred() {
   let resolve!: () => void;

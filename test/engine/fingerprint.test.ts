@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rowFingerprint } from "../../src/pipeline/fingerprint.js";
+import { rowFingerprint } from "../../src/engine/fingerprint.js";
 
 describe("rowFingerprint", () => {
   it("takes the first 64 bits of MD5 (the empty string's digest starts d41d8cd9 8f00b204)", () => {

@@ -1,7 +1,7 @@
 /**
- * Group commit for acknowledgements. A file is acknowledged by a flush of every output that began
- * after its last row was written; one such flush serves every file that finished while the previous
- * one ran. With small files this turns one fsync and one intake round trip per file into one per
+ * Group commit for acknowledgements. A unit is acknowledged by a flush of every output that began
+ * after its last row was written; one such flush serves every unit that finished while the previous
+ * one ran. With small units this turns one fsync and one intake round trip per unit into one per
  * round, while the guarantee stays the same.
  */
 export class FlushRounds {

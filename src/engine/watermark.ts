@@ -1,13 +1,13 @@
 /**
- * The cursor may only move past a file once it and every file before it (in (CreatedDate, Id) order)
- * are delivered. Files finish out of order when they download in parallel; this keeps the position
- * of the longest delivered prefix.
+ * A checkpoint may only move past a unit once it and every unit listed before it are delivered.
+ * Units finish out of order when they are read in parallel; this keeps the position of the longest
+ * delivered prefix.
  */
 export class Watermark<T> {
   private readonly done: boolean[];
   private next = 0;
 
-  /** `items` in cursor order; `delivered` marks those finished in an earlier run. */
+  /** `items` in checkpoint order; `delivered` marks those finished in an earlier run. */
   constructor(
     private readonly items: readonly T[],
     delivered: (item: T, index: number) => boolean,

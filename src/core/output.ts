@@ -1,24 +1,5 @@
-import { ExplainedError } from "../core/errors.js";
-import type { LogFileRow } from "../csv/log-file-reader.js";
-
-/** Where a row came from: enough to name it in a log line or a dead letter. */
-export interface RowOrigin {
-  /** The EventLogFile Id, or the path of a replayed file. */
-  fileId: string;
-  /** Unknown for a replayed file whose name and header do not tell. */
-  eventType?: string;
-}
-
-/**
- * One event on its way to the outputs: a CSV row with its header. `json` is the raw event (the row
- * as a JSON object keyed by the header), built once and shared by every output that wants it.
- */
-export interface OutboundEvent {
-  origin: RowOrigin;
-  header: readonly string[];
-  row: LogFileRow;
-  json: string;
-}
+import { ExplainedError } from "./errors.js";
+import type { SourceEvent } from "./event.js";
 
 /**
  * A destination. Every output keeps the same promise, on which the checkpoint rests: when `flush()`
@@ -32,7 +13,7 @@ export interface Output {
    * Once a delivery has failed, the promise rejects with that OutputError (and so does every
    * write until the next flush), so the caller can stop reading a file that will be sent again.
    */
-  write(event: OutboundEvent): void | Promise<void>;
+  write(event: SourceEvent): void | Promise<void>;
   /**
    * Delivers everything written so far and resolves once the destination has acknowledged it all.
    * Rejects with an OutputError when delivery cannot succeed (a rejected intake key, a path that

@@ -1,0 +1,23 @@
+/** A row or event that could not be delivered as it is, kept with everything needed to find it again. */
+export interface DeadLetter {
+  reason: string;
+  /** The source that read it (`event_log_files:hourly`, `replay`), when known. */
+  source?: string;
+  /** The unit it was read in: the EventLogFile Id, or the path of a replayed file. */
+  unit: string;
+  eventType?: string;
+  /** 1-based line in the unit where it starts. */
+  line?: number;
+  /** Its length in characters as written, when it was refused for being too long to read. */
+  chars?: number;
+  /** The row or event as it was read (raw text, fields, or the event's JSON). */
+  payload: string;
+}
+
+/** Where dead letters go: the engine and the outputs write, the application decides where. */
+export interface DeadLetterSink {
+  readonly path: string;
+  /** Dead letters written since it was opened. */
+  readonly count: number;
+  write(letter: DeadLetter): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/**
+ * Where an event came from: enough to name it in a log line or a dead letter. One object is shared
+ * by every event of a unit.
+ */
+export interface EventOrigin {
+  /** The source's id, as the state keys it: `event_log_files:hourly`, `replay`. */
+  readonly source: string;
+  /** The unit of work it was read in: an EventLogFile Id, a replayed file's path. */
+  readonly unit: string;
+  /** Its type (an Event Log File's EventType); unknown for a replayed file whose name does not tell. */
+  readonly eventType?: string;
+}
+
+/**
+ * What an event was read as, for the normalizer; outputs never look inside. A CSV row keeps its
+ * header (one array shared by the rows of a file, which the normalizer compiles a plan for). A record
+ * read as JSON (a SOQL row, a decoded Avro event) is another kind, added with the source that reads it.
+ */
+export interface CsvFields {
+  readonly kind: "csv";
+  readonly header: readonly string[];
+  readonly values: readonly string[];
+}
+
+export type EventFields = CsvFields;
+
+/**
+ * One event on its way to the outputs. `json` is the raw event (a row keyed by its header), built
+ * once by the source and shared by every output that sends it as it is.
+ */
+export interface SourceEvent {
+  readonly origin: EventOrigin;
+  /** Where in its unit it starts: a CSV record's 1-based line. */
+  readonly line: number;
+  readonly json: string;
+  readonly fields: EventFields;
+  /**
+   * The ECS document as JSON text, set by the first output that wants it (see
+   * normalize/shared-ecs.ts) and read by the others: an event is normalized at most once.
+   */
+  ecs?: string;
+}
+
+/** Something read that cannot be an event as it is; it goes to the dead letters, and reading goes on. */
+export interface ReadProblem {
+  reason: string;
+  /** 1-based line in the unit where it starts. */
+  line?: number;
+  /** Its length in characters as written, when it was refused for being too long to read. */
+  chars?: number;
+  /** Its text (or its start), or its fields when they were read but do not fit. */
+  excerpt: string;
+}

@@ -1,0 +1,322 @@
+import type { DeadLetterSink } from "../core/dead-letters.js";
+import { actionOf } from "../core/errors.js";
+import type { Output } from "../core/output.js";
+import type { Source, WorkUnit } from "../core/source.js";
+import { count } from "../observability/count.js";
+import type { Logger } from "../observability/logger.js";
+import type { Progress } from "../observability/progress.js";
+import type { RowFingerprints, StateStore } from "../state/index.js";
+import { rowFingerprint } from "./fingerprint.js";
+import { FlushRounds } from "./flush-rounds.js";
+import { Watermark } from "./watermark.js";
+
+export interface EngineSettings {
+  /** Units read at once, across every source. */
+  concurrency: number;
+  /** Delivered-unit records are kept this long: at least Salesforce's 30-day retention. */
+  retentionDays?: number;
+  /**
+   * Skip events a delivered unit of the same scope already carried (a replaced daily file, a
+   * latent hourly file repeating rows). Costs a hash per event and a little of the state.
+   */
+  deduplicate?: boolean;
+  /** Reads of a unit within one cycle (a reset download, a truncated gzip) before it waits for the next. */
+  attemptsPerUnit?: number;
+}
+
+export interface EngineDeps {
+  state: StateStore;
+  outputs: readonly Output[];
+  deadLetters: DeadLetterSink;
+  logger: Logger;
+  progress?: Progress;
+  settings: EngineSettings;
+  /** The org's time (see SalesforceClient.orgNow): what the state forgets is measured by it. */
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface UnitFailure {
+  /** The unit's name, as log lines give it. */
+  unit: string;
+  error: string;
+}
+
+export interface CycleReport {
+  source: string;
+  listed: number;
+  delivered: number;
+  rows: number;
+  /** Rows not delivered again because a delivered unit of the same scope already had them. */
+  repeatedRows: number;
+  deadLetters: number;
+  /** Events an output sent again after a timeout, which the destination may now hold twice. */
+  possibleDuplicates: number;
+  failed: UnitFailure[];
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Runs collection cycles of sources into outputs. A cycle lists a source's units from its
+ * checkpoint, reads the new ones a few at a time into every output, and commits a unit (and the
+ * checkpoint, once the delivered prefix grows) only after every output acknowledged all of its
+ * events. A crash at any moment therefore re-delivers at most the units in flight, and never loses
+ * an event. The engine knows no Salesforce object: a source says what its units are.
+ */
+export class Engine {
+  /**
+   * Counts output failures. An output that fails a delivery drops everything it held, including
+   * events of other units in flight; a unit is acknowledged only if no failure happened while it
+   * was being written, whatever its own flush() says.
+   */
+  private outputFailures = 0;
+  private readonly opened = new WeakSet<Source>();
+  private readonly rounds: FlushRounds;
+  private readonly now: () => Date;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.rounds = new FlushRounds(async () => {
+      await this.watchOutput(Promise.all(deps.outputs.map((o) => o.flush())));
+    });
+  }
+
+  async runCycle(source: Source, signal?: AbortSignal): Promise<CycleReport> {
+    const { state, logger, settings, outputs } = this.deps;
+    if (!this.opened.has(source)) {
+      await source.open();
+      this.opened.add(source);
+    }
+    const listing = await source.list(state.checkpoint(source.id));
+    const units = listing.units;
+    const delivered = units.map((unit) => state.isDelivered(source.id, unit.key));
+    const watermark = new Watermark(units, (_, index) => delivered[index]);
+    const pending = units.map((unit, index) => ({ unit, index })).filter(({ index }) => !delivered[index]);
+    const since = listing.since.toISOString();
+    logger.info(
+      { source: source.id, since, listed: units.length, new: pending.length },
+      `found ${count(pending.length, `new ${source.unitNoun}`)} since ${since}`,
+    );
+
+    const report: CycleReport = {
+      source: source.id,
+      listed: units.length,
+      delivered: 0,
+      rows: 0,
+      repeatedRows: 0,
+      deadLetters: 0,
+      possibleDuplicates: 0,
+      failed: [],
+    };
+    const deadLettersBefore = this.deps.deadLetters.count;
+    const possibleDuplicatesBefore = possibleDuplicates(outputs);
+    // An error that stops collection (a rejected intake key, revoked credentials) or ends the cycle
+    // (an output that gave up, a state that cannot be written) stops every worker, not just its own.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    // Thrown once every worker has settled.
+    let fatal: unknown;
+    const fail = (unit: WorkUnit, err: unknown) => {
+      const action = actionOf(err);
+      if (action === "stop") {
+        fatal ??= err;
+        stop.abort(err);
+        return;
+      }
+      if (stop.signal.aborted) return; // shutting down: the unit stays undelivered, nothing to report
+      const message = err instanceof Error ? err.message : String(err);
+      report.failed.push({ unit: unit.name, error: message });
+      logger.error({ ...unit.logFields, err: message }, `${unit.name} not delivered this cycle: ${message}`);
+      if (action === "end-cycle") stop.abort(err);
+    };
+    const acknowledgements: Promise<void>[] = [];
+    // Units of one scope go one after the other: a unit may repeat events of an earlier one, which
+    // deduplication only sees once that one is acknowledged.
+    const scopes = new Map<string, Promise<void>>();
+    let nextIndex = 0;
+
+    const worker = async () => {
+      while (!stop.signal.aborted && nextIndex < pending.length) {
+        const { unit, index } = pending[nextIndex++];
+        let settle!: () => void;
+        const settled = new Promise<void>((resolve) => {
+          settle = resolve;
+        });
+        if (unit.scope !== undefined) {
+          const previous = scopes.get(unit.scope);
+          scopes.set(unit.scope, settled);
+          await previous;
+        }
+        let written: WrittenUnit;
+        try {
+          written = await this.writeUnit(source, unit, stop.signal);
+        } catch (err) {
+          fail(unit, err);
+          settle();
+          continue;
+        }
+        // The next unit is read while this one waits for its acknowledgement.
+        const acknowledged = this.rounds.acknowledge().then(() => {
+          if (this.outputFailures !== written.outputFailuresAtStart) {
+            throw new Error(
+              "an output failed while this unit was being delivered, and may have dropped some of its events",
+            );
+          }
+          this.commit(source, unit, written, watermark.complete(index), report);
+        });
+        acknowledgements.push(acknowledged.catch((err) => fail(unit, err)).finally(settle));
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(settings.concurrency, pending.length) }, worker));
+      await Promise.all(acknowledgements);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (fatal !== undefined) throw fatal;
+
+    // Housekeeping only, and only after a cycle that ran its course (the state may be what failed).
+    if (!stop.signal.aborted) state.prune(source.id, this.forgetBefore(listing.since));
+    report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
+    report.possibleDuplicates = possibleDuplicates(outputs) - possibleDuplicatesBefore;
+    return report;
+  }
+
+  /**
+   * Delivered-unit records older than this may go: past Salesforce's retention by the org's clock
+   * (the host's may be days off), and never a record the next listing can offer again.
+   */
+  private forgetBefore(listedSince: Date): Date {
+    const retained = this.now().getTime() - (this.deps.settings.retentionDays ?? 31) * DAY;
+    return new Date(Math.min(retained, listedSince.getTime()));
+  }
+
+  /** Every output acknowledged the unit: record it, and the checkpoint if the prefix grew. */
+  private commit(
+    source: Source,
+    unit: WorkUnit,
+    written: WrittenUnit,
+    prefixEnd: WorkUnit | undefined,
+    report: CycleReport,
+  ): void {
+    this.deps.state.markDelivered(
+      {
+        source: source.id,
+        key: unit.key,
+        scope: unit.scope,
+        position: unit.position,
+        rows: written.rows,
+        detail: unit.detail,
+      },
+      prefixEnd?.checkpoint,
+      written.fingerprints,
+    );
+    report.delivered++;
+    report.rows += written.rows;
+    report.repeatedRows += written.repeatedRows;
+    this.deps.progress?.doneUnit(unit.name, written.rows);
+    const skipped =
+      written.repeatedRows > 0
+        ? ` (${count(written.repeatedRows, "row")} already delivered by an earlier ${source.unitNoun} skipped)`
+        : "";
+    this.deps.logger.info(
+      { ...unit.logFields, rows: written.rows, repeatedRows: written.repeatedRows },
+      `delivered ${unit.name}: ${count(written.rows, "row")}${skipped}`,
+    );
+  }
+
+  /** Streams one unit to every output, reading it again after an error that may not recur. */
+  private async writeUnit(source: Source, unit: WorkUnit, signal: AbortSignal): Promise<WrittenUnit> {
+    const attempts = this.deps.settings.attemptsPerUnit ?? 3;
+    const { logger } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const written = await this.streamUnit(source, unit, signal);
+        if (attempt > 1) {
+          logger.info(
+            { ...unit.logFields, attempts: attempt },
+            `${unit.name}: read in full at attempt ${attempt}`,
+          );
+        }
+        return written;
+      } catch (err) {
+        const action = actionOf(err);
+        // Read again only what may come whole next time; a bug gets the benefit of the doubt.
+        if (signal.aborted || (action !== undefined && action !== "retry-unit") || attempt >= attempts)
+          throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        // One warning per broken unit, not one per attempt: the later attempts are detail.
+        const log = attempt === 1 ? logger.warn.bind(logger) : logger.debug.bind(logger);
+        log(
+          { ...unit.logFields, attempt, err: message },
+          `${unit.name}: ${message}; reading it again (attempt ${attempt + 1} of ${attempts})`,
+        );
+        await this.sleep(1000 * attempt);
+      }
+    }
+  }
+
+  /** Output promises pass through here, so that any failure is counted (see outputFailures). */
+  private async watchOutput<T>(pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (err) {
+      this.outputFailures++;
+      throw err;
+    }
+  }
+
+  private async streamUnit(source: Source, unit: WorkUnit, signal: AbortSignal): Promise<WrittenUnit> {
+    const { outputs, deadLetters, progress, state, settings } = this.deps;
+    const outputFailuresAtStart = this.outputFailures;
+    const fingerprints =
+      settings.deduplicate === false || unit.scope === undefined
+        ? undefined
+        : state.rowFingerprints({ source: source.id, key: unit.key, scope: unit.scope });
+    let repeatedRows = 0;
+    let rows = 0;
+    progress?.startUnit(unit.name);
+    for await (const batch of unit.read(signal)) {
+      for (const problem of batch.problems) {
+        await deadLetters.write({
+          reason: problem.reason,
+          source: unit.origin.source,
+          unit: unit.origin.unit,
+          eventType: unit.origin.eventType,
+          line: problem.line,
+          chars: problem.chars,
+          payload: problem.excerpt,
+        });
+      }
+      for (const event of batch.events) {
+        if (fingerprints?.seen(rowFingerprint(event.json))) {
+          repeatedRows++;
+          continue;
+        }
+        for (const output of outputs) {
+          const wait = output.write(event);
+          if (wait !== undefined) await this.watchOutput(wait);
+        }
+      }
+      rows += batch.events.length;
+      progress?.rows(unit.name, rows);
+    }
+    return { rows: rows - repeatedRows, repeatedRows, outputFailuresAtStart, fingerprints };
+  }
+}
+
+function possibleDuplicates(outputs: readonly Output[]): number {
+  return outputs.reduce((sum, output) => sum + (output.possibleDuplicates ?? 0), 0);
+}
+
+interface WrittenUnit {
+  /** Events handed to the outputs. */
+  rows: number;
+  repeatedRows: number;
+  outputFailuresAtStart: number;
+  fingerprints: RowFingerprints | undefined;
+}
