@@ -11,7 +11,8 @@ import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { openSqliteState, type StateStore } from "../state/index.js";
-import { type CycleReport, Engine } from "../engine/engine.js";
+import type { CycleReport } from "../core/cycle.js";
+import { Engine } from "../engine/engine.js";
 import { EventLogFileSource } from "../sources/event-log-files/source.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 

@@ -5,7 +5,7 @@ import { LOG_LEVELS } from "../config/schema.js";
 import { count } from "../observability/count.js";
 import { createLogger, type LogFormat, type Logger } from "../observability/logger.js";
 import { type Assembly, assemble } from "../app/build.js";
-import type { CycleReport } from "../engine/engine.js";
+import type { CycleReport } from "../core/cycle.js";
 import { actionOf, describeError } from "../core/errors.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */

@@ -1,3 +1,4 @@
+import type { CycleObserver, CycleReport } from "../core/cycle.js";
 import type { DeadLetterSink } from "../core/dead-letters.js";
 import { actionOf } from "../core/errors.js";
 import type { Output } from "../core/output.js";
@@ -31,28 +32,11 @@ export interface EngineDeps {
   logger: Logger;
   progress?: Progress;
   settings: EngineSettings;
+  /** Told of each delivered unit and each cycle's end: metrics, the status page. */
+  observer?: CycleObserver;
   /** The org's time (see SalesforceClient.orgNow): what the state forgets is measured by it. */
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-}
-
-export interface UnitFailure {
-  /** The unit's name, as log lines give it. */
-  unit: string;
-  error: string;
-}
-
-export interface CycleReport {
-  source: string;
-  listed: number;
-  delivered: number;
-  rows: number;
-  /** Rows not delivered again because a delivered unit of the same scope already had them. */
-  repeatedRows: number;
-  deadLetters: number;
-  /** Events an output sent again after a timeout, which the destination may now hold twice. */
-  possibleDuplicates: number;
-  failed: UnitFailure[];
 }
 
 const DAY = 86_400_000;
@@ -84,7 +68,25 @@ export class Engine {
     });
   }
 
+  /** One cycle of one source: list, read what is new, deliver, commit. */
   async runCycle(source: Source, signal?: AbortSignal): Promise<CycleReport> {
+    const { observer } = this.deps;
+    const started = performance.now();
+    observer?.cycleStarted?.(source.id);
+    let report: CycleReport | undefined;
+    let failure: unknown;
+    try {
+      report = await this.cycle(source, signal);
+      return report;
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      observer?.cycleEnded?.(source.id, (performance.now() - started) / 1000, report, failure);
+    }
+  }
+
+  private async cycle(source: Source, signal: AbortSignal | undefined): Promise<CycleReport> {
     const { state, logger, settings, outputs } = this.deps;
     if (!this.opened.has(source)) {
       await source.open();
@@ -215,6 +217,7 @@ export class Engine {
       prefixEnd?.checkpoint,
       written.fingerprints,
     );
+    this.deps.observer?.unitDelivered?.(source.id, unit, written.rows);
     report.delivered++;
     report.rows += written.rows;
     report.repeatedRows += written.repeatedRows;
