@@ -13,8 +13,8 @@ export interface EventOrigin {
 
 /**
  * What an event was read as, for the normalizer; outputs never look inside. A CSV row keeps its
- * header (one array shared by the rows of a file, which the normalizer compiles a plan for). A record
- * read as JSON (a SOQL row, a decoded Avro event) is another kind, added with the source that reads it.
+ * header (one array shared by the rows of a file, which the normalizer compiles a plan for); a
+ * record read as JSON (a SOQL row, a decoded Avro event) keeps its fields as Salesforce named them.
  */
 export interface CsvFields {
   readonly kind: "csv";
@@ -22,7 +22,12 @@ export interface CsvFields {
   readonly values: readonly string[];
 }
 
-export type EventFields = CsvFields;
+export interface RecordFields {
+  readonly kind: "record";
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
+export type EventFields = CsvFields | RecordFields;
 
 /**
  * One event on its way to the outputs. `json` is the raw event (a row keyed by its header), built
@@ -30,9 +35,14 @@ export type EventFields = CsvFields;
  */
 export interface SourceEvent {
   readonly origin: EventOrigin;
-  /** Where in its unit it starts: a CSV record's 1-based line. */
+  /** Where in its unit it starts: a CSV record's 1-based line, a record's 1-based place in its answer. */
   readonly line: number;
   readonly json: string;
+  /**
+   * The event's own identity, where Salesforce gives one (EventIdentifier, a record Id): the same
+   * event read twice has the same, whatever else changed. Without one, the raw JSON is its identity.
+   */
+  readonly identity?: string;
   readonly fields: EventFields;
   /**
    * The ECS document as JSON text, set by the first output that wants it (see

@@ -296,7 +296,7 @@ export class Engine {
         });
       }
       for (const event of batch.events) {
-        if (fingerprints?.seen(rowFingerprint(event.json))) {
+        if (fingerprints?.seen(rowFingerprint(event.identity ?? event.json))) {
           repeatedRows++;
           continue;
         }

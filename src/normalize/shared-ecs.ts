@@ -1,3 +1,4 @@
+import { ExplainedError } from "../core/errors.js";
 import type { SourceEvent } from "../core/event.js";
 import type { Normalizer, RowEncoder } from "./normalizer.js";
 
@@ -8,8 +9,7 @@ import type { Normalizer, RowEncoder } from "./normalizer.js";
  */
 export function sharedEcs(normalizer: Normalizer): (event: SourceEvent) => string {
   const plans = new WeakMap<readonly string[], RowEncoder>();
-  const planFor = (event: SourceEvent): RowEncoder => {
-    const { header } = event.fields;
+  const planFor = (event: SourceEvent, header: readonly string[]): RowEncoder => {
     let plan = plans.get(header);
     if (plan === undefined) {
       // One header is one file's, so one event type: the origin's, or the rows' EVENT_TYPE column.
@@ -19,7 +19,15 @@ export function sharedEcs(normalizer: Normalizer): (event: SourceEvent) => strin
     return plan;
   };
   return (event) => {
-    if (event.ecs === undefined) event.ecs = planFor(event)(event.fields.values, event.json);
+    if (event.ecs !== undefined) return event.ecs;
+    const { fields } = event;
+    if (fields.kind !== "csv") {
+      throw new ExplainedError(
+        `${event.origin.eventType ?? "this object"} records have no ECS mapping yet; set outputs.file.format to raw for objects.`,
+        "stop",
+      );
+    }
+    event.ecs = planFor(event, fields.header)(fields.values, event.json);
     return event.ecs;
   };
 }
