@@ -17,7 +17,6 @@ import { cursorAt, readCursor } from "../sources/event-log-files/cursor.js";
 import type { DeadLetters } from "../outputs/dead-letter.js";
 import { actionOf } from "../core/errors.js";
 import type { Progress } from "../observability/progress.js";
-import { rowFingerprint } from "./fingerprint.js";
 import { FlushRounds } from "./flush-rounds.js";
 import { Watermark } from "./watermark.js";
 
@@ -334,7 +333,7 @@ export class Collector {
       }
       for (const row of batch.rows) {
         const event: OutboundEvent = { origin, header, row, json: encode(row.values) };
-        if (fingerprints?.seen(rowFingerprint(event.json))) {
+        if (fingerprints?.seen(event.json)) {
           repeatedRows++;
           continue;
         }
