@@ -7,7 +7,6 @@ import { count } from "../observability/count.js";
 import type { Logger } from "../observability/logger.js";
 import type { Progress } from "../observability/progress.js";
 import type { RowFingerprints, StateStore } from "../state/index.js";
-import { rowFingerprint } from "./fingerprint.js";
 import { FlushRounds } from "./flush-rounds.js";
 import { Watermark } from "./watermark.js";
 
@@ -296,7 +295,7 @@ export class Engine {
         });
       }
       for (const event of batch.events) {
-        if (fingerprints?.seen(rowFingerprint(event.identity ?? event.json))) {
+        if (fingerprints?.seen(event.identity ?? event.json)) {
           repeatedRows++;
           continue;
         }

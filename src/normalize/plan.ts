@@ -1,10 +1,10 @@
 import { isIP } from "node:net";
+import { eventId } from "../core/identity.js";
 import { rowJsonEncoder } from "../csv/row-json.js";
 import { eventTypeSchema } from "../salesforce/event-types.js";
 import { CODED_COLUMNS } from "./codes.js";
 import { type ColumnType, columnType, convert, DIRECT_FIELDS, parseBoolean, snakeCase } from "./columns.js";
 import { eventClass } from "./event-classes.js";
-import { rowFingerprinter } from "./fingerprint.js";
 import type { GeoIp } from "./geoip.js";
 import { DocumentLayout, type FieldValue, type Fields, type Path } from "./layout.js";
 import { parseSalesforceTime } from "./timestamp.js";
@@ -24,7 +24,7 @@ export interface PlanContext {
 
 /**
  * Encodes one row as the JSON text of its ECS document; `original` is the row's raw JSON when the
- * caller has already built it.
+ * caller has already built it (the one the outputs send: event.id is taken over it).
  */
 export type RowEncoder = (values: readonly string[], original?: string) => string;
 
@@ -210,8 +210,7 @@ export function compilePlan(
   const browserType = columns.get("BROWSER_TYPE");
   const userAgent = columns.get("USER_AGENT");
   const outcomeOf = compileOutcome(eventType, columns);
-  const fingerprint = rowFingerprinter(eventType, header);
-  const rowJson = ctx.includeOriginal ? rowJsonEncoder(header) : undefined;
+  const rowJson = rowJsonEncoder(header);
   const write = layout.compile();
   // Rows are encoded one at a time: one array of fields serves them all.
   const fields = layout.fields();
@@ -341,8 +340,10 @@ export function compilePlan(
 
     if (relatedIps.length > 0) fields[at.relatedIp] = relatedIps;
     if (relatedUserNames.length > 0) fields[at.relatedUser] = relatedUserNames;
-    fields[at.id] = fingerprint(values);
-    if (rowJson !== undefined) fields[at.original] = original ?? rowJson(values);
+    // The raw event is what the row's identity is taken over: the collector passes the one it sent.
+    const json = original ?? rowJson(values);
+    fields[at.id] = eventId(json);
+    if (ctx.includeOriginal) fields[at.original] = json;
     return write(fields);
   };
 }

@@ -33,9 +33,12 @@ export interface FingerprintUnit {
 export interface RowFingerprints {
   /**
    * Whether a delivered unit of the same scope already carried this row; if not, records it for this
-   * unit. What is recorded is written in large batches as it grows, and the rest with markDelivered.
+   * unit. The row is given as its raw event (the JSON text the outputs send), which the store
+   * fingerprints itself: with the row's identity (core/identity.ts), and with a fingerprint of an
+   * earlier sfevents while units that stored those remain in the scope. What is recorded is
+   * written in large batches as it grows, and the rest with markDelivered.
    */
-  seen(fingerprint: bigint): boolean;
+  seen(json: string): boolean;
 }
 
 export interface StateStore {

@@ -22,7 +22,8 @@ const FIXTURE = new URL("../state/fixtures/state-0.1.sql", import.meta.url);
 /**
  * A state file written by sfevents 0.1 (test/state/fixtures/state-0.1.sql, from the same simulated
  * org) is upgraded in place on first start: the next run sends nothing of what 0.1 delivered, and a
- * later run delivers exactly what is new, the 0.1 row fingerprints still keeping repeated rows out.
+ * later run delivers exactly what is new, the 0.1 row fingerprints (MD5's, where sfevents now
+ * stores SHA-256's) still keeping repeated rows out.
  */
 describe("a state file written by sfevents 0.1", () => {
   let org: Org;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { eventFingerprint } from "../../src/core/identity.js";
 import { rowJsonEncoder } from "../../src/csv/row-json.js";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
 import { sharedEcs } from "../../src/normalize/shared-ecs.js";
@@ -57,5 +58,17 @@ describe("sharedEcs", () => {
     expect(JSON.parse(ecs(second)).source.ip).toBe("192.0.2.9");
     // Three asks, two documents, one plan for the header the two events share.
     expect({ plans, documents }).toEqual({ plans: 1, documents: 2 });
+  });
+
+  it("gives an event.id whose first 8 bytes are the fingerprint sfevents deduplicates the row on", async () => {
+    const encode = sharedEcs(await createNormalizer());
+    for (const values of [
+      ["Login", "2026-11-20T09:30:15.123Z", "192.0.2.8"],
+      ["Logout", "2026-11-20T09:31:00.000Z", "2001:db8::1"],
+    ]) {
+      const outbound = event(values);
+      const id: string = JSON.parse(encode(outbound)).event.id;
+      expect(Buffer.from(id, "base64url").readBigInt64BE(0)).toBe(eventFingerprint(outbound.json));
+    }
   });
 });

@@ -2,11 +2,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { eventFingerprint } from "../../src/core/identity.js";
 import { type DeliveredUnit, openSqliteState, type StateStore } from "../../src/state/index.js";
+import { md5Fingerprint } from "../../src/state/sqlite/md5-fingerprint.js";
+
+// Counted, to tell when the store computes the MD5 fingerprints of schema 4 and earlier.
+vi.mock("../../src/state/sqlite/md5-fingerprint.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/state/sqlite/md5-fingerprint.js")>();
+  return { md5Fingerprint: vi.fn(actual.md5Fingerprint) };
+});
 
 const SOURCE = "event_log_files:daily";
 const day = { source: SOURCE, scope: "Login|Daily|2026-11-20T00:00:00.000+0000" };
+
+/** A row's raw event, the text the store fingerprints. */
+const row = (n: number) => `{"EVENT_TYPE":"Login","N":"${n}"}`;
 
 function delivered(key: string, rows: number): DeliveredUnit {
   return { ...day, key, position: "2026-11-21T03:00:00.000+0000", rows };
@@ -41,80 +52,80 @@ describe("row fingerprints", () => {
 
   it("recognises rows of a delivered file of the same scope, and only those", () => {
     const first = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    expect([1n, 2n, 3n].map((f) => first.seen(f))).toEqual([false, false, false]);
+    expect([1, 2, 3].map((n) => first.seen(row(n)))).toEqual([false, false, false]);
     state.markDelivered(delivered("0AT000000000001", 3), undefined, first);
 
     const replacement = state.rowFingerprints({ ...day, key: "0AT000000000002" });
-    expect([2n, 3n, 4n].map((f) => replacement.seen(f))).toEqual([true, true, false]);
+    expect([2, 3, 4].map((n) => replacement.seen(row(n)))).toEqual([true, true, false]);
 
     const otherDay = state.rowFingerprints({
       ...day,
       scope: "Login|Daily|2026-11-21T00:00:00.000+0000",
       key: "0AT000000000003",
     });
-    expect(otherDay.seen(2n)).toBe(false);
+    expect(otherDay.seen(row(2))).toBe(false);
     const otherSource = state.rowFingerprints({
       ...day,
       source: "event_log_files:hourly",
       key: "0AT000000000004",
     });
-    expect(otherSource.seen(2n)).toBe(false);
-    expect(otherDay.seen(2n)).toBe(false);
+    expect(otherSource.seen(row(2))).toBe(false);
+    expect(otherDay.seen(row(2))).toBe(false);
   });
 
   it("keeps every fingerprint of a file larger than one write batch", () => {
     const rows = 70_000;
     const big = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    for (let f = 1; f <= rows; f++) expect(big.seen(BigInt(f) * 7_919n)).toBe(false);
+    for (let n = 1; n <= rows; n++) expect(big.seen(row(n))).toBe(false);
     state.markDelivered(delivered("0AT000000000001", rows), undefined, big);
     expect(tableSizes().rows).toBe(rows);
 
     const replacement = state.rowFingerprints({ ...day, key: "0AT000000000002" });
     let seen = 0;
-    for (let f = 1; f <= rows + 1; f++) if (replacement.seen(BigInt(f) * 7_919n)) seen++;
+    for (let n = 1; n <= rows + 1; n++) if (replacement.seen(row(n))) seen++;
     expect(seen).toBe(rows);
   });
 
   it("ignores fingerprints of a file that was never acknowledged, and survives a reopen", () => {
     const crashed = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    crashed.seen(7n);
+    crashed.seen(row(7));
     // A large file writes batches before its acknowledgement; simulate that with markDelivered of
     // another file carrying nothing, then reopen as after a crash.
     state.markDelivered(delivered("0AT000000000009", 0));
     state.close();
     state = openSqliteState(join(dir, "state.sqlite"));
     const next = state.rowFingerprints({ ...day, key: "0AT000000000002" });
-    expect(next.seen(7n)).toBe(false);
+    expect(next.seen(row(7))).toBe(false);
     state.markDelivered(delivered("0AT000000000002", 1), undefined, next);
     state.close();
     state = openSqliteState(join(dir, "state.sqlite"));
-    expect(state.rowFingerprints({ ...day, key: "0AT000000000003" }).seen(7n)).toBe(true);
+    expect(state.rowFingerprints({ ...day, key: "0AT000000000003" }).seen(row(7))).toBe(true);
   });
 
   it("forgets the fingerprints of pruned files, on disk too", () => {
     const fp = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    fp.seen(5n);
-    fp.seen(6n);
+    fp.seen(row(5));
+    fp.seen(row(6));
     state.markDelivered(delivered("0AT000000000001", 2), undefined, fp);
     expect(tableSizes()).toEqual({ scopes: 1, files: 1, rows: 2 });
     state.prune(SOURCE, new Date("2027-01-01T00:00:00Z"));
     expect(tableSizes()).toEqual({ scopes: 0, files: 0, rows: 0 });
     state.markDelivered(delivered("0AT000000000002", 0));
-    expect(state.rowFingerprints({ ...day, key: "0AT000000000003" }).seen(5n)).toBe(false);
+    expect(state.rowFingerprints({ ...day, key: "0AT000000000003" }).seen(row(5))).toBe(false);
   });
 
   it("starts a file's fingerprints afresh when an unfinished attempt left some", () => {
     const attempt = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    for (let f = 1n; f <= 3n; f++) attempt.seen(f);
+    for (let n = 1; n <= 3; n++) attempt.seen(row(n));
     // Written as a large file writes its batches, then the attempt dies before its acknowledgement.
     state.markDelivered(delivered("0AT000000000009", 0), undefined, attempt);
     expect(tableSizes().rows).toBe(3);
     const again = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    again.seen(1n);
+    again.seen(row(1));
     state.markDelivered(delivered("0AT000000000001", 1), undefined, again);
     expect(tableSizes()).toEqual({ scopes: 1, files: 1, rows: 1 });
     const later = state.rowFingerprints({ ...day, key: "0AT000000000002" });
-    expect([1n, 2n].map((f) => later.seen(f))).toEqual([true, false]);
+    expect([1, 2].map((n) => later.seen(row(n)))).toEqual([true, false]);
   });
 
   it("upgrades a version-2 state: files and cursors kept, by source, old fingerprints dropped", () => {
@@ -137,7 +148,7 @@ describe("row fingerprints", () => {
       INSERT INTO delivered_files VALUES ('0AT000000000001', '2026-11-21T03:00:00.000+0000', 1795230000000,
         'Login', 'Daily', '2026-11-20T00:00:00.000+0000', 0, 100, 1, '2026-11-21T04:00:00.000Z');
       INSERT INTO cursors VALUES ('event_log_files:daily', '2026-11-21T03:00:00.000+0000', '0AT000000000001', '2026-11-21T04:00:00.000Z');
-      INSERT INTO row_fingerprints VALUES ('Login|Daily|2026-11-20T00:00:00.000+0000', 5, '0AT000000000001');`);
+      INSERT INTO row_fingerprints VALUES ('Login|Daily|2026-11-20T00:00:00.000+0000', ${md5Fingerprint(row(5))}, '0AT000000000001');`);
     old.close();
     state = openSqliteState(path);
     expect(state.isDelivered(SOURCE, "0AT000000000001@2026-11-21T03:00:00.000+0000")).toBe(true);
@@ -146,6 +157,120 @@ describe("row fingerprints", () => {
       id: "0AT000000000001",
     });
     const next = state.rowFingerprints({ ...day, key: "0AT000000000002" });
-    expect(next.seen(5n)).toBe(false);
+    expect(next.seen(row(5))).toBe(false);
+  });
+
+  describe("fingerprinted with MD5 by schema 4 and earlier", () => {
+    const v4 = () => join(dir, "v4.sqlite");
+    const position = "2026-11-21T03:00:00.000+0000";
+
+    /**
+     * A schema-4 state as sfevents 0.1 (upgraded) left it: unit 0AT000000000001 delivered with the
+     * MD5 fingerprints of rows 1 to 3, and 0AT000000000009, an attempt that never finished, with
+     * that of row 9.
+     */
+    function writeSchema4(): void {
+      state.close();
+      const old = new Database(v4());
+      old.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL);
+        INSERT INTO schema_version VALUES (4);
+        CREATE TABLE delivered_units (source TEXT NOT NULL, unit TEXT NOT NULL, scope TEXT,
+          position_ms INTEGER NOT NULL, rows INTEGER NOT NULL, detail TEXT, delivered_at TEXT NOT NULL,
+          PRIMARY KEY (source, unit)) WITHOUT ROWID;
+        CREATE INDEX delivered_units_by_scope ON delivered_units (source, scope);
+        CREATE INDEX delivered_units_by_position ON delivered_units (source, position_ms);
+        CREATE TABLE checkpoints (source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE scopes (n INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, UNIQUE (source, scope));
+        CREATE TABLE fingerprinted_units (n INTEGER PRIMARY KEY, source TEXT NOT NULL, unit TEXT NOT NULL,
+          scope INTEGER NOT NULL, UNIQUE (source, unit));
+        CREATE TABLE row_fingerprints (scope INTEGER NOT NULL, fingerprint INTEGER NOT NULL, file INTEGER NOT NULL,
+          PRIMARY KEY (scope, fingerprint)) WITHOUT ROWID;
+        INSERT INTO delivered_units VALUES ('${SOURCE}', '0AT000000000001', '${day.scope}', ${Date.parse(position)},
+          3, NULL, '2026-11-21T04:00:00.000Z');
+        INSERT INTO scopes VALUES (1, '${SOURCE}', '${day.scope}');
+        INSERT INTO fingerprinted_units VALUES (1, '${SOURCE}', '0AT000000000001', 1), (2, '${SOURCE}', '0AT000000000009', 1);
+        INSERT INTO row_fingerprints VALUES (1, ${md5Fingerprint(row(1))}, 1), (1, ${md5Fingerprint(row(2))}, 1),
+          (1, ${md5Fingerprint(row(3))}, 1), (1, ${md5Fingerprint(row(9))}, 2);`);
+      old.close();
+    }
+
+    /** The fingerprints stored for a unit, and whether it is marked as holding MD5's. */
+    function stored(key: string): { fingerprints: bigint[]; md5: number } {
+      state.close();
+      const db = new Database(v4(), { readonly: true });
+      db.defaultSafeIntegers(true);
+      const unit = db.prepare("SELECT n, md5 FROM fingerprinted_units WHERE unit = ?").get(key) as {
+        n: bigint;
+        md5: bigint;
+      };
+      const fingerprints = db
+        .prepare("SELECT fingerprint FROM row_fingerprints WHERE file = ? ORDER BY fingerprint")
+        .pluck()
+        .all(unit.n) as bigint[];
+      db.close();
+      state = openSqliteState(v4());
+      return { fingerprints, md5: Number(unit.md5) };
+    }
+
+    const sorted = (values: bigint[]) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+    it("keeps the rows they delivered out of a later unit of the scope, which stores SHA-256 fingerprints", () => {
+      writeSchema4();
+      const upgrades: [number, number][] = [];
+      state = openSqliteState(v4(), { onUpgrade: (from, to) => upgrades.push([from, to]) });
+      expect(upgrades).toEqual([[4, 5]]);
+
+      const hourLater = state.rowFingerprints({ ...day, key: "0AT000000000002" });
+      expect([2, 3, 4, 5].map((n) => hourLater.seen(row(n)))).toEqual([true, true, false, false]);
+      state.markDelivered(delivered("0AT000000000002", 2), undefined, hourLater);
+      expect(stored("0AT000000000002")).toEqual({
+        fingerprints: sorted([eventFingerprint(row(4)), eventFingerprint(row(5))]),
+        md5: 0,
+      });
+      expect(stored("0AT000000000001").md5).toBe(1);
+
+      // Across a reopen, the MD5 unit's rows and the new unit's are both found.
+      const daily = state.rowFingerprints({ ...day, key: "0AT000000000003" });
+      expect([1, 4, 6].map((n) => daily.seen(row(n)))).toEqual([true, true, false]);
+    });
+
+    it("computes MD5 fingerprints only while a unit holding them remains in the scope", () => {
+      writeSchema4();
+      state = openSqliteState(v4());
+      const md5 = vi.mocked(md5Fingerprint);
+      md5.mockClear();
+      const otherDay = state.rowFingerprints({
+        ...day,
+        scope: "Login|Daily|2026-11-21T00:00:00.000+0000",
+        key: "0AT000000000004",
+      });
+      otherDay.seen(row(1));
+      expect(md5).not.toHaveBeenCalled();
+      state.rowFingerprints({ ...day, key: "0AT000000000002" }).seen(row(1));
+      expect(md5).toHaveBeenCalledTimes(1);
+
+      md5.mockClear();
+      state.prune(SOURCE, new Date("2027-01-01T00:00:00Z"));
+      const later = state.rowFingerprints({ ...day, key: "0AT000000000005" });
+      later.seen(row(7));
+      state.markDelivered(
+        { ...delivered("0AT000000000005", 1), position: "2027-01-02T00:00:00.000+0000" },
+        undefined,
+        later,
+      );
+      const afterPrune = state.rowFingerprints({ ...day, key: "0AT000000000006" });
+      expect([7, 1].map((n) => afterPrune.seen(row(n)))).toEqual([true, false]);
+      expect(md5).not.toHaveBeenCalled();
+    });
+
+    it("gives an attempt left unfinished before the upgrade SHA-256 fingerprints when it is collected again", () => {
+      writeSchema4();
+      state = openSqliteState(v4());
+      const again = state.rowFingerprints({ ...day, key: "0AT000000000009" });
+      expect(again.seen(row(9))).toBe(false);
+      state.markDelivered(delivered("0AT000000000009", 1), undefined, again);
+      expect(stored("0AT000000000009")).toEqual({ fingerprints: [eventFingerprint(row(9))], md5: 0 });
+      expect(state.rowFingerprints({ ...day, key: "0AT000000000010" }).seen(row(9))).toBe(true);
+    });
   });
 });

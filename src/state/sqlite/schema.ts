@@ -120,6 +120,13 @@ const MIGRATIONS: readonly string[] = [
    DROP TABLE fingerprint_files;
    DROP TABLE fingerprint_scopes;
    DROP TABLE delivered_files;`,
+  // A row's fingerprint becomes its identity, the first 64 bits of SHA-256 (src/core/identity.ts),
+  // which event.id carries too; until now it was 64 bits of MD5. The fingerprints already stored
+  // stay, and their units are marked: while a scope keeps one of them, a row is also looked up by
+  // its MD5 fingerprint among theirs, so a later file of that scope still skips the rows they
+  // delivered. Units fingerprinted from now on store SHA-256 fingerprints.
+  `ALTER TABLE fingerprinted_units ADD COLUMN md5 INTEGER NOT NULL DEFAULT 0;
+   UPDATE fingerprinted_units SET md5 = 1;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,7 +8,9 @@ import {
   StateError,
   type StateStore,
 } from "../store.js";
+import { eventFingerprint } from "../../core/identity.js";
 import { stateErrorFrom } from "./errors.js";
+import { md5Fingerprint } from "./md5-fingerprint.js";
 import { migrate, SCHEMA_VERSION } from "./schema.js";
 
 export interface SqliteStateOptions {
@@ -273,9 +275,10 @@ const FIRST_BATCH = 1_024;
 class FingerprintTables {
   private readonly insertScope: Statement<[string, string], unknown>;
   private readonly scopeNumber: Statement<[string, string], number>;
-  private readonly unitNumber: Statement<[string, string], number>;
+  private readonly unitNumber: Statement<[string, string], FingerprintedUnit>;
   private readonly insertUnit: Statement<[string, string, number], unknown>;
   private readonly deleteUnitRows: Statement<[number, number], unknown>;
+  private readonly unmarkMd5: Statement<[number], unknown>;
   readonly lookup: Statement<[number, bigint], number>;
   readonly insertRows: (scope: number, unit: number, fingerprints: BigInt64Array, count: number) => void;
 
@@ -284,10 +287,11 @@ class FingerprintTables {
     this.scopeNumber = db
       .prepare<[string, string], number>("SELECT n FROM scopes WHERE source = ? AND scope = ?")
       .pluck();
-    this.unitNumber = db
-      .prepare<[string, string], number>("SELECT n FROM fingerprinted_units WHERE source = ? AND unit = ?")
-      .pluck();
+    this.unitNumber = db.prepare<[string, string], FingerprintedUnit>(
+      "SELECT n, md5 FROM fingerprinted_units WHERE source = ? AND unit = ?",
+    );
     this.insertUnit = db.prepare("INSERT INTO fingerprinted_units (source, unit, scope) VALUES (?, ?, ?)");
+    this.unmarkMd5 = db.prepare("UPDATE fingerprinted_units SET md5 = 0 WHERE n = ?");
     // row_fingerprints.file holds a unit's number (the column kept its 0.1 name).
     this.deleteUnitRows = db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?");
     this.lookup = db
@@ -311,25 +315,37 @@ class FingerprintTables {
     return this.scopeNumber.get(source, name)!;
   }
 
-  /** The number of a unit that is no longer in progress, if it ever was. */
-  numberOf(source: string, key: string): number | undefined {
+  /** The number of a unit that is no longer in progress, if it ever was, and whether it holds MD5's. */
+  numberOf(source: string, key: string): FingerprintedUnit | undefined {
     return this.unitNumber.get(source, key);
   }
 
-  /** A number for the unit, with none of the fingerprints an unfinished earlier attempt left. */
+  /**
+   * A number for the unit, with none of the fingerprints an unfinished earlier attempt left: those
+   * may be MD5's of an attempt before the upgrade, and this attempt stores the row's identity.
+   */
   startUnit(source: string, key: string, scope: number): number {
     const earlier = this.numberOf(source, key);
     if (earlier === undefined) return Number(this.insertUnit.run(source, key, scope).lastInsertRowid);
-    this.deleteUnitRows.run(scope, earlier);
-    return earlier;
+    this.deleteUnitRows.run(scope, earlier.n);
+    if (earlier.md5) this.unmarkMd5.run(earlier.n);
+    return earlier.n;
   }
+}
+
+/** A row of fingerprinted_units: its number, and whether its fingerprints are MD5's (schema 4 and earlier). */
+interface FingerprintedUnit {
+  n: number;
+  md5: 0 | 1;
 }
 
 class SqliteRowFingerprints implements RowFingerprints {
   private readonly scope: number;
   private readonly unit: number;
-  /** Numbers of this scope's other delivered units: only their rows count as seen. */
-  private readonly deliveredUnits: Set<number>;
+  /** Numbers of this scope's other delivered units: only their rows (and md5Units') count as seen. */
+  private readonly deliveredUnits = new Set<number>();
+  /** The other delivered units fingerprinted before the upgrade: their rows are found by MD5 fingerprint. */
+  private readonly md5Units = new Set<number>();
   private pending: BigInt64Array<ArrayBuffer> = new BigInt64Array(FIRST_BATCH);
   private count = 0;
 
@@ -343,18 +359,19 @@ class SqliteRowFingerprints implements RowFingerprints {
   ) {
     this.scope = tables.scope(unit.source, unit.scope);
     this.unit = tables.startUnit(unit.source, unit.key, this.scope);
-    this.deliveredUnits = new Set(
-      deliveredInScope
-        .filter((key) => key !== unit.key)
-        .map((key) => tables.numberOf(unit.source, key))
-        .filter((n) => n !== undefined),
-    );
+    for (const key of deliveredInScope) {
+      const delivered = key === unit.key ? undefined : tables.numberOf(unit.source, key);
+      if (delivered !== undefined) (delivered.md5 ? this.md5Units : this.deliveredUnits).add(delivered.n);
+    }
   }
 
-  seen(fingerprint: bigint): boolean {
+  seen(json: string): boolean {
+    const fingerprint = eventFingerprint(json);
     // Only a scope with another delivered unit can hold repeats: the first file of an hour or a day
-    // pays for recording its fingerprints, never for looking them up.
+    // pays for recording its fingerprints, never for looking them up. Likewise the MD5 is computed
+    // only while the scope keeps a unit fingerprinted before the upgrade.
     if (this.deliveredUnits.size > 0 && this.deliveredUnits.has(this.owner(fingerprint) ?? -1)) return true;
+    if (this.md5Units.size > 0 && this.md5Units.has(this.owner(md5Fingerprint(json)) ?? -1)) return true;
     if (this.count === this.pending.length) {
       if (this.count === FINGERPRINT_BATCH) this.writeBatch();
       else this.pending = growTo(this.pending, this.count * 2);
