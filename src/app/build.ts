@@ -5,7 +5,6 @@ import type { Logger } from "../observability/logger.js";
 import { terminalProgress } from "../observability/progress.js";
 import { FileOutput } from "../outputs/file/sink.js";
 import type { Output } from "../core/output.js";
-import type { Source } from "../core/source.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";
 import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
@@ -13,7 +12,7 @@ import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { openSqliteState, type StateStore } from "../state/index.js";
 import type { CycleReport } from "../core/cycle.js";
 import { Engine } from "../engine/engine.js";
-import { EventLogFileSource } from "../sources/event-log-files/source.js";
+import { buildSources, type ScheduledSource } from "./sources.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 
 /** Everything a configured collector is made of, built in one place for collect, check and demo. */
@@ -22,7 +21,7 @@ export interface Assembly {
   outputs: Output[];
   state: StateStore;
   deadLetters: DeadLetters;
-  sources: Source[];
+  sources: ScheduledSource[];
   engine: Engine;
   /** One cycle of every source, one after the other. */
   runCycle(signal?: AbortSignal): Promise<CycleReport[]>;
@@ -124,28 +123,14 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
   const deadLetters = new DeadLetters(config.dead_letters.path);
   const outputs = await buildOutputs(config, deadLetters, logger, dispatcher);
   const elf = config.event_log_files;
-  const orgNow = () => client.orgNow();
-  const sources: Source[] = [
-    new EventLogFileSource({
-      api: client,
-      logger,
-      now: orgNow,
-      settings: {
-        interval: elf.interval,
-        eventTypes: elf.event_types,
-        lookback: elf.lookback,
-        start: elf.start ? new Date(elf.start) : undefined,
-        overlap: elf.overlap,
-      },
-    }),
-  ];
+  const sources = buildSources(config, client, logger);
   const engine = new Engine({
     state,
     outputs,
     deadLetters,
     logger,
     progress: terminalProgress(),
-    now: orgNow,
+    now: () => client.orgNow(),
     settings: { concurrency: elf.concurrency, deduplicate: elf.deduplicate },
   });
   return {
@@ -157,7 +142,7 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
     engine,
     async runCycle(signal) {
       const reports: CycleReport[] = [];
-      for (const source of sources) reports.push(await engine.runCycle(source, signal));
+      for (const { source } of sources) reports.push(await engine.runCycle(source, signal));
       return reports;
     },
     async close() {

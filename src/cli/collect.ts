@@ -5,7 +5,9 @@ import { LOG_LEVELS } from "../config/schema.js";
 import { count } from "../observability/count.js";
 import { createLogger, type LogFormat, type Logger } from "../observability/logger.js";
 import { type Assembly, assemble } from "../app/build.js";
+import type { ScheduledSource } from "../app/sources.js";
 import type { CycleReport } from "../core/cycle.js";
+import type { Source } from "../core/source.js";
 import { actionOf, describeError } from "../core/errors.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */
@@ -70,7 +72,7 @@ async function collect(
   for (const signal of signals) process.on(signal, onSignal);
   try {
     if (once) return await runOnce(app, shutdown.signal, logger);
-    await pollForever(app, config.event_log_files.poll_every, shutdown.signal, logger);
+    await pollForever(app, shutdown.signal, logger);
     return 0;
   } catch (err) {
     // Said once: a plain line for the person at a terminal, a JSON line for a log pipeline.
@@ -83,10 +85,11 @@ async function collect(
   }
 }
 
-function summarize(report: CycleReport, logger: Logger): void {
+function summarize(report: CycleReport, source: Source, logger: Logger): void {
+  const unit = source.unitNoun;
   const text =
-    `cycle done: ${count(report.delivered, "file")}, ${count(report.rows, "row")} delivered` +
-    (report.failed.length > 0 ? `, ${count(report.failed.length, "file")} failed` : "") +
+    `cycle done: ${count(report.delivered, unit)}, ${count(report.rows, "row")} delivered` +
+    (report.failed.length > 0 ? `, ${count(report.failed.length, unit)} failed` : "") +
     (report.deadLetters > 0 ? `, ${count(report.deadLetters, "row")} in the dead letters` : "") +
     (report.possibleDuplicates > 0
       ? `, ${count(report.possibleDuplicates, "row")} sent again after a timeout (possible duplicates)`
@@ -96,26 +99,44 @@ function summarize(report: CycleReport, logger: Logger): void {
 }
 
 async function runOnce(app: Assembly, signal: AbortSignal, logger: Logger): Promise<number> {
-  const reports = await app.runCycle(signal);
-  for (const report of reports) summarize(report, logger);
-  return reports.some((report) => report.failed.length > 0) || signal.aborted ? 1 : 0;
+  let failed = false;
+  for (const { source } of app.sources) {
+    const report = await app.engine.runCycle(source, signal);
+    summarize(report, source, logger);
+    failed ||= report.failed.length > 0;
+  }
+  return failed || signal.aborted ? 1 : 0;
 }
 
-async function pollForever(app: Assembly, every: number, signal: AbortSignal, logger: Logger): Promise<void> {
-  logger.info(`polling every ${formatDuration(every)}`);
-  while (!signal.aborted) {
-    try {
-      for (const report of await app.runCycle(signal)) summarize(report, logger);
-    } catch (err) {
-      if (actionOf(err) === "stop") throw err;
-      if (signal.aborted) break;
-      logger.error(
-        { err: describeError(err) },
-        `cycle failed, trying again in ${formatDuration(every)}: ${describeError(err)}`,
-      );
+/**
+ * Polls every source on its own schedule, side by side. An error no retry can fix stops them all;
+ * any other failure of a cycle is logged and tried again at the source's next poll.
+ */
+async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): Promise<void> {
+  const stopAll = new AbortController();
+  const stopped = AbortSignal.any([signal, stopAll.signal]);
+  const poll = async ({ source, pollEvery }: ScheduledSource) => {
+    logger.info(`polling every ${formatDuration(pollEvery)}`);
+    while (!stopped.aborted) {
+      try {
+        summarize(await app.engine.runCycle(source, stopped), source, logger);
+      } catch (err) {
+        if (actionOf(err) === "stop") {
+          stopAll.abort(err);
+          throw err;
+        }
+        if (stopped.aborted) break;
+        logger.error(
+          { err: describeError(err) },
+          `cycle failed, trying again in ${formatDuration(pollEvery)}: ${describeError(err)}`,
+        );
+      }
+      await sleep(pollEvery, stopped);
     }
-    await sleep(every, signal);
-  }
+  };
+  const outcomes = await Promise.allSettled(app.sources.map(poll));
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

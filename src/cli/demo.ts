@@ -59,7 +59,7 @@ async function demo(out: string, days: number, seed: number): Promise<void> {
   try {
     // The demo's org has one source, Event Log Files.
     const [report] = await app.runCycle();
-    const [files] = app.sources;
+    const [{ source: files }] = app.sources;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(
       `Collected ${count(report.delivered, files.unitNoun)}, ${report.rows.toLocaleString("en-US")} rows, in ${seconds} s.`,
