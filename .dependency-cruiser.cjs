@@ -18,7 +18,8 @@ const LAYERS = {
   state: [],
   salesforce: ["http", "observability"],
   normalize: ["csv", "salesforce"],
-  sources: ["salesforce", "csv", "observability"],
+  // A source may hold its section of the configuration, built with config/'s field helpers.
+  sources: ["config", "salesforce", "csv", "observability"],
   outputs: ["http", "observability", "csv", "normalize"],
   // The generic cycle: it knows sources and outputs only by core's interfaces, and no Salesforce object.
   engine: ["observability", "state"],

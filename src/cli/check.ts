@@ -10,27 +10,15 @@ import type { SalesforceClient } from "../salesforce/index.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { SekoiaOutput } from "../outputs/sekoia/sink.js";
 import { createDispatcher } from "../http/dispatcher.js";
-import {
-  ENABLE_HOURLY_ADVICE,
-  orgHasHourlyFiles,
-  pickInterval,
-} from "../sources/event-log-files/interval.js";
-import { soqlDateTime } from "../sources/event-log-files/query.js";
+import { checkEventLogFiles, EVENT_LOG_FILE_CHECKS } from "../sources/event-log-files/check.js";
 import { inspectSqliteState, type StateFileInspection } from "../state/index.js";
 import { describeError } from "../core/errors.js";
+import { type Finding, failed, skipped } from "../core/finding.js";
 
-type Status = "ok" | "warn" | "fail" | "skip";
-interface Finding {
-  status: Status;
-  title: string;
-  detail: string;
-  fix?: string;
-}
+type Status = Finding["status"];
 
 const SEKOIA_FIX = "check outputs.sekoia.url (your region's intake URL) and outputs.sekoia.intake_key";
 const MARK: Record<Status, string> = { ok: "✓", warn: "!", fail: "✗", skip: "-" };
-/** What can only be checked once the user can read Event Log Files. */
-const AFTER_ACCESS = ["Hourly Event Log Files", "Event types in the last 24 h"];
 const CHECK_RETRY = { attempts: 2, requestLimitWaits: 0 };
 
 export function command(): Command {
@@ -95,86 +83,13 @@ async function checkSalesforce(
     await client.authenticate();
     out.push({ status: "ok", title: "Salesforce token", detail: `obtained from ${config.salesforce.url}` });
   } catch (err) {
-    out.push(failure("Salesforce token", err));
-    out.push(...skipped(["Event Log File access", ...AFTER_ACCESS], "needs a Salesforce token"));
+    out.push(failed("Salesforce token", err));
+    out.push(...skipped(EVENT_LOG_FILE_CHECKS, "needs a Salesforce token"));
     return out;
   }
 
-  const wanted = config.event_log_files.interval;
-  let orgHasHourly: boolean;
-  try {
-    orgHasHourly = await orgHasHourlyFiles(client);
-    out.push({
-      status: "ok",
-      title: "Event Log File access",
-      detail: "the Run As user can read EventLogFile",
-    });
-  } catch (err) {
-    out.push(failure("Event Log File access", err));
-    out.push(...skipped(AFTER_ACCESS, "needs Event Log File access"));
-    out.push(...apiUsage(client, config));
-    return out;
-  }
-  try {
-    const choice = pickInterval(wanted, orgHasHourly);
-    out.push(
-      orgHasHourly
-        ? {
-            status: "ok",
-            title: "Hourly Event Log Files",
-            detail: `available; collecting ${choice.mode} files`,
-          }
-        : {
-            status: "warn",
-            title: "Hourly Event Log Files",
-            detail: "not enabled in this org; collecting daily files (about a day of latency)",
-            fix: ENABLE_HOURLY_ADVICE,
-          },
-    );
-  } catch {
-    out.push({
-      status: "fail",
-      title: "Hourly Event Log Files",
-      detail: "not enabled in this org; interval: hourly cannot work",
-      fix: ENABLE_HOURLY_ADVICE,
-    });
-  }
-
-  try {
-    // The org's clock, not this host's: the describe above has told it.
-    const since = soqlDateTime(new Date(client.orgNow().getTime() - 86_400_000));
-    const counts = new Map<string, number>();
-    for await (const page of client.query<{ EventType: string }>(
-      `SELECT EventType FROM EventLogFile WHERE CreatedDate >= ${since}`,
-    )) {
-      for (const r of page) counts.set(r.EventType, (counts.get(r.EventType) ?? 0) + 1);
-    }
-    const types = [...counts.keys()].sort();
-    out.push({
-      status: types.length > 0 ? "ok" : "warn",
-      title: "Event types in the last 24 h",
-      detail:
-        types.length > 0
-          ? types.map((t) => `${t} (${counts.get(t)})`).join(", ")
-          : "no file was created in the last 24 hours",
-      fix:
-        types.length > 0
-          ? undefined
-          : "check that Event Monitoring generates log files (Setup > Event Monitoring Settings) and that there was activity",
-    });
-    const missing = config.event_log_files.event_types.filter((t) => !counts.has(t));
-    if (missing.length > 0) {
-      out.push({
-        status: "warn",
-        title: "Configured event types",
-        detail: `no file in the last 24 h for ${missing.join(", ")}`,
-        fix: "check the spelling (EventType values such as Login, API, RestApi) and the org's licence",
-      });
-    }
-  } catch (err) {
-    out.push(failure("Event Log File query", err));
-  }
-
+  const elf = config.event_log_files;
+  out.push(...(await checkEventLogFiles(client, { interval: elf.interval, eventTypes: elf.event_types })));
   out.push(...apiUsage(client, config));
   return out;
 }
@@ -201,20 +116,6 @@ function apiUsage(client: SalesforceClient, config: Config): Finding[] {
   return out;
 }
 
-/** A failure, its sentence and its fix apart (an error's message ends with its advice: said once). */
-function failure(title: string, err: unknown, fallbackFix?: string): Finding {
-  const message = describeError(err);
-  const advice = (err as { advice?: unknown }).advice;
-  if (typeof advice === "string" && advice !== "" && message.endsWith(advice)) {
-    return { status: "fail", title, detail: message.slice(0, -advice.length).trimEnd(), fix: advice };
-  }
-  return { status: "fail", title, detail: message, fix: fallbackFix };
-}
-
-function skipped(titles: readonly string[], why: string): Finding[] {
-  return titles.map((title) => ({ status: "skip" as const, title, detail: `skipped: ${why}` }));
-}
-
 async function checkOutputs(
   config: Config,
   logger: ReturnType<typeof createLogger>,
@@ -238,7 +139,7 @@ async function checkOutputs(
           : { status: "fail", title: "Sekoia.io intake", detail: probe.detail, fix: SEKOIA_FIX },
       );
     } catch (err) {
-      out.push(failure("Sekoia.io intake", err, SEKOIA_FIX));
+      out.push(failed("Sekoia.io intake", err, SEKOIA_FIX));
     } finally {
       await output.close();
     }
@@ -279,7 +180,7 @@ function checkState(config: Config): Finding {
   try {
     inspection = inspectSqliteState(path);
   } catch (err) {
-    return failure("State", err);
+    return failed("State", err);
   }
   switch (inspection.kind) {
     case "absent":
