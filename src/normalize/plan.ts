@@ -433,9 +433,12 @@ export function setUserAgent(fields: Fields, slots: AgentSlots, ua: string, pars
   if (parsed.device !== undefined) fields[slots.device] = parsed.device;
 }
 
-/** ECS splits TLSv1.3 into a protocol (tls) and a version (1.3); a value of another shape is the version. */
+/**
+ * ECS splits TLSv1.3 (files) or TLS 1.3 (objects) into a protocol (tls) and a version (1.3); a
+ * value of another shape is the version.
+ */
 export function setTls(fields: Fields, protocolSlot: number, versionSlot: number, tls: string): void {
-  const version = /^(TLS|SSL)v?(\d+(?:\.\d+)?)$/i.exec(tls);
+  const version = /^(TLS|SSL)v? ?(\d+(?:\.\d+)?)$/i.exec(tls);
   if (version !== null) put(fields, protocolSlot, version[1].toLowerCase());
   put(fields, versionSlot, version !== null ? version[2] : tls);
 }
