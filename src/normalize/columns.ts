@@ -195,3 +195,16 @@ export function snakeCase(column: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9_]+/g, "_");
 }
+
+/**
+ * The Event Log File column name of an object field: Salesforce names the same datum `SourceIp`
+ * in LoginEvent and `SOURCE_IP` in the Login file, `SessionKey` and `SESSION_KEY`, so a record
+ * field finds the place of its column. A relationship's field (`CreatedBy.Username`) joins with `_`.
+ */
+export function elfColumnName(field: string): string {
+  return field
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toUpperCase();
+}

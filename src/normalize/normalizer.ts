@@ -1,5 +1,6 @@
 import { GeoIp } from "./geoip.js";
 import { compilePlan, type RowEncoder } from "./plan.js";
+import { compileRecordPlan, type RecordEncoder, recordFields } from "./record-plan.js";
 import { UrlSplitter } from "./url.js";
 import { UserAgentParser } from "./user-agent.js";
 
@@ -12,7 +13,7 @@ export interface NormalizerOptions {
   includeOriginal?: boolean;
 }
 
-/** Turns Event Log File rows into ECS documents, as JSON text. */
+/** Turns Event Log File rows and Salesforce object records into ECS documents, as JSON text. */
 export interface Normalizer {
   /**
    * A compiled plan for one header: call once per file, then per row; each call returns one ECS
@@ -22,10 +23,19 @@ export interface Normalizer {
    * the normalizer does not know.
    */
   forHeader(header: readonly string[], eventType?: string, logFileFieldTypes?: readonly string[]): RowEncoder;
+  /**
+   * The encoder of one object's records (LoginEvent, SetupAuditTrail, ...), as Salesforce returns
+   * them without `attributes`: one ECS document as JSON text per call. `original` is the record's
+   * raw JSON when the caller has built it (event.original, and event.id without an identity field).
+   */
+  forRecord(object: string): RecordEncoder;
   close(): Promise<void>;
 }
 
-export type { RowEncoder };
+export type { RecordEncoder, RowEncoder };
+
+/** Distinct field sets kept per object: one in practice (the source selects the same fields). */
+const MAX_RECORD_PLANS = 64;
 
 /** The dataset of rows whose type nobody could tell. */
 const UNKNOWN_EVENT_TYPE = "Unknown";
@@ -37,6 +47,7 @@ export async function createNormalizer(options: NormalizerOptions = {}): Promise
     geoip: await GeoIp.open([options.geoipPath, options.asnPath]),
     includeOriginal: options.includeOriginal ?? false,
   };
+  const recordEncoders = new Map<string, RecordEncoder>();
   return {
     forHeader(header, eventType, logFileFieldTypes) {
       const typeColumn = header.indexOf("EVENT_TYPE");
@@ -62,6 +73,26 @@ export async function createNormalizer(options: NormalizerOptions = {}): Promise
         }
         return lastPlan(values, original);
       };
+    },
+    forRecord(object) {
+      let encoder = recordEncoders.get(object);
+      if (encoder !== undefined) return encoder;
+      // Plans by field set: a record leaves out its null fields, and field-level security may
+      // hide some, so the set is the record's own; the source's selection makes it stable.
+      const plans = new Map<string, (values: readonly unknown[], original: string) => string>();
+      encoder = (record, original) => {
+        const [names, values] = recordFields(record);
+        const key = names.join(",");
+        let plan = plans.get(key);
+        if (plan === undefined) {
+          if (plans.size >= MAX_RECORD_PLANS) plans.clear();
+          plan = compileRecordPlan(object, names, ctx);
+          plans.set(key, plan);
+        }
+        return plan(values, original ?? JSON.stringify(record));
+      };
+      recordEncoders.set(object, encoder);
+      return encoder;
     },
     async close() {
       // The .mmdb readers hold their file in memory and have nothing to release.

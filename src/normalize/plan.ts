@@ -319,12 +319,7 @@ export function compilePlan(
     }
 
     const tls = tlsProtocol && values[tlsProtocol.index];
-    if (tls) {
-      const version = /^(TLS|SSL)v?(\d+(?:\.\d+)?)$/i.exec(tls);
-      // ECS splits TLSv1.3 into a protocol (tls) and a version (1.3).
-      if (version !== null) put(fields, at.tlsProtocol, version[1].toLowerCase());
-      put(fields, at.tlsVersion, version !== null ? version[2] : tls);
-    }
+    if (tls) setTls(fields, at.tlsProtocol, at.tlsVersion, tls);
 
     const uaString = browserType && values[browserType.index];
     if (uaString) setUserAgent(fields, at.agent, uaString, ctx.userAgents);
@@ -382,7 +377,7 @@ function keep(fields: Fields, c: Column, raw: string): void {
  * Sets a field. Returns false, leaving the field as it was, when it already holds a different
  * value: the caller then keeps the value elsewhere instead of losing one.
  */
-function put(fields: Fields, slot: number, value: FieldValue): boolean {
+export function put(fields: Fields, slot: number, value: FieldValue): boolean {
   const existing = fields[slot];
   if (existing !== undefined && existing !== value) return false;
   fields[slot] = value;
@@ -398,7 +393,7 @@ const nonEmpty = (value: string) => value;
 const validIp = (value: string) => (isIP(value) !== 0 ? value : undefined);
 
 /** FORWARDED_FOR_IP is an X-Forwarded-For list; only real addresses are related IPs. */
-function addIps(related: string[], value: string): void {
+export function addIps(related: string[], value: string): void {
   if (value === "") return;
   if (!value.includes(",")) {
     if (!related.includes(value) && isIP(value) !== 0) related.push(value);
@@ -420,7 +415,7 @@ function geoFromClientGeo(value: string): { country_name: string; region_name?: 
   return geo;
 }
 
-interface AgentSlots {
+export interface AgentSlots {
   original: number;
   name: number;
   version: number;
@@ -428,7 +423,7 @@ interface AgentSlots {
   device: number;
 }
 
-function setUserAgent(fields: Fields, slots: AgentSlots, ua: string, parser: UserAgentParser): void {
+export function setUserAgent(fields: Fields, slots: AgentSlots, ua: string, parser: UserAgentParser): void {
   fields[slots.original] = ua;
   const parsed = parser.parse(ua);
   // BROWSER_NAME and BROWSER_VERSION are Salesforce's own reading: the parser fills only gaps.
@@ -436,6 +431,16 @@ function setUserAgent(fields: Fields, slots: AgentSlots, ua: string, parser: Use
   if (parsed.version !== undefined) fields[slots.version] ??= parsed.version;
   if (parsed.os !== undefined) fields[slots.os] = parsed.os;
   if (parsed.device !== undefined) fields[slots.device] = parsed.device;
+}
+
+/**
+ * ECS splits TLSv1.3 (files) or TLS 1.3 (objects) into a protocol (tls) and a version (1.3); a
+ * value of another shape is the version.
+ */
+export function setTls(fields: Fields, protocolSlot: number, versionSlot: number, tls: string): void {
+  const version = /^(TLS|SSL)v? ?(\d+(?:\.\d+)?)$/i.exec(tls);
+  if (version !== null) put(fields, protocolSlot, version[1].toLowerCase());
+  put(fields, versionSlot, version !== null ? version[2] : tls);
 }
 
 /** `salesforce.<column in snake case>`, or `.value` under it when one of Sekoia.io's objects has the name. */

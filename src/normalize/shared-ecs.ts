@@ -1,11 +1,12 @@
-import { ExplainedError } from "../core/errors.js";
 import type { SourceEvent } from "../core/event.js";
 import type { Normalizer, RowEncoder } from "./normalizer.js";
+import { OBJECT_KEY } from "./objects.js";
 
 /**
  * An event's ECS document as JSON text, computed the first time any output asks and kept on the
  * event, so outputs that share a normalizer normalize each event once. Plans are compiled once per
- * header: the rows of a file share theirs, and files read side by side keep their own.
+ * header: the rows of a file share theirs, and files read side by side keep their own. Records
+ * share their object's encoder, which the normalizer keeps.
  */
 export function sharedEcs(normalizer: Normalizer): (event: SourceEvent) => string {
   const plans = new WeakMap<readonly string[], RowEncoder>();
@@ -21,11 +22,11 @@ export function sharedEcs(normalizer: Normalizer): (event: SourceEvent) => strin
   return (event) => {
     if (event.ecs !== undefined) return event.ecs;
     const { fields } = event;
-    if (fields.kind !== "csv") {
-      throw new ExplainedError(
-        `${event.origin.eventType ?? "this object"} records have no ECS mapping yet; set outputs.file.format to raw for objects.`,
-        "stop",
-      );
+    if (fields.kind === "record") {
+      // The record's object: the unit's, or the key the objects source adds to each record.
+      const object = event.origin.eventType ?? String(fields.record[OBJECT_KEY]);
+      event.ecs = normalizer.forRecord(object)(fields.record, event.json);
+      return event.ecs;
     }
     event.ecs = planFor(event, fields.header)(fields.values, event.json);
     return event.ecs;

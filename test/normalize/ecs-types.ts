@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 
 /** The ECS types of the fields the normalizer emits (ECS 8.17 field reference). */
-type EcsType = "keyword" | "keyword[]" | "long" | "date" | "ip" | "ip[]" | "geo_point";
+type EcsType = "keyword" | "keyword[]" | "long" | "float" | "date" | "ip" | "ip[]" | "geo_point";
 
 const ECS_TYPES: Record<string, EcsType> = {
   "@timestamp": "date",
@@ -20,6 +20,10 @@ const ECS_TYPES: Record<string, EcsType> = {
   "event.code": "keyword",
   "event.duration": "long",
   "event.start": "date",
+  "event.risk_score": "float",
+  "event.severity": "long",
+  message: "keyword",
+  "file.name": "keyword",
   "organization.id": "keyword",
   "user.id": "keyword",
   "user.name": "keyword",
@@ -79,6 +83,8 @@ function fits(type: EcsType, value: unknown): boolean {
       return Array.isArray(value) && value.length > 0 && value.every((v) => fits("keyword", v));
     case "long":
       return Number.isSafeInteger(value);
+    case "float":
+      return Number.isFinite(value);
     case "date":
       return typeof value === "string" && !Number.isNaN(Date.parse(value)) && /^\d{4}-\d\d-\d\dT/.test(value);
     case "ip":
