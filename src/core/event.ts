@@ -22,6 +22,9 @@ export interface CsvFields {
   readonly values: readonly string[];
 }
 
+/** The key an object record's raw JSON carries beside Salesforce's fields, naming its object. */
+export const OBJECT_KEY = "sobject";
+
 export interface RecordFields {
   readonly kind: "record";
   readonly record: Readonly<Record<string, unknown>>;

@@ -5,9 +5,6 @@
  * instant and its identity, its outcome, and the fields with an ECS place of their own.
  */
 
-/** The key the objects source adds to each record to name its object (sources/objects/source.ts). */
-export const OBJECT_KEY = "sobject";
-
 export interface ObjectMapping {
   kind: "event" | "alert";
   category: readonly string[];

@@ -2,7 +2,8 @@ import { isIP } from "node:net";
 import { eventId } from "../core/identity.js";
 import { columnType, convert, DIRECT_FIELDS, elfColumnName, snakeCase } from "./columns.js";
 import { DocumentLayout, type FieldValue, type Fields, type Path } from "./layout.js";
-import { OBJECT_KEY, type ObjectMapping, objectMapping } from "./objects.js";
+import { OBJECT_KEY } from "../core/event.js";
+import { type ObjectMapping, objectMapping } from "./objects.js";
 import { addIps, ECS_VERSION, type PlanContext, put, setTls, setUserAgent } from "./plan.js";
 import { parseSalesforceTime } from "./timestamp.js";
 

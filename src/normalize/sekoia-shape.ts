@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { elfColumnName } from "./columns.js";
-import { OBJECT_KEY, objectMapping } from "./objects.js";
+import { OBJECT_KEY } from "../core/event.js";
+import { objectMapping } from "./objects.js";
 import { recordFields } from "./record-plan.js";
 import { parseSalesforceTime } from "./timestamp.js";
 

@@ -1,6 +1,5 @@
-import type { SourceEvent } from "../core/event.js";
+import { OBJECT_KEY, type SourceEvent } from "../core/event.js";
 import type { Normalizer, RowEncoder } from "./normalizer.js";
-import { OBJECT_KEY } from "./objects.js";
 
 /**
  * An event's ECS document as JSON text, computed the first time any output asks and kept on the

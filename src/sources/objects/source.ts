@@ -1,5 +1,5 @@
 import { ExplainedError } from "../../core/errors.js";
-import type { EventOrigin, SourceEvent } from "../../core/event.js";
+import { type EventOrigin, OBJECT_KEY, type SourceEvent } from "../../core/event.js";
 import type { Listing, Source, UnitBatch, WorkUnit } from "../../core/source.js";
 import type { Logger } from "../../observability/logger.js";
 import type { ObjectKind } from "./catalog.js";
@@ -31,9 +31,6 @@ export interface ObjectSourceDeps {
   /** The org's time (see SalesforceClient.orgNow): where windows end. */
   now?: () => Date;
 }
-
-/** The key naming the object in each raw event, beside the record's own fields. */
-export const OBJECT_KEY = "sobject";
 
 /** Compound fields repeat their components, which are fields of their own; they are not selected. */
 const COMPOUND_TYPES = new Set(["address", "location"]);
