@@ -49,7 +49,12 @@ async function collect(
   logger: Logger,
   once: boolean,
 ): Promise<number> {
-  const app = await assemble(config, logger);
+  // prom-client and the status page are loaded only when someone is to watch them.
+  const listen = config.metrics.listen;
+  const endpoints = listen
+    ? (await import("../app/operator.js")).operatorEndpoints(config, listen, logger)
+    : undefined;
+  const app = await assemble(config, logger, endpoints?.watchers);
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (shutdown.signal.aborted) return;
@@ -69,6 +74,7 @@ async function collect(
   const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
   try {
+    await endpoints?.start(app);
     if (once) return await runOnce(app, shutdown.signal, logger);
     await pollForever(app, config.event_log_files.poll_every, shutdown.signal, logger);
     return 0;
@@ -79,25 +85,40 @@ async function collect(
     return 1;
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
+    await endpoints?.close();
     await app.close();
   }
 }
 
-function summarize(report: CycleReport, logger: Logger): void {
+/** The progress line of a cycle (after the "found" line): what it delivered, how far behind the org it is, the API spent. */
+function summarize(report: CycleReport, app: Assembly, logger: Logger): void {
+  const newest = app.state.newestPosition(report.source);
+  const lagSeconds =
+    newest === undefined
+      ? undefined
+      : Math.max(0, Math.round((app.client.orgNow().getTime() - Date.parse(newest)) / 1000));
+  const usage = app.client.apiUsage;
   const text =
     `cycle done: ${count(report.delivered, "file")}, ${count(report.rows, "row")} delivered` +
     (report.failed.length > 0 ? `, ${count(report.failed.length, "file")} failed` : "") +
     (report.deadLetters > 0 ? `, ${count(report.deadLetters, "row")} in the dead letters` : "") +
     (report.possibleDuplicates > 0
       ? `, ${count(report.possibleDuplicates, "row")} sent again after a timeout (possible duplicates)`
-      : "");
+      : "") +
+    (lagSeconds === undefined ? "" : `; lag ${formatDuration(lagSeconds * 1000)}`) +
+    (usage === undefined
+      ? ""
+      : `; API usage ${usage.used.toLocaleString("en-US")}/${usage.max.toLocaleString("en-US")} (${((usage.used / usage.max) * 100).toFixed(1)}%)`);
   const warn = report.failed.length > 0 || report.possibleDuplicates > 0;
-  (warn ? logger.warn.bind(logger) : logger.info.bind(logger))({ ...report }, text);
+  (warn ? logger.warn.bind(logger) : logger.info.bind(logger))(
+    { ...report, lagSeconds, apiUsage: usage },
+    text,
+  );
 }
 
 async function runOnce(app: Assembly, signal: AbortSignal, logger: Logger): Promise<number> {
   const reports = await app.runCycle(signal);
-  for (const report of reports) summarize(report, logger);
+  for (const report of reports) summarize(report, app, logger);
   return reports.some((report) => report.failed.length > 0) || signal.aborted ? 1 : 0;
 }
 
@@ -105,7 +126,7 @@ async function pollForever(app: Assembly, every: number, signal: AbortSignal, lo
   logger.info(`polling every ${formatDuration(every)}`);
   while (!signal.aborted) {
     try {
-      for (const report of await app.runCycle(signal)) summarize(report, logger);
+      for (const report of await app.runCycle(signal)) summarize(report, app, logger);
     } catch (err) {
       if (actionOf(err) === "stop") throw err;
       if (signal.aborted) break;
