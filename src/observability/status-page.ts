@@ -71,7 +71,7 @@ ${status.sources.length === 0 ? `<p>No cycle has started yet.</p>` : sourcesTabl
 ${status.outputs
   .map(
     (o) =>
-      `<tr><td>${escapeHtml(o.name)}</td><td class="${o.state === "failing" ? "bad" : o.state === "ok" ? "ok" : ""}">${escapeHtml(o.state)}</td><td class="num">${escapeHtml(o.eventsDelivered.toLocaleString("en-US"))}</td><td class="num">${o.retries === undefined ? "—" : escapeHtml(o.retries)}</td><td class="error">${o.lastError === undefined ? "none" : `${escapeHtml(o.lastError)} <span class="muted">(${escapeHtml(o.lastErrorAt ?? "")})</span>`}</td></tr>`,
+      `<tr><td>${escapeHtml(o.name)}</td><td class="${o.state === "failing" ? "bad" : o.state === "ok" ? "ok" : ""}">${escapeHtml(o.state)}</td><td class="num">${escapeHtml(o.eventsDelivered.toLocaleString("en-US"))}</td><td class="num">${o.retries === undefined ? "—" : escapeHtml(o.retries)}</td>${o.lastError === undefined ? `<td class="muted">none</td>` : `<td class="error">${escapeHtml(o.lastError)} <span class="muted">(${escapeHtml(o.lastErrorAt ?? "")})</span></td>`}</tr>`,
   )
   .join("\n")}
 </table>
