@@ -10,7 +10,8 @@ import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { openSqliteState, type StateStore } from "../state/index.js";
-import type { CycleReport } from "../core/cycle.js";
+import type { CycleObserver, CycleReport } from "../core/cycle.js";
+import { type DeadLetter, type DeadLetterSink, watchedDeadLetters } from "../core/dead-letters.js";
 import { Engine } from "../engine/engine.js";
 import { buildSources, type ScheduledSource } from "./sources.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
@@ -70,7 +71,7 @@ export function buildClient(
 
 export async function buildOutputs(
   config: Config,
-  deadLetters: DeadLetters,
+  deadLetters: DeadLetterSink,
   logger: Logger,
   dispatcher: Dispatcher,
 ): Promise<Output[]> {
@@ -109,7 +110,13 @@ export async function buildOutputs(
   return outputs;
 }
 
-export async function assemble(config: Config, logger: Logger): Promise<Assembly> {
+/** Who watches the collector (metrics, the status page): told of cycles and of each dead letter. */
+export interface Watchers {
+  observer?: CycleObserver;
+  deadLetterWritten?: (letter: DeadLetter) => void;
+}
+
+export async function assemble(config: Config, logger: Logger, watchers: Watchers = {}): Promise<Assembly> {
   // One dispatcher for Salesforce and the intake: one proxy and CA setting, one pool to close.
   const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
   const client = buildClient(config, logger, dispatcher);
@@ -121,15 +128,18 @@ export async function assemble(config: Config, logger: Logger): Promise<Assembly
       ),
   });
   const deadLetters = new DeadLetters(config.dead_letters.path);
-  const outputs = await buildOutputs(config, deadLetters, logger, dispatcher);
+  const { deadLetterWritten } = watchers;
+  const deadLetterSink = deadLetterWritten ? watchedDeadLetters(deadLetters, deadLetterWritten) : deadLetters;
+  const outputs = await buildOutputs(config, deadLetterSink, logger, dispatcher);
   const elf = config.event_log_files;
   const sources = buildSources(config, client, logger);
   const engine = new Engine({
     state,
     outputs,
-    deadLetters,
+    deadLetters: deadLetterSink,
     logger,
     progress: terminalProgress(),
+    observer: watchers.observer,
     now: () => client.orgNow(),
     settings: { concurrency: elf.concurrency, deduplicate: elf.deduplicate },
   });

@@ -51,7 +51,12 @@ async function collect(
   logger: Logger,
   once: boolean,
 ): Promise<number> {
-  const app = await assemble(config, logger);
+  // prom-client and the status page are loaded only when someone is to watch them.
+  const listen = config.metrics.listen;
+  const endpoints = listen
+    ? (await import("../app/operator.js")).operatorEndpoints(config, listen, logger)
+    : undefined;
+  const app = await assemble(config, logger, endpoints?.watchers);
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (shutdown.signal.aborted) return;
@@ -71,6 +76,7 @@ async function collect(
   const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
   try {
+    await endpoints?.start(app);
     if (once) return await runOnce(app, shutdown.signal, logger);
     await pollForever(app, shutdown.signal, logger);
     return 0;
@@ -81,28 +87,43 @@ async function collect(
     return 1;
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
+    await endpoints?.close();
     await app.close();
   }
 }
 
-function summarize(report: CycleReport, source: Source, logger: Logger): void {
+/** The progress line of a cycle (after the "found" line): what it delivered, how far behind the org it is, the API spent. */
+function summarize(report: CycleReport, source: Source, app: Assembly, logger: Logger): void {
   const unit = source.unitNoun;
+  const newest = app.state.newestPosition(report.source);
+  const lagSeconds =
+    newest === undefined
+      ? undefined
+      : Math.max(0, Math.round((app.client.orgNow().getTime() - Date.parse(newest)) / 1000));
+  const usage = app.client.apiUsage;
   const text =
     `cycle done: ${count(report.delivered, unit)}, ${count(report.rows, "row")} delivered` +
     (report.failed.length > 0 ? `, ${count(report.failed.length, unit)} failed` : "") +
     (report.deadLetters > 0 ? `, ${count(report.deadLetters, "row")} in the dead letters` : "") +
     (report.possibleDuplicates > 0
       ? `, ${count(report.possibleDuplicates, "row")} sent again after a timeout (possible duplicates)`
-      : "");
+      : "") +
+    (lagSeconds === undefined ? "" : `; lag ${formatDuration(lagSeconds * 1000)}`) +
+    (usage === undefined
+      ? ""
+      : `; API usage ${usage.used.toLocaleString("en-US")}/${usage.max.toLocaleString("en-US")} (${((usage.used / usage.max) * 100).toFixed(1)}%)`);
   const warn = report.failed.length > 0 || report.possibleDuplicates > 0;
-  (warn ? logger.warn.bind(logger) : logger.info.bind(logger))({ ...report }, text);
+  (warn ? logger.warn.bind(logger) : logger.info.bind(logger))(
+    { ...report, lagSeconds, apiUsage: usage },
+    text,
+  );
 }
 
 async function runOnce(app: Assembly, signal: AbortSignal, logger: Logger): Promise<number> {
   let failed = false;
   for (const { source } of app.sources) {
     const report = await app.engine.runCycle(source, signal);
-    summarize(report, source, logger);
+    summarize(report, source, app, logger);
     failed ||= report.failed.length > 0;
   }
   return failed || signal.aborted ? 1 : 0;
@@ -119,7 +140,7 @@ async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): 
     logger.info(`polling every ${formatDuration(pollEvery)}`);
     while (!stopped.aborted) {
       try {
-        summarize(await app.engine.runCycle(source, stopped), source, logger);
+        summarize(await app.engine.runCycle(source, stopped), source, app, logger);
       } catch (err) {
         if (actionOf(err) === "stop") {
           stopAll.abort(err);

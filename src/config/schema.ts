@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationField } from "./duration.js";
+import { listenField } from "./listen.js";
 import { myDomainProblem, urlField } from "./url.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
@@ -135,6 +136,11 @@ export const configSchema = z
       .object({
         slow_down_at: z.number().gt(0).max(1).default(0.8),
       })
+      .strict()
+      .default({}),
+    // Off unless listen is set: /metrics, /healthz, /readyz and the status page (docs/operations.md).
+    metrics: z
+      .object({ listen: listenField("127.0.0.1:9464").optional() })
       .strict()
       .default({}),
     log: z

@@ -30,4 +30,14 @@ export interface CycleObserver {
   unitDelivered?(source: string, unit: WorkUnit, rows: number): void;
   /** The cycle ended: with its report, or with the error that ended it (then `report` is undefined). */
   cycleEnded?(source: string, seconds: number, report: CycleReport | undefined, error?: unknown): void;
+  /**
+   * A source could not be opened, so no cycle started: its id (which may depend on what opening
+   * learns) is not known yet.
+   */
+  openFailed?(error: unknown): void;
+  /**
+   * An output's write or flush failed. One failure may be told more than once (every write rejects
+   * with it until the next flush): the same error object each time.
+   */
+  outputFailed?(output: string, error: unknown): void;
 }

@@ -21,3 +21,22 @@ export interface DeadLetterSink {
   readonly count: number;
   write(letter: DeadLetter): Promise<void>;
 }
+
+/** The same sink, telling `written` of each letter once it is written: how metrics count them by source. */
+export function watchedDeadLetters(
+  sink: DeadLetterSink,
+  written: (letter: DeadLetter) => void,
+): DeadLetterSink {
+  return {
+    get path() {
+      return sink.path;
+    },
+    get count() {
+      return sink.count;
+    },
+    async write(letter) {
+      await sink.write(letter);
+      written(letter);
+    },
+  };
+}

@@ -28,6 +28,11 @@ export interface Output {
    * stored them), counted since the output was opened; absent where that cannot happen.
    */
   readonly possibleDuplicates?: number;
+  /**
+   * Requests sent again after an answer that did not deliver (a 429, a 5xx, a timeout), counted
+   * since the output was opened, for metrics; absent where an output does not retry.
+   */
+  readonly retries?: number;
   /** Releases the output. Events not flushed are abandoned: no checkpoint covers them. */
   close(): Promise<void>;
 }

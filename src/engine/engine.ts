@@ -63,7 +63,7 @@ export class Engine {
     this.now = deps.now ?? (() => new Date());
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.rounds = new FlushRounds(async () => {
-      await this.watchOutput(Promise.all(deps.outputs.map((o) => o.flush())));
+      await Promise.all(deps.outputs.map((o) => this.watchOutput(o, o.flush())));
     });
   }
 
@@ -71,6 +71,13 @@ export class Engine {
   async runCycle(source: Source, signal?: AbortSignal): Promise<CycleReport> {
     const { observer } = this.deps;
     const started = performance.now();
+    // A source's id may depend on what opening it learns: the observer hears of a cycle once it is known.
+    try {
+      await this.open(source);
+    } catch (err) {
+      observer?.openFailed?.(err);
+      throw err;
+    }
     observer?.cycleStarted?.(source.id);
     let report: CycleReport | undefined;
     let failure: unknown;
@@ -87,10 +94,6 @@ export class Engine {
 
   private async cycle(source: Source, signal: AbortSignal | undefined): Promise<CycleReport> {
     const { state, logger, settings, outputs } = this.deps;
-    if (!this.opened.has(source)) {
-      await source.open();
-      this.opened.add(source);
-    }
     const listing = await source.list(state.checkpoint(source.id));
     const units = listing.units;
     const delivered = units.map((unit) => state.isDelivered(source.id, unit.key));
@@ -187,6 +190,12 @@ export class Engine {
     return report;
   }
 
+  private async open(source: Source): Promise<void> {
+    if (this.opened.has(source)) return;
+    await source.open();
+    this.opened.add(source);
+  }
+
   /**
    * Delivered-unit records older than this may go: past Salesforce's retention by the org's clock
    * (the host's may be days off), and never a record the next listing can offer again.
@@ -263,11 +272,12 @@ export class Engine {
   }
 
   /** Output promises pass through here, so that any failure is counted (see outputFailures). */
-  private async watchOutput<T>(pending: Promise<T>): Promise<T> {
+  private async watchOutput<T>(output: Output, pending: Promise<T>): Promise<T> {
     try {
       return await pending;
     } catch (err) {
       this.outputFailures++;
+      this.deps.observer?.outputFailed?.(output.name, err);
       throw err;
     }
   }
@@ -301,7 +311,7 @@ export class Engine {
         }
         for (const output of outputs) {
           const wait = output.write(event);
-          if (wait !== undefined) await this.watchOutput(wait);
+          if (wait !== undefined) await this.watchOutput(output, wait);
         }
       }
       rows += batch.events.length;

@@ -76,6 +76,7 @@ export class SalesforceClient {
   private readonly retry: RetryOptions;
   private readonly logger: Logger;
   private readonly baseUrl: string;
+  private requestsSent = 0;
 
   constructor(options: SalesforceClientOptions) {
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
@@ -106,6 +107,11 @@ export class SalesforceClient {
   /** The org's API usage from the latest `Sforce-Limit-Info` header seen. */
   get apiUsage(): ApiUsage | undefined {
     return this.governor.usage;
+  }
+
+  /** REST API requests sent since the client was created, retries included (the token grant is not one). */
+  get apiRequests(): number {
+    return this.requestsSent;
   }
 
   /** Org and per-app usage from the latest `Sforce-Limit-Info` header seen. */
@@ -242,6 +248,7 @@ export class SalesforceClient {
   ): Promise<Dispatcher.ResponseData> {
     const url = sameOrigin(base, path);
     let res: Dispatcher.ResponseData;
+    this.requestsSent++;
     try {
       res = await request(url, {
         method: "GET",

@@ -62,6 +62,8 @@ export interface StateStore {
   rowFingerprints(unit: FingerprintUnit): RowFingerprints;
   /** Forgets the source's delivered units positioned before `before`. Returns how many. */
   prune(source: string, before: Date): number;
+  /** The position (ISO) of the source's newest delivered unit, if it has any: how far it has come. */
+  newestPosition(source: string): string | undefined;
   /** How many of the source's delivered units are positioned at or after `from`. */
   unitsFrom(source: string, from: Date): number;
   /**

@@ -117,6 +117,10 @@ export class SekoiaOutput implements Output {
     return this.counters.possibleDuplicates;
   }
 
+  get retries(): number {
+    return this.counters.retries;
+  }
+
   async flush(): Promise<void> {
     if (!this.failure) this.seal();
     await this.waitForIdle();

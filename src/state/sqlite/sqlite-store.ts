@@ -113,6 +113,7 @@ class SqliteStateStore implements StateStore {
   private readonly deleteBefore: Statement<[string, number], unknown>;
   private readonly deleteOrphanFingerprints: () => void;
   private readonly countFrom: Statement<[string, number], number>;
+  private readonly selectNewest: Statement<[string], number | null>;
   private readonly rewindTo: (source: string, fromMs: number, checkpoint: string) => number;
   private readonly fingerprintTables: FingerprintTables;
   private readonly recordDelivery: (
@@ -163,6 +164,9 @@ class SqliteStateStore implements StateStore {
       .prepare<[string, number], number>(
         "SELECT count(*) FROM delivered_units WHERE source = ? AND position_ms >= ?",
       )
+      .pluck();
+    this.selectNewest = db
+      .prepare<[string], number | null>("SELECT max(position_ms) FROM delivered_units WHERE source = ?")
       .pluck();
     const deleteFrom = db.prepare("DELETE FROM delivered_units WHERE source = ? AND position_ms >= ?");
     this.rewindTo = db.transaction((source: string, fromMs: number, checkpoint: string) => {
@@ -237,6 +241,11 @@ class SqliteStateStore implements StateStore {
       this.deleteOrphanFingerprints();
       return pruned;
     });
+  }
+
+  newestPosition(source: string): string | undefined {
+    const ms = this.guard(() => this.selectNewest.get(source));
+    return ms === null || ms === undefined ? undefined : new Date(ms).toISOString();
   }
 
   unitsFrom(source: string, from: Date): number {

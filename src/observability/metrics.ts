@@ -1,0 +1,161 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CycleObserver, CycleReport } from "../core/cycle.js";
+import type { DeadLetter } from "../core/dead-letters.js";
+import { OutputError } from "../core/output.js";
+import type { WorkUnit } from "../core/source.js";
+import type { CollectorStatus, StatusReadings } from "./collector-status.js";
+
+/** From a quick cycle with nothing new to a long catch-up. */
+const CYCLE_BUCKETS = [0.5, 1, 5, 15, 60, 300, 900, 3600];
+
+/**
+ * The collector's Prometheus metrics (names and labels in docs/operations.md), with Node's process
+ * metrics. Counters are fed as the engine tells of cycles and units; what the collector already
+ * counts elsewhere (API requests and usage, output retries, the lag) is read when scraped.
+ */
+export class CollectorMetrics implements CycleObserver {
+  readonly registry = new Registry();
+  private readonly eventsDelivered: Counter<"org" | "source" | "output">;
+  private readonly unitsDelivered: Counter<"org" | "source">;
+  private readonly deadLetters: Counter<"org" | "source">;
+  private readonly outputErrors: Counter<"output" | "reason">;
+  private readonly cycles: Counter<"org" | "source" | "outcome">;
+  private readonly cycleDuration: Histogram<"org" | "source">;
+  /** Errors already counted: a failed output rejects every write with the same error until its next flush. */
+  private readonly countedErrors = new WeakSet<object>();
+  private readonly org: string;
+
+  constructor(
+    private readonly readings: StatusReadings,
+    status: CollectorStatus,
+  ) {
+    const registers = [this.registry];
+    const org = readings.org;
+    this.org = org;
+    collectDefaultMetrics({ register: this.registry });
+    this.eventsDelivered = new Counter({
+      name: "sfevents_events_delivered_total",
+      help: "Events acknowledged by the output.",
+      labelNames: ["org", "source", "output"],
+      registers,
+    });
+    this.unitsDelivered = new Counter({
+      name: "sfevents_units_delivered_total",
+      help: "Units (Event Log Files) whose every event every output acknowledged.",
+      labelNames: ["org", "source"],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: "sfevents_dead_letters_total",
+      help: "Rows or events written to the dead-letter file instead of being delivered.",
+      labelNames: ["org", "source"],
+      registers,
+    });
+    this.outputErrors = new Counter({
+      name: "sfevents_output_errors_total",
+      help: "Deliveries an output gave up on (fatal: retrying cannot help; gave_up: retry budget spent; unexpected: a bug).",
+      labelNames: ["output", "reason"],
+      registers,
+    });
+    this.cycles = new Counter({
+      name: "sfevents_cycles_total",
+      help: "Collection cycles by outcome (ok, partial: some units left for the next cycle, failed).",
+      labelNames: ["org", "source", "outcome"],
+      registers,
+    });
+    this.cycleDuration = new Histogram({
+      name: "sfevents_cycle_duration_seconds",
+      help: "How long a collection cycle took.",
+      labelNames: ["org", "source"],
+      buckets: CYCLE_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: "sfevents_source_lag_seconds",
+      help: "The org's now minus the position (CreatedDate) of the source's newest delivered unit.",
+      labelNames: ["org", "source"],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of status.sourceIds()) {
+          const lag = status.lagSeconds(source);
+          if (lag !== undefined) this.set({ org, source }, lag);
+        }
+      },
+    });
+    new Counter({
+      name: "sfevents_salesforce_api_requests_total",
+      help: "REST API requests sent to the org, retries included.",
+      labelNames: ["org"],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ org }, readings.apiRequests());
+      },
+    });
+    new Gauge({
+      name: "sfevents_salesforce_api_usage_ratio",
+      help: "The org's daily API requests used over its allowance, from the latest Sforce-Limit-Info header.",
+      labelNames: ["org"],
+      registers,
+      collect() {
+        this.reset();
+        const usage = readings.apiUsage();
+        if (usage !== undefined) this.set({ org }, usage.used / usage.max);
+      },
+    });
+    new Counter({
+      name: "sfevents_output_retries_total",
+      help: "Requests an output sent again after an answer that did not deliver (429, 5xx, timeout).",
+      labelNames: ["output"],
+      registers,
+      collect() {
+        this.reset();
+        for (const output of readings.outputs()) {
+          if (output.retries !== undefined) this.inc({ output: output.name }, output.retries);
+        }
+      },
+    });
+  }
+
+  cycleStarted(source: string): void {
+    // Every series a source has exists from its first cycle, so that increase() sees its first event.
+    const labels = { org: this.org, source };
+    this.unitsDelivered.inc(labels, 0);
+    this.deadLetters.inc(labels, 0);
+    for (const { name } of this.readings.outputs()) this.eventsDelivered.inc({ ...labels, output: name }, 0);
+  }
+
+  unitDelivered(source: string, _unit: WorkUnit, rows: number): void {
+    const labels = { org: this.org, source };
+    this.unitsDelivered.inc(labels);
+    // Delivered means that every output acknowledged the unit's rows.
+    for (const { name } of this.readings.outputs())
+      this.eventsDelivered.inc({ ...labels, output: name }, rows);
+  }
+
+  cycleEnded(source: string, seconds: number, report: CycleReport | undefined): void {
+    const labels = { org: this.org, source };
+    this.cycleDuration.observe(labels, seconds);
+    const outcome = report === undefined ? "failed" : report.failed.length > 0 ? "partial" : "ok";
+    this.cycles.inc({ ...labels, outcome });
+  }
+
+  outputFailed(output: string, error: unknown): void {
+    if (typeof error === "object" && error !== null) {
+      if (this.countedErrors.has(error)) return;
+      this.countedErrors.add(error);
+    }
+    const reason = error instanceof OutputError ? (error.fatal ? "fatal" : "gave_up") : "unexpected";
+    this.outputErrors.inc({ output, reason });
+  }
+
+  deadLetterWritten(letter: DeadLetter): void {
+    this.deadLetters.inc({ org: this.org, source: letter.source ?? "unknown" });
+  }
+
+  /** The Prometheus text exposition. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
