@@ -49,24 +49,34 @@ export class MonitoringObjects {
     const unknown = (names: Iterable<string>, where: string) => {
       for (const name of names) {
         if (objectSpec(name) === undefined) {
-          throw new Error(`${where} names "${name}", which the simulator does not serve; pick among: ${OBJECTS.map((o) => o.name).join(", ")}.`);
+          throw new Error(
+            `${where} names "${name}", which the simulator does not serve; pick among: ${OBJECTS.map((o) => o.name).join(", ")}.`,
+          );
         }
       }
     };
     unknown(options.readable ?? [], "objects.readable");
     unknown(Object.keys(options.rowsPerHour ?? {}), "objects.rows_per_hour");
-    unknown(options.bursts.map((b) => b.object), "objects.bursts");
+    unknown(
+      options.bursts.map((b) => b.object),
+      "objects.bursts",
+    );
     this.bursts = options.bursts.map((b, k) => {
       const spec = objectSpec(b.object) as ObjectSpec;
       if (spec.kind !== "big") {
-        throw new Error(`objects.bursts: ${spec.name} is a standard object; bursts are for the big objects (LoginEvent, ApiEvent, ...).`);
+        throw new Error(
+          `objects.bursts: ${spec.name} is a standard object; bursts are for the big objects (LoginEvent, ApiEvent, ...).`,
+        );
       }
       return { stream: k + 1, object: spec.name, rows: b.rows, at: b.at, span: b.span };
     });
-    this.readable = new Set((options.readable ?? OBJECTS.map((o) => o.name)).map((n) => (objectSpec(n) as ObjectSpec).name));
+    this.readable = new Set(
+      (options.readable ?? OBJECTS.map((o) => o.name)).map((n) => (objectSpec(n) as ObjectSpec).name),
+    );
     this.kinds = new Map(OBJECTS.map((o) => [o.name, nameHash(`object:${o.name}`)]));
     const rates = new Map(OBJECTS.map((o) => [o.name, o.rate]));
-    for (const [name, rate] of Object.entries(options.rowsPerHour ?? {})) rates.set((objectSpec(name) as ObjectSpec).name, rate);
+    for (const [name, rate] of Object.entries(options.rowsPerHour ?? {}))
+      rates.set((objectSpec(name) as ObjectSpec).name, rate);
     this.timeline = new ObjectTimeline(options, options.sessions, this.kinds, rates);
     this.loginFile = new EventRowFactory(options.seed, options.profile, options.sessions, "Login", 0);
   }
@@ -84,7 +94,12 @@ export class MonitoringObjects {
   schema(spec: ObjectSpec): SObjectSchema {
     return {
       name: spec.name,
-      fields: spec.fields.map(({ name, type, filterable, sortable }) => ({ name, type, filterable, sortable })),
+      fields: spec.fields.map(({ name, type, filterable, sortable }) => ({
+        name,
+        type,
+        filterable,
+        sortable,
+      })),
     };
   }
 
@@ -120,7 +135,9 @@ export class MonitoringObjects {
 
   /** Every row of a standard object visible at `now` (they are few: thousands, never a burst). */
   standardRecords(spec: ObjectSpec, now: number): SoqlRecord[] {
-    return Array.from(this.visible(spec, now, Number.NEGATIVE_INFINITY, now, false), (slot) => this.record(spec, slot));
+    return Array.from(this.visible(spec, now, Number.NEGATIVE_INFINITY, now, false), (slot) =>
+      this.record(spec, slot),
+    );
   }
 
   /** Ground truth: every row of every object the org has, visible at `now`, object by object, oldest first. */
@@ -144,14 +161,26 @@ export class MonitoringObjects {
       // Burst rows belong to no hour plan: a login or session of their own moment.
       if (spec.source === "login") return { session: sessions.loginAt(slot.time, rnd) };
       if (spec.source === "logout") return { session: sessions.sessionAt(slot.time, rnd) };
-      return { session: sessions.openSession(slot.time, spec.channel ?? "browser", rnd) ?? sessions.sessionAt(slot.time, rnd) };
+      return {
+        session:
+          sessions.openSession(slot.time, spec.channel ?? "browser", rnd) ??
+          sessions.sessionAt(slot.time, rnd),
+      };
     }
     if (spec.source === "activity") {
-      return { session: sessions.openSession(slot.time, spec.channel ?? "browser", rnd) ?? sessions.sessionAt(slot.time, rnd) };
+      return {
+        session:
+          sessions.openSession(slot.time, spec.channel ?? "browser", rnd) ??
+          sessions.sessionAt(slot.time, rnd),
+      };
     }
     const hour = slot.origin;
     if (this.planned.hour !== hour) {
-      this.planned = { hour, logins: sessions.loginsInHour(hour), logouts: sessions.sessionsEndingInHour(hour) };
+      this.planned = {
+        hour,
+        logins: sessions.loginsInHour(hour),
+        logouts: sessions.sessionsEndingInHour(hour),
+      };
     }
     if (spec.source === "logout") return { session: this.planned.logouts[slot.index] };
     const login = this.planned.logins[slot.index];
@@ -161,4 +190,3 @@ export class MonitoringObjects {
     return { session: login, loginFileRow: row };
   }
 }
-

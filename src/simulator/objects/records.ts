@@ -1,7 +1,7 @@
 import { toCaseSafeId } from "../../salesforce/ids.js";
 import { randomRecordId, recordId } from "../org/ids.js";
 import { addressIn, type OrgProfile, type OrgUser } from "../org/population.js";
-import { mix, nameHash, Random } from "../org/random.js";
+import { mix, nameHash, type Random } from "../org/random.js";
 import type { Login } from "../org/sessions.js";
 import type { SoqlRecord } from "../soql/index.js";
 import { EMPTY_ID, type ObjectSpec } from "./catalog.js";
@@ -40,7 +40,12 @@ function timedId(prefix: string, profile: OrgProfile, time: number, discriminato
 
 /** LoginHistory.Id of a login: from its time to the millisecond and its user, so every row that names the login agrees. */
 export function loginHistoryId(profile: OrgProfile, login: Login): string {
-  return timedId("0Ya", profile, login.time, (login.time % 1000) * 238 + (nameHash(login.user.id15 + login.loginKey) % 238));
+  return timedId(
+    "0Ya",
+    profile,
+    login.time,
+    (login.time % 1000) * 238 + (nameHash(login.user.id15 + login.loginKey) % 238),
+  );
 }
 
 /** A UUID-shaped EventIdentifier, unique per slot. */
@@ -61,17 +66,94 @@ interface Geo {
 }
 
 const GEO: Record<string, Geo> = {
-  US: { country: "United States", city: "San Francisco", subdivision: "California", postalCode: "94105", latitude: 37.7897, longitude: -122.3972 },
-  FR: { country: "France", city: "Paris", subdivision: "Île-de-France", postalCode: "75002", latitude: 48.8674, longitude: 2.3412 },
-  DE: { country: "Germany", city: "Munich", subdivision: "Bavaria", postalCode: "80331", latitude: 48.1371, longitude: 11.5754 },
-  GB: { country: "United Kingdom", city: "London", subdivision: "England", postalCode: "EC2V", latitude: 51.5154, longitude: -0.0922 },
-  ES: { country: "Spain", city: "Madrid", subdivision: "Madrid", postalCode: "28013", latitude: 40.4168, longitude: -3.7038 },
-  IN: { country: "India", city: "Bengaluru", subdivision: "Karnataka", postalCode: "560001", latitude: 12.9716, longitude: 77.5946 },
-  JP: { country: "Japan", city: "Tokyo", subdivision: "Tokyo", postalCode: "100-0005", latitude: 35.6812, longitude: 139.7671 },
-  BR: { country: "Brazil", city: "São Paulo", subdivision: "São Paulo", postalCode: "01310-100", latitude: -23.5614, longitude: -46.6559 },
-  AU: { country: "Australia", city: "Sydney", subdivision: "New South Wales", postalCode: "2000", latitude: -33.8688, longitude: 151.2093 },
-  NG: { country: "Nigeria", city: "Lagos", subdivision: "Lagos", postalCode: "100001", latitude: 6.5244, longitude: 3.3792 },
-  CN: { country: "China", city: "Changchun", subdivision: "Jilin", postalCode: "130000", latitude: 43.8171, longitude: 125.3235 },
+  US: {
+    country: "United States",
+    city: "San Francisco",
+    subdivision: "California",
+    postalCode: "94105",
+    latitude: 37.7897,
+    longitude: -122.3972,
+  },
+  FR: {
+    country: "France",
+    city: "Paris",
+    subdivision: "Île-de-France",
+    postalCode: "75002",
+    latitude: 48.8674,
+    longitude: 2.3412,
+  },
+  DE: {
+    country: "Germany",
+    city: "Munich",
+    subdivision: "Bavaria",
+    postalCode: "80331",
+    latitude: 48.1371,
+    longitude: 11.5754,
+  },
+  GB: {
+    country: "United Kingdom",
+    city: "London",
+    subdivision: "England",
+    postalCode: "EC2V",
+    latitude: 51.5154,
+    longitude: -0.0922,
+  },
+  ES: {
+    country: "Spain",
+    city: "Madrid",
+    subdivision: "Madrid",
+    postalCode: "28013",
+    latitude: 40.4168,
+    longitude: -3.7038,
+  },
+  IN: {
+    country: "India",
+    city: "Bengaluru",
+    subdivision: "Karnataka",
+    postalCode: "560001",
+    latitude: 12.9716,
+    longitude: 77.5946,
+  },
+  JP: {
+    country: "Japan",
+    city: "Tokyo",
+    subdivision: "Tokyo",
+    postalCode: "100-0005",
+    latitude: 35.6812,
+    longitude: 139.7671,
+  },
+  BR: {
+    country: "Brazil",
+    city: "São Paulo",
+    subdivision: "São Paulo",
+    postalCode: "01310-100",
+    latitude: -23.5614,
+    longitude: -46.6559,
+  },
+  AU: {
+    country: "Australia",
+    city: "Sydney",
+    subdivision: "New South Wales",
+    postalCode: "2000",
+    latitude: -33.8688,
+    longitude: 151.2093,
+  },
+  NG: {
+    country: "Nigeria",
+    city: "Lagos",
+    subdivision: "Lagos",
+    postalCode: "100001",
+    latitude: 6.5244,
+    longitude: 3.3792,
+  },
+  CN: {
+    country: "China",
+    city: "Changchun",
+    subdivision: "Jilin",
+    postalCode: "130000",
+    latitude: 43.8171,
+    longitude: 125.3235,
+  },
 };
 
 /** LOGIN_STATUS codes as LoginHistory and LoginEvent word them. */
@@ -93,7 +175,9 @@ const LOGIN_TYPE: Record<string, string> = { A: "Application", i: "Remote Access
 const TLS: Record<string, string> = { "TLSv1.3": "TLS 1.3", "TLSv1.2": "TLS 1.2" };
 
 function browserOf(l: Login | undefined): string {
-  return l?.browser === undefined ? "Unknown" : `${l.browser.name.charAt(0)}${l.browser.name.slice(1).toLowerCase()} ${l.browser.version}`;
+  return l?.browser === undefined
+    ? "Unknown"
+    : `${l.browser.name.charAt(0)}${l.browser.name.slice(1).toLowerCase()} ${l.browser.version}`;
 }
 
 function platformOf(l: Login | undefined): string {
@@ -108,7 +192,12 @@ const COMMON: Record<string, (d: RowDraw) => Value> = {
       ? EMPTY_ID
       : d.spec.name === "LoginHistory" && d.session !== undefined
         ? loginHistoryId(d.profile, d.session)
-        : timedId(d.spec.keyPrefix, d.profile, createdDate(d), (Math.floor(d.slot.origin / 3_600_000) % 168) * 1000 + d.slot.index),
+        : timedId(
+            d.spec.keyPrefix,
+            d.profile,
+            createdDate(d),
+            (Math.floor(d.slot.origin / 3_600_000) % 168) * 1000 + d.slot.index,
+          ),
   CreatedDate: createdDate,
   LastModifiedDate: createdDate,
   SystemModstamp: createdDate,
@@ -138,7 +227,14 @@ const COMMON: Record<string, (d: RowDraw) => Value> = {
   LoginLatitude: (d) => GEO[d.session?.country ?? ""]?.latitude ?? null,
   LoginLongitude: (d) => GEO[d.session?.country ?? ""]?.longitude ?? null,
   LoginGeoId: (d) =>
-    d.session === undefined ? null : toCaseSafeId(`04F${d.profile.instance}0000${d.session.loginKey.slice(0, 6).replace(/[^A-Za-z0-9]/g, "0").padEnd(6, "0")}`),
+    d.session === undefined
+      ? null
+      : toCaseSafeId(
+          `04F${d.profile.instance}0000${d.session.loginKey
+            .slice(0, 6)
+            .replace(/[^A-Za-z0-9]/g, "0")
+            .padEnd(6, "0")}`,
+        ),
   UserAgent: (d) => d.session?.userAgent ?? null,
   OwnerId: (d) => d.user.id18,
 };
@@ -149,7 +245,13 @@ function createdDate(d: RowDraw): number {
 }
 
 const ENTITIES = ["Account", "Contact", "Opportunity", "Lead", "Case"];
-const PREFIX: Record<string, string> = { Account: "001", Contact: "003", Opportunity: "006", Lead: "00Q", Case: "500" };
+const PREFIX: Record<string, string> = {
+  Account: "001",
+  Contact: "003",
+  Opportunity: "006",
+  Lead: "00Q",
+  Case: "500",
+};
 
 function recordOf(d: RowDraw, entity: string): string {
   return toCaseSafeId(randomRecordId(PREFIX[entity] ?? "001", d.profile.instance, d.rnd));
@@ -170,7 +272,8 @@ function loginValues(d: RowDraw): Record<string, Value> {
     LoginSubType: l.loginSubType || null,
     LoginUrl: file?.LOGIN_URL ?? d.profile.myDomain,
     TlsProtocol: TLS[tls] ?? tls,
-    CipherSuite: file?.CIPHER_SUITE ?? (tls === "TLSv1.3" ? "TLS_AES_256_GCM_SHA384" : "ECDHE-RSA-AES256-GCM-SHA384"),
+    CipherSuite:
+      file?.CIPHER_SUITE ?? (tls === "TLSv1.3" ? "TLS_AES_256_GCM_SHA384" : "ECDHE-RSA-AES256-GCM-SHA384"),
     ApiType: l.apiType === "P" ? "SOAP Partner" : l.channel === "api" ? "N/A" : null,
     ApiVersion: l.apiVersion === "9998.0" ? "N/A" : l.apiVersion,
     ClientVersion: "N/A",
@@ -183,12 +286,25 @@ function loginValues(d: RowDraw): Record<string, Value> {
   };
 }
 
-const REPORTS = ["Pipeline by Owner", "Open Cases by Priority", "Contacts without E-mail", "Closed Won This Quarter"];
+const REPORTS = [
+  "Pipeline by Owner",
+  "Open Cases by Priority",
+  "Contacts without E-mail",
+  "Closed Won This Quarter",
+];
 const LIST_VIEWS = ["My Open Cases", "Recently Viewed Accounts", "All Open Leads", "My Opportunities"];
 const SETUP_CHANGES: readonly [string, string, (d: RowDraw, target: OrgUser) => string][] = [
   ["changedpassword", "Manage Users", (_, t) => `Changed password for user ${t.username}`],
-  ["PermSetAssign", "Manage Users", (_, t) => `Permission set Support Agents: assigned to user ${t.name} (UserID: [${t.id15}])`],
-  ["changedProfileForUser", "Manage Users", (_, t) => `Changed profile for user ${t.username} from Standard User to Sales Manager`],
+  [
+    "PermSetAssign",
+    "Manage Users",
+    (_, t) => `Permission set Support Agents: assigned to user ${t.name} (UserID: [${t.id15}])`,
+  ],
+  [
+    "changedProfileForUser",
+    "Manage Users",
+    (_, t) => `Changed profile for user ${t.username} from Standard User to Sales Manager`,
+  ],
   ["deactivateduser", "Manage Users", (_, t) => `Deactivated user ${t.username}`],
   ["changedApexClass", "Apex Class", () => "Changed OrderSync Apex Class code"],
   ["changedConnectedApp", "Connected Apps", () => "Changed policies of connected app Data Warehouse"],
@@ -217,7 +333,9 @@ const OWN: Record<string, (d: RowDraw) => Record<string, Value>> = {
     const soap = d.session?.apiType === "P";
     return {
       ApiType: soap ? "SOAP Partner" : "REST API",
-      ApiVersion: Number.parseFloat(d.session?.apiVersion === "9998.0" ? "62.0" : (d.session?.apiVersion ?? "62.0")),
+      ApiVersion: Number.parseFloat(
+        d.session?.apiVersion === "9998.0" ? "62.0" : (d.session?.apiVersion ?? "62.0"),
+      ),
       Operation: "Query",
       Query: `SELECT Id, Name, CreatedDate FROM ${entity} LIMIT ${rows}`,
       QueriedEntities: entity,
@@ -270,7 +388,13 @@ const OWN: Record<string, (d: RowDraw) => Record<string, Value>> = {
   UriEvent(d) {
     const entity = d.rnd.pick(ENTITIES);
     const record = recordOf(d, entity);
-    return { Name: `/${record.slice(0, 15)}`, Operation: "Read", QueriedEntities: entity, RecordId: record, Referrer: `https://${d.profile.myDomain}/home/home.jsp` };
+    return {
+      Name: `/${record.slice(0, 15)}`,
+      Operation: "Read",
+      QueriedEntities: entity,
+      RecordId: record,
+      Referrer: `https://${d.profile.myDomain}/home/home.jsp`,
+    };
   },
   LightningUriEvent(d) {
     const entity = d.rnd.pick(ENTITIES);
@@ -337,25 +461,29 @@ const OWN: Record<string, (d: RowDraw) => Record<string, Value>> = {
       Remarks: null,
     };
   },
-  ApiAnomalyEventStore: (d) => threatValues(d, "API calls far above this user's usual volume", {
-    Operation: "Query",
-    QueriedEntities: d.rnd.pick(ENTITIES),
-    RowsProcessed: d.rnd.between(10_000, 500_000),
-    Uri: "/services/data/v62.0/query",
-  }),
-  CredentialStuffingEventStore: (d) => threatValues(d, "Many failed logins with leaked credentials, then a success", {
-    AcceptLanguage: "en-US,en;q=0.9",
-    LoginUrl: d.profile.myDomain,
-  }),
-  ReportAnomalyEventStore: (d) => threatValues(d, "Report export far larger than this user's usual", {
-    Report: toCaseSafeId(randomRecordId("00O", d.profile.instance, d.rnd)),
-  }),
+  ApiAnomalyEventStore: (d) =>
+    threatValues(d, "API calls far above this user's usual volume", {
+      Operation: "Query",
+      QueriedEntities: d.rnd.pick(ENTITIES),
+      RowsProcessed: d.rnd.between(10_000, 500_000),
+      Uri: "/services/data/v62.0/query",
+    }),
+  CredentialStuffingEventStore: (d) =>
+    threatValues(d, "Many failed logins with leaked credentials, then a success", {
+      AcceptLanguage: "en-US,en;q=0.9",
+      LoginUrl: d.profile.myDomain,
+    }),
+  ReportAnomalyEventStore: (d) =>
+    threatValues(d, "Report export far larger than this user's usual", {
+      Report: toCaseSafeId(randomRecordId("00O", d.profile.instance, d.rnd)),
+    }),
   SessionHijackingEventStore(d) {
     const elsewhere = d.rnd.pick(["CN", "NG", "BR"].filter((c) => c !== d.session?.country));
     return threatValues(d, "The session's browser fingerprint changed in the middle of the session", {
       CurrentIp: addressIn(elsewhere, d.rnd),
       CurrentPlatform: "Linux x86_64",
-      CurrentUserAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+      CurrentUserAgent:
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
       CurrentScreen: "(1920.0,1080.0)",
       CurrentWindow: "(1920.0,969.0)",
       PreviousIp: d.session?.sourceIp ?? null,
@@ -366,11 +494,12 @@ const OWN: Record<string, (d: RowDraw) => Record<string, Value>> = {
     });
   },
   LoginAnomalyEventStore: (d) => threatValues(d, "Login from a place and device this user never used", {}),
-  GuestUserAnomalyEventStore: (d) => threatValues(d, "Guest user read records the site does not expose", {
-    Operation: "Query",
-    QueriedEntities: d.rnd.pick(ENTITIES),
-    RowsProcessed: d.rnd.between(100, 20_000),
-  }),
+  GuestUserAnomalyEventStore: (d) =>
+    threatValues(d, "Guest user read records the site does not expose", {
+      Operation: "Query",
+      QueriedEntities: d.rnd.pick(ENTITIES),
+      RowsProcessed: d.rnd.between(100, 20_000),
+    }),
   SetupAuditTrail(d) {
     const [action, section, display] = d.rnd.pick(SETUP_CHANGES);
     const target = d.rnd.pick(d.profile.users.filter((u) => u.kind === "person"));

@@ -63,7 +63,13 @@ export class ObjectTimeline {
     const slots: Slot[] = [];
     for (let i = 0; i < times.length; i++) {
       const rnd = this.rnd.reseed(mix(this.options.seed, TAG_SLOT, kind, hour, i));
-      slots.push({ time: times[i], visible: this.visibleAt(spec, times[i], rnd), stream: 0, origin: hour, index: i });
+      slots.push({
+        time: times[i],
+        visible: this.visibleAt(spec, times[i], rnd),
+        stream: 0,
+        origin: hour,
+        index: i,
+      });
     }
     return slots;
   }
@@ -90,7 +96,9 @@ export class ObjectTimeline {
 
   private visibleAt(spec: ObjectSpec, time: number, rnd: Random): number {
     const late = rnd.chance(this.options.lateShare);
-    const lateBy = late ? rnd.between(5 * 60 * SECOND, Math.max(5 * 60 * SECOND, this.options.lateDelayMs)) : 0;
+    const lateBy = late
+      ? rnd.between(5 * 60 * SECOND, Math.max(5 * 60 * SECOND, this.options.lateDelayMs))
+      : 0;
     switch (spec.lag) {
       case "realtime":
         return ceilSecond(time + rnd.between(200, 4000) + lateBy);
@@ -105,7 +113,13 @@ export class ObjectTimeline {
    * Every slot with time in (lo, hi], ordinary and burst rows merged, ascending or descending by
    * (time, stream, index). Visibility is the caller's to check.
    */
-  *slots(spec: ObjectSpec, bursts: readonly Burst[], lo: number, hi: number, descending: boolean): Generator<Slot> {
+  *slots(
+    spec: ObjectSpec,
+    bursts: readonly Burst[],
+    lo: number,
+    hi: number,
+    descending: boolean,
+  ): Generator<Slot> {
     if (hi <= lo) return;
     const first = startOfHour(lo + 1);
     const last = startOfHour(hi);
@@ -167,7 +181,10 @@ function* merge(sources: Iterator<Slot>[], descending: boolean): Generator<Slot>
     for (let i = 0; i < heads.length; i++) {
       const head = heads[i];
       if (head.done) continue;
-      if (best === -1 || sign * compareSlots(head.value, (heads[best] as IteratorYieldResult<Slot>).value) < 0)
+      if (
+        best === -1 ||
+        sign * compareSlots(head.value, (heads[best] as IteratorYieldResult<Slot>).value) < 0
+      )
         best = i;
     }
     if (best === -1) return;

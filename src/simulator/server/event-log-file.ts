@@ -142,7 +142,13 @@ export function describeJson(hourly: boolean, eventTypes: readonly string[], ver
         : f,
   );
   return describeSObjectJson(
-    { name: EVENT_LOG_FILE, label: "Event Log File", labelPlural: "Event Log Files", keyPrefix: "0AT", fields },
+    {
+      name: EVENT_LOG_FILE,
+      label: "Event Log File",
+      labelPlural: "Event Log Files",
+      keyPrefix: "0AT",
+      fields,
+    },
     version,
   );
 }

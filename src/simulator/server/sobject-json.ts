@@ -57,7 +57,10 @@ export function sobjectRecordJson(
   id: string,
   version: string,
 ): string {
-  const attributes = JSON.stringify({ type: objectName, url: `/services/data/v${version}/sobjects/${objectName}/${id}` });
+  const attributes = JSON.stringify({
+    type: objectName,
+    url: `/services/data/v${version}/sobjects/${objectName}/${id}`,
+  });
   return `{${[`"attributes":${attributes}`, ...fieldsJson(record, fields, typeOf)].join(",")}}`;
 }
 
