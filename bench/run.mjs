@@ -16,6 +16,7 @@ import { summary } from "./profile.mjs";
 import { catchUp, collectE2e } from "./scenarios/collect.mjs";
 import { parseOnly } from "./scenarios/parse-only.mjs";
 import { replay } from "./scenarios/replay.mjs";
+import { simulatorObjectsBurst } from "./scenarios/simulator-objects-burst.mjs";
 import { simulatorStream } from "./scenarios/simulator-stream.mjs";
 
 /**
@@ -31,6 +32,7 @@ const SCENARIOS = [
   ["catch-up", catchUp],
   ["simulator-stream", simulatorStream(false)],
   ["simulator-stream-gzip", simulatorStream(true)],
+  ["simulator-objects-burst", simulatorObjectsBurst],
 ];
 
 const log = (text) => process.stderr.write(`${text}\n`);

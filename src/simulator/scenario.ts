@@ -60,6 +60,8 @@ export const faultSchema = z
     route: z.enum(FAULT_ROUTES).default("any"),
     /** Only downloads of this event type (download route). */
     event_type: z.string().min(1).optional(),
+    /** Only queries (query, queryMore) on this sObject, e.g. LoginEvent. */
+    object: z.string().min(1).optional(),
     /** Only downloads of this EventLogFile Id (download route). */
     file_id: z.string().min(15).optional(),
     /** Fail the nth matching request (1 = the next one)... */
@@ -90,6 +92,34 @@ const largeFile = z
     event_type: z.string().min(1),
     bytes: z.number().int().min(1),
     interval: z.enum(["Hourly", "Daily"]).optional(),
+  })
+  .strict();
+
+const burst = z
+  .object({
+    /** A big object: LoginEvent, ApiEvent, ... */
+    object: z.string().min(1),
+    rows: z.number().int().min(1).max(20_000_000),
+    /** EventDate of the first row. */
+    at: isoTime,
+    /** The rows spread evenly over this long; 0 puts them all in one millisecond. */
+    span: duration("1m").default("1m"),
+  })
+  .strict();
+
+const objects = z
+  .object({
+    /** Shield or the Event Monitoring add-on: without it RTEM and Threat Detection objects answer INVALID_TYPE. */
+    event_monitoring: z.boolean().default(true),
+    /** Objects the run-as user may read; every object when not set. */
+    readable: z.array(z.string().min(1)).optional(),
+    rows_per_hour: z.record(z.string(), z.number().nonnegative()).optional(),
+    /** Share of rows stored late: CreatedDate 5 minutes to late_delay after EventDate. */
+    late_share: z.number().min(0).max(1).default(0.02),
+    late_delay: duration("2h").default("2h"),
+    /** Share of activity rows that share the previous row's EventDate to the millisecond. */
+    tie_share: z.number().min(0).max(1).default(0.05),
+    bursts: z.array(burst).default([]),
   })
   .strict();
 
@@ -143,6 +173,7 @@ export const scenarioSchema = z
       })
       .strict()
       .default({}),
+    objects: objects.default({}),
     oauth: z
       .object({
         client_id: z.string().min(1).default(DEFAULT_CREDENTIALS.clientId),

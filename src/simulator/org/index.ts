@@ -109,9 +109,12 @@ interface EventTypeSource {
  */
 export class SimulatedOrg {
   readonly profile: OrgProfile;
+  /** Logins and sessions: shared with the monitoring objects, so LoginEvent and the Login file agree. */
+  readonly sessions: SessionDirectory;
+  /** Midnight UTC of the first day of history. */
+  readonly historyStart: number;
   private readonly options: OrgOptions;
   private readonly sources: EventTypeSource[];
-  private readonly historyStart: number;
   private readonly days = new Map<number, OrgFile[]>();
   private readonly byId = new Map<string, OrgFile>();
   /** Declared-size files by event type, interval and the slot (hour or day) they take. */
@@ -124,6 +127,7 @@ export class SimulatedOrg {
     this.profile = buildOrgProfile(seed);
     const rates = { ...DEFAULT_ROWS_PER_HOUR, ...options.rowsPerHour };
     const sessions = new SessionDirectory(seed, this.profile, rates.Login ?? 0);
+    this.sessions = sessions;
     for (const type of options.eventTypes) {
       if (GENERATORS[type] === undefined) {
         throw new Error(

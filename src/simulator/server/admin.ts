@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ZodError } from "zod";
 import { describeIssue } from "../../config/load.js";
+import { OBJECTS, objectSpec } from "../objects/index.js";
 import type { SimulatorContext } from "./context.js";
+import { fieldsJson } from "./sobject-json.js";
 import type { ActiveFault } from "./faults.js";
 import { readBody } from "./request-body.js";
 import { sendBody, sendJson } from "./respond.js";
@@ -31,6 +33,8 @@ export async function answerAdmin(
       }
       case "GET /__sim/rows":
         return sendGroundTruth(context, req, res);
+      case "GET /__sim/objects/rows":
+        return sendObjectGroundTruth(context, req, res, url.searchParams.get("object"));
       case "GET /__sim/faults":
         return sendJson(req, res, 200, JSON.stringify(context.faults.list().map(faultJson)));
       case "POST /__sim/faults": {
@@ -95,11 +99,46 @@ function sendGroundTruth(
   res: ServerResponse,
 ): Promise<void> {
   const rows = context.org.publishedRows(context.clock.now());
-  // Rows go out in chunks of about 64 KB: one write per row would spend more on calls than on bytes.
+  return sendNdjson(req, res, rows, (row) => JSON.stringify(row));
+}
+
+/**
+ * Every monitoring-object row visible now (CreatedDate at or before the simulated clock), one line
+ * each: {"object": "LoginEvent", "record": {...}} with every field as a query returns it.
+ */
+function sendObjectGroundTruth(
+  context: SimulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  object: string | null,
+): Promise<void> {
+  const only = object === null ? undefined : objectSpec(object);
+  if (object !== null && only === undefined) {
+    throw new RangeError(`no object ${object}; known: ${OBJECTS.map((o) => o.name).join(", ")}`);
+  }
+  const rows = context.objects.groundTruth(context.clock.nowMs(), only);
+  return sendNdjson(req, res, rows, ({ spec, record }) => {
+    const types = new Map(spec.fields.map((f) => [f.name, f.type]));
+    const fields = fieldsJson(
+      record,
+      spec.fields.map((f) => f.name),
+      types,
+    );
+    return `{"object":${JSON.stringify(spec.name)},"record":{${fields.join(",")}}}`;
+  });
+}
+
+/** Lines go out in chunks of about 64 KB: one write per row would spend more on calls than on bytes. */
+function sendNdjson<T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rows: AsyncIterable<T> | Iterable<T>,
+  line: (row: T) => string,
+): Promise<void> {
   async function* lines() {
     let pending = "";
     for await (const row of rows) {
-      pending += `${JSON.stringify(row)}\n`;
+      pending += `${line(row)}\n`;
       if (pending.length >= 65_536) {
         yield Buffer.from(pending);
         pending = "";

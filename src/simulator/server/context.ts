@@ -1,4 +1,5 @@
 import type { SimulatedClock } from "../clock.js";
+import type { MonitoringObjects } from "../objects/index.js";
 import type { SimulatedOrg } from "../org/index.js";
 import type { Scenario } from "../scenario.js";
 import type { ApiUsage } from "./api-usage.js";
@@ -15,6 +16,8 @@ export interface SimulatorContext {
   readonly scenario: Scenario;
   readonly clock: SimulatedClock;
   readonly org: SimulatedOrg;
+  /** RTEM storage, Threat Detection, SetupAuditTrail and LoginHistory. */
+  readonly objects: MonitoringObjects;
   readonly identity: OrgIdentity;
   readonly sessions: Sessions;
   readonly usage: ApiUsage;

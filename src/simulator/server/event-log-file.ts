@@ -1,33 +1,21 @@
 import type { EventLogFileEntry } from "../org/index.js";
 import type { SObjectSchema, SoqlFieldType, SoqlRecord } from "../soql/index.js";
+import { describeSObjectJson, type FieldDescription, sobjectRecordJson } from "./sobject-json.js";
 
 /**
  * The EventLogFile sObject as the API shows it: its fields (for SOQL and describe), a file as a query
  * record, and records as Salesforce writes them in JSON.
  */
 
-interface FieldDescription {
-  name: string;
-  label: string;
-  type: SoqlFieldType;
-  length?: number;
-  precision?: number;
-  scale?: number;
-  filterable: boolean;
-  sortable: boolean;
-  groupable: boolean;
-  nillable: boolean;
-  /** Only in orgs with hourly Event Log Files (API 37.0+). */
-  hourlyOnly?: boolean;
-  referenceTo?: string;
-}
+/** Only in orgs with hourly Event Log Files (API 37.0+). */
+type EventLogFileField = FieldDescription & { hourlyOnly?: boolean };
 
 const field = (
   name: string,
   label: string,
   type: SoqlFieldType,
-  traits: Partial<Omit<FieldDescription, "name" | "label" | "type">> = {},
-): FieldDescription => ({
+  traits: Partial<Omit<EventLogFileField, "name" | "label" | "type">> = {},
+): EventLogFileField => ({
   name,
   label,
   type,
@@ -39,7 +27,7 @@ const field = (
 });
 
 /** In describe order. Properties from the object reference (Filter, Group, Sort, Nillable). */
-const FIELDS: readonly FieldDescription[] = [
+const FIELDS: readonly EventLogFileField[] = [
   field("Id", "Event Log File ID", "id", { length: 18, groupable: true }),
   field("IsDeleted", "Deleted", "boolean", { groupable: true }),
   field("CreatedDate", "Created Date", "datetime"),
@@ -81,7 +69,7 @@ const FIELDS: readonly FieldDescription[] = [
 
 export const EVENT_LOG_FILE = "EventLogFile";
 
-function visibleFields(hourly: boolean): readonly FieldDescription[] {
+function visibleFields(hourly: boolean): readonly EventLogFileField[] {
   return hourly ? FIELDS : FIELDS.filter((f) => !f.hourlyOnly);
 }
 
@@ -134,77 +122,33 @@ export function toRecord(entry: EventLogFileEntry, version: string, createdById:
 
 const TYPE_OF = new Map(FIELDS.map((f) => [f.name, f.type]));
 
-/** 2024-03-11T15:00:00.000+0000, the form every datetime takes in REST JSON. */
-export function formatDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "+0000");
-}
-
-function jsonValue(type: SoqlFieldType | undefined, value: SoqlRecord[string]): string {
-  if (value === null) return "null";
-  if (type === "datetime" && typeof value === "number") return JSON.stringify(formatDateTime(value));
-  if (type === "date" && typeof value === "number")
-    return JSON.stringify(new Date(value).toISOString().slice(0, 10));
-  // Doubles keep their decimal point: LogFileLength reads 2692.0, ApiVersion 64.0.
-  if (type === "double" && typeof value === "number" && Number.isInteger(value)) return `${value}.0`;
-  return JSON.stringify(value);
-}
-
-/**
- * A query record as JSON text, fields in SELECT order after `attributes`. Written by hand because
- * JSON.stringify cannot keep the ".0" of a whole double.
- */
+/** A query record as JSON text, fields in SELECT order after `attributes`. */
 export function recordJson(
   record: SoqlRecord,
   fields: readonly string[],
   id: string,
   version: string,
 ): string {
-  const attributes = JSON.stringify({ type: EVENT_LOG_FILE, url: sobjectUrl(version, id) });
-  const parts = [`"attributes":${attributes}`];
-  for (const name of fields)
-    parts.push(`${JSON.stringify(name)}:${jsonValue(TYPE_OF.get(name), record[name])}`);
-  return `{${parts.join(",")}}`;
+  return sobjectRecordJson(EVENT_LOG_FILE, TYPE_OF, record, fields, id, version);
 }
 
 /** GET .../sobjects/EventLogFile/describe: the fields this org shows, and the EventType picklist. */
 export function describeJson(hourly: boolean, eventTypes: readonly string[], version: string): string {
-  const picklist = (values: readonly string[]) =>
-    values.map((value) => ({ active: true, defaultValue: false, label: value, validFor: null, value }));
-  const base = `/services/data/v${version}/sobjects/${EVENT_LOG_FILE}`;
-  return JSON.stringify({
-    name: EVENT_LOG_FILE,
-    label: "Event Log File",
-    labelPlural: "Event Log Files",
-    keyPrefix: "0AT",
-    custom: false,
-    createable: false,
-    updateable: false,
-    deletable: false,
-    queryable: true,
-    retrieveable: true,
-    searchable: false,
-    fields: visibleFields(hourly).map((f) => ({
-      name: f.name,
-      label: f.label,
-      type: f.type,
-      length: f.length ?? 0,
-      precision: f.precision ?? 0,
-      scale: f.scale ?? 0,
-      filterable: f.filterable,
-      sortable: f.sortable,
-      groupable: f.groupable,
-      nillable: f.nillable,
-      createable: false,
-      updateable: false,
-      referenceTo: f.referenceTo === undefined ? [] : [f.referenceTo],
-      restrictedPicklist: f.type === "picklist",
-      picklistValues:
-        f.name === "EventType"
-          ? picklist(eventTypes)
-          : f.name === "Interval"
-            ? picklist(["Daily", "Hourly"])
-            : [],
-    })),
-    urls: { describe: `${base}/describe`, sobject: base, rowTemplate: `${base}/{ID}` },
-  });
+  const fields = visibleFields(hourly).map((f) =>
+    f.name === "EventType"
+      ? { ...f, picklist: eventTypes }
+      : f.name === "Interval"
+        ? { ...f, picklist: ["Daily", "Hourly"] }
+        : f,
+  );
+  return describeSObjectJson(
+    {
+      name: EVENT_LOG_FILE,
+      label: "Event Log File",
+      labelPlural: "Event Log Files",
+      keyPrefix: "0AT",
+      fields,
+    },
+    version,
+  );
 }

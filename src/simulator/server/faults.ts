@@ -20,6 +20,8 @@ export interface FaultContext {
   route: Route;
   fileId?: string;
   eventType?: string;
+  /** The sObject a query or queryMore reads (as written in the statement, or its locator's). */
+  object?: string;
 }
 
 export interface ActiveFault {
@@ -65,6 +67,7 @@ function matches(spec: FaultSpec, context: FaultContext): boolean {
   if (spec.type === "query-locator-expired" && context.route !== "queryMore") return false;
   if (spec.event_type !== undefined && spec.event_type !== context.eventType) return false;
   if (spec.file_id !== undefined && spec.file_id !== context.fileId) return false;
+  if (spec.object !== undefined && spec.object.toLowerCase() !== context.object?.toLowerCase()) return false;
   return true;
 }
 

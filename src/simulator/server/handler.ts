@@ -5,7 +5,9 @@ import { answerAdmin } from "./admin.js";
 import type { SimulatorContext } from "./context.js";
 import { describeJson, EVENT_LOG_FILE, eventLogFileSchema, recordJson, toRecord } from "./event-log-file.js";
 import { cannedAnswer, type FaultContext, isBodyFault, isStatusFault } from "./faults.js";
-import { answerQuery, answerQueryMore, type JsonAnswer } from "./query-route.js";
+import { answerQuery, answerQueryMore, type JsonAnswer, queriedObject } from "./query-route.js";
+import { describeSObjectJson } from "./sobject-json.js";
+import { OBJECTS, objectSpec } from "../objects/index.js";
 import { apiErrorBody } from "./error-bodies.js";
 import { sendBody, sendJson, sendText } from "./respond.js";
 import { readBody } from "./request-body.js";
@@ -52,7 +54,17 @@ export async function handleRequest(
 
   // A download's fault may name an event type or a file: look the file up first.
   const file = "fileId" in target ? findFile(context, target.fileId) : undefined;
-  const faultContext: FaultContext = { route, fileId: file?.Id, eventType: file?.EventType };
+  const faultContext: FaultContext = {
+    route,
+    fileId: file?.Id,
+    eventType: file?.EventType,
+    object:
+      target.route === "query"
+        ? queriedObject(url.searchParams.get("q"))
+        : target.route === "queryMore"
+          ? context.locators.objectOf(target.locator)
+          : undefined,
+  };
   const fault = context.faults.take(faultContext);
   const spoil = fault !== undefined && isBodyFault(fault) ? fault : undefined;
   if (fault !== undefined && isStatusFault(fault)) {
@@ -113,21 +125,34 @@ function answerApi(
     case "resources":
       return { status: 200, body: versionResources(version) };
     case "query":
-      return answerQuery(context, req, url.searchParams.get("q"), version);
+      return answerQuery(context, req, url.searchParams.get("q"), version, target.major);
     case "queryMore":
       return answerQueryMore(context, target.locator, target.offset, version);
     case "limits":
       return { status: 200, body: limitsJson(context) };
     case "sobjects":
-      return { status: 200, body: globalDescribe(access, version) };
-    case "describe":
-      if (!access) {
-        return {
-          status: 400,
-          body: apiErrorBody("INVALID_TYPE", `sObject type '${EVENT_LOG_FILE}' is not supported.`),
-        };
+      return { status: 200, body: globalDescribe(context, access, version, target.major) };
+    case "describe": {
+      const notSupported = {
+        status: 400,
+        body: apiErrorBody("INVALID_TYPE", `sObject type '${target.object}' is not supported.`),
+      };
+      if (target.object.toLowerCase() === EVENT_LOG_FILE.toLowerCase()) {
+        return access
+          ? { status: 200, body: describeJson(hourly, context.eventTypes, version) }
+          : notSupported;
       }
-      return { status: 200, body: describeJson(hourly, context.eventTypes, version) };
+      const spec = objectSpec(target.object);
+      if (spec === undefined) return NOT_FOUND;
+      if (!context.objects.canRead(spec, target.major)) return notSupported;
+      return {
+        status: 200,
+        body: describeSObjectJson(
+          { ...spec, keyPrefix: spec.kind === "big" ? null : spec.keyPrefix },
+          version,
+        ),
+      };
+    }
     case "record": {
       if (file === undefined) return NOT_FOUND;
       const fields = eventLogFileSchema(hourly).fields.map((f) => f.name);
@@ -174,21 +199,24 @@ function limitsJson(context: SimulatorContext): string {
   });
 }
 
-function globalDescribe(access: boolean, version: string): string {
-  const sobjects = access
-    ? [
-        {
-          name: EVENT_LOG_FILE,
-          label: "Event Log File",
-          keyPrefix: "0AT",
-          queryable: true,
-          urls: {
-            sobject: `/services/data/v${version}/sobjects/${EVENT_LOG_FILE}`,
-            describe: `/services/data/v${version}/sobjects/${EVENT_LOG_FILE}/describe`,
-          },
-        },
-      ]
-    : [];
+/** The objects this user can query at this version: EventLogFile, then the monitoring objects. */
+function globalDescribe(context: SimulatorContext, access: boolean, version: string, major: number): string {
+  const entry = (name: string, label: string, keyPrefix: string | null) => ({
+    name,
+    label,
+    keyPrefix,
+    queryable: true,
+    urls: {
+      sobject: `/services/data/v${version}/sobjects/${name}`,
+      describe: `/services/data/v${version}/sobjects/${name}/describe`,
+    },
+  });
+  const sobjects = [
+    ...(access ? [entry(EVENT_LOG_FILE, "Event Log File", "0AT")] : []),
+    ...OBJECTS.filter((spec) => context.objects.canRead(spec, major)).map((spec) =>
+      entry(spec.name, spec.label, spec.kind === "big" ? null : spec.keyPrefix),
+    ),
+  ];
   return JSON.stringify({ encoding: "UTF-8", maxBatchSize: 200, sobjects });
 }
 

@@ -6,6 +6,7 @@ import { EVENT_TYPE_SCHEMAS } from "../../salesforce/event-types.js";
 import { SimulatedClock } from "../clock.js";
 import { toCaseSafeId } from "../../salesforce/ids.js";
 import { GENERATORS } from "../org/generators.js";
+import { MonitoringObjects } from "../objects/index.js";
 import { type OrgOptions, SimulatedOrg } from "../org/index.js";
 import { parseScenario, type Scenario, type ScenarioInput } from "../scenario.js";
 import { ApiUsage } from "./api-usage.js";
@@ -65,6 +66,7 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
     })),
     apiVersion: scenario.org.api_version,
   });
+  const objects = createObjects(org, scenario);
   const identity = identityOf(org, scenario);
   const faults = new FaultRegistry();
   for (const spec of scenario.faults) faults.add(spec);
@@ -73,6 +75,7 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
     scenario,
     clock,
     org,
+    objects,
     identity,
     sessions: new Sessions(identity.orgId15, scenario.oauth.token_ttl, now),
     usage: new ApiUsage(scenario.api.daily_limit, now),
@@ -123,6 +126,28 @@ function createOrg(options: OrgOptions): SimulatedOrg {
     return new SimulatedOrg(options);
   } catch (err) {
     throw new ConfigError(`the scenario's org cannot be built: ${(err as Error).message}`);
+  }
+}
+
+/** The monitoring objects over the org's sessions; a scenario naming an object it lacks is a user's mistake. */
+function createObjects(org: SimulatedOrg, scenario: Scenario): MonitoringObjects {
+  const o = scenario.objects;
+  try {
+    return new MonitoringObjects({
+      seed: scenario.seed,
+      profile: org.profile,
+      sessions: org.sessions,
+      historyStart: org.historyStart,
+      eventMonitoring: o.event_monitoring,
+      readable: o.readable,
+      rowsPerHour: o.rows_per_hour,
+      lateShare: o.late_share,
+      lateDelayMs: o.late_delay,
+      tieShare: o.tie_share,
+      bursts: o.bursts.map((b) => ({ object: b.object, rows: b.rows, at: b.at.getTime(), span: b.span })),
+    });
+  } catch (err) {
+    throw new ConfigError(`the scenario's objects cannot be built: ${(err as Error).message}`);
   }
 }
 

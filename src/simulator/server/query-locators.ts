@@ -2,11 +2,55 @@ import { randomInt } from "node:crypto";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/** A query's full answer, kept server-side while the client pages through it. */
+/** A query's answer, as JSON records, read page by page. */
+export interface PageSource {
+  readonly totalSize: number;
+  /** Records [offset, offset + count), or fewer at the end. */
+  read(offset: number, count: number): readonly string[];
+}
+
+/** An answer computed whole (EventLogFile, the standard objects: thousands of records). */
+export function arraySource(records: readonly string[]): PageSource {
+  return { totalSize: records.length, read: (offset, count) => records.slice(offset, offset + count) };
+}
+
+/**
+ * An answer produced as it is read (a big object's window, up to a burst of millions): only the
+ * generator's state and the last page are held. A client reads pages in order; asking again for the
+ * last page (a retry after a broken answer) replays it, and any other offset starts over and skips.
+ */
+export function streamSource(totalSize: number, open: () => Iterator<string>): PageSource {
+  let iterator = open();
+  let position = 0;
+  let last = { offset: -1, records: [] as string[] };
+  return {
+    totalSize,
+    read(offset, count) {
+      if (offset === last.offset) return last.records;
+      if (offset !== position) {
+        iterator = open();
+        position = 0;
+        while (position < offset && iterator.next().done !== true) position++;
+      }
+      const records: string[] = [];
+      while (records.length < count) {
+        const next = iterator.next();
+        if (next.done === true) break;
+        records.push(next.value);
+      }
+      last = { offset, records };
+      position = offset + records.length;
+      return records;
+    },
+  };
+}
+
+/** A query's answer, kept server-side while the client pages through it. */
 export interface Locator {
   id: string;
-  /** Each record already written as JSON. */
-  records: readonly string[];
+  source: PageSource;
+  /** The sObject queried, for faults that target one. */
+  object: string;
   pageSize: number;
   lastUsed: number;
 }
@@ -25,7 +69,7 @@ export class QueryLocators {
     private readonly now: () => number,
   ) {}
 
-  create(records: readonly string[], pageSize: number): Locator {
+  create(source: PageSource, object: string, pageSize: number): Locator {
     this.forgetExpired();
     while (this.open.size >= this.maxOpen) {
       const oldest = this.open.keys().next().value as string;
@@ -33,9 +77,14 @@ export class QueryLocators {
     }
     let id = "01g";
     for (let i = 0; i < 15; i++) id += BASE62[randomInt(62)];
-    const locator = { id, records, pageSize, lastUsed: this.now() };
+    const locator = { id, source, object, pageSize, lastUsed: this.now() };
     this.open.set(id, locator);
     return locator;
+  }
+
+  /** The sObject an open locator reads, without using it. */
+  objectOf(id: string): string | undefined {
+    return this.open.get(id)?.object;
   }
 
   /** The locator if it is still open; using it keeps it alive. */
@@ -62,13 +111,14 @@ export class QueryLocators {
  * nextRecordsUrl appears only while done is false.
  */
 export function queryPage(
-  records: readonly string[],
+  source: PageSource,
   offset: number,
   pageSize: number,
   next: (offset: number) => string,
 ): string {
-  const end = Math.min(records.length, offset + pageSize);
-  const done = end >= records.length;
+  const records = source.read(offset, pageSize);
+  const end = offset + records.length;
+  const done = records.length < pageSize || end >= source.totalSize;
   const more = done ? "" : `"nextRecordsUrl":${JSON.stringify(next(end))},`;
-  return `{"totalSize":${records.length},"done":${done},${more}"records":[${records.slice(offset, end).join(",")}]}`;
+  return `{"totalSize":${source.totalSize},"done":${done},${more}"records":[${records.join(",")}]}`;
 }

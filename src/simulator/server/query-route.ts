@@ -1,9 +1,21 @@
 import type { IncomingMessage } from "node:http";
-import { parseSoql, prepareQuery, type SoqlQuery, SoqlError } from "../soql/index.js";
+import { EMPTY_ID, type ObjectSpec, objectSpec } from "../objects/index.js";
+import { checkBigObjectQuery } from "../soql/big-object.js";
+import {
+  parseSoql,
+  type PreparedQuery,
+  prepareQuery,
+  type SObjectSchema,
+  type SoqlFieldType,
+  type SoqlQuery,
+  type SoqlRecord,
+  SoqlError,
+} from "../soql/index.js";
 import type { SimulatorContext } from "./context.js";
-import { EVENT_LOG_FILE, eventLogFileSchema, recordJson, toRecord } from "./event-log-file.js";
-import { queryPage } from "./query-locators.js";
 import { apiErrorBody } from "./error-bodies.js";
+import { EVENT_LOG_FILE, eventLogFileSchema, recordJson, toRecord } from "./event-log-file.js";
+import { arraySource, type PageSource, queryPage, streamSource } from "./query-locators.js";
+import { sobjectRecordJson } from "./sobject-json.js";
 
 export interface JsonAnswer {
   status: number;
@@ -24,47 +36,134 @@ function nextRecordsUrl(version: string, locatorId: string) {
   return (offset: number) => `/services/data/v${version}/query/${locatorId}-${offset}`;
 }
 
+/** The sObject a statement reads, as written, for faults that target one (no parsing, no errors). */
+export function queriedObject(soql: string | null): string | undefined {
+  return /\bFROM\s+([A-Za-z_][A-Za-z0-9_]*)/i.exec(soql ?? "")?.[1];
+}
+
+/** The schema of an object this user may query at `major`; undefined answers INVALID_TYPE. */
+function schemaLookup(context: SimulatorContext, major: number) {
+  return (name: string): SObjectSchema | undefined => {
+    if (name.toLowerCase() === EVENT_LOG_FILE.toLowerCase()) {
+      return context.scenario.org.event_log_file_access
+        ? eventLogFileSchema(context.scenario.org.hourly)
+        : undefined;
+    }
+    const spec = objectSpec(name);
+    return spec !== undefined && context.objects.canRead(spec, major)
+      ? context.objects.schema(spec)
+      : undefined;
+  };
+}
+
+function typesOf(spec: ObjectSpec): ReadonlyMap<string, SoqlFieldType> {
+  return new Map(spec.fields.map((f) => [f.name, f.type]));
+}
+
 /**
- * GET /query?q=: the SOQL engine over the files visible now. The whole answer is computed at once
- * (EventLogFile answers are thousands of records, not millions); pages beyond the first are served
- * from a query locator.
+ * GET /query?q=: the SOQL engine over what the org shows now. EventLogFile and the standard objects
+ * are answered whole (thousands of records); a big object's answer is generated while it is paged
+ * (see bigObjectAnswer). Pages beyond the first are served from a query locator.
  */
 export function answerQuery(
   context: SimulatorContext,
   req: IncomingMessage,
   soql: string | null,
   version: string,
+  major: number,
 ): JsonAnswer {
   if (soql === null || soql.trim() === "") {
     return { status: 400, body: apiErrorBody("MALFORMED_QUERY", "SOQL statements cannot be empty or null") };
   }
-  const hourly = context.scenario.org.hourly;
-  const lookup = (name: string) =>
-    context.scenario.org.event_log_file_access && name.toLowerCase() === EVENT_LOG_FILE.toLowerCase()
-      ? eventLogFileSchema(hourly)
-      : undefined;
+  const lookup = schemaLookup(context, major);
   try {
     const query = parseSoql(soql);
     const prepared = prepareQuery(query, lookup);
     const now = context.clock.now();
-    const files = context.org
-      .files(now)
-      .map((entry) => toRecord(entry, version, context.identity.systemUserId18));
+    const spec = objectSpec(prepared.object.name);
+    if (spec?.kind === "big")
+      return page(context, req, version, spec.name, bigObjectAnswer(context, spec, query, prepared, version));
+
+    const records: SoqlRecord[] =
+      spec === undefined
+        ? context.org.files(now).map((entry) => toRecord(entry, version, context.identity.systemUserId18))
+        : context.objects.standardRecords(spec, now.getTime());
     if (prepared.count) {
-      const total = prepared.run(files, now).length;
+      const total = prepared.run(records, now).length;
       return { status: 200, body: `{"totalSize":${total},"done":true,"records":[]}` };
     }
+    const types = spec === undefined ? undefined : typesOf(spec);
+    const json = (r: SoqlRecord) =>
+      types === undefined
+        ? recordJson(r, prepared.fields, String(r.Id), version)
+        : sobjectRecordJson(prepared.object.name, types, r, prepared.fields, String(r.Id), version);
     // Every record's attributes name its Id, selected or not: run a twin query that selects it too.
     const runner = prepared.fields.includes("Id") ? prepared : prepareQuery(withId(query), lookup);
-    const records = runner.run(files, now).map((r) => recordJson(r, prepared.fields, String(r.Id), version));
-    const size = pageSize(req, context.scenario.query.max_page_size);
-    if (records.length <= size) return { status: 200, body: queryPage(records, 0, size, () => "") };
-    const locator = context.locators.create(records, size);
-    return { status: 200, body: queryPage(records, 0, size, nextRecordsUrl(version, locator.id)) };
+    const answer = arraySource(runner.run(records, now).map(json));
+    return page(context, req, version, prepared.object.name, answer);
   } catch (err) {
     if (err instanceof SoqlError) return { status: 400, body: apiErrorBody(err.errorCode, err.message) };
     throw err;
   }
+}
+
+/** The first page, and a locator when there are more. */
+function page(
+  context: SimulatorContext,
+  req: IncomingMessage,
+  version: string,
+  object: string,
+  answer: PageSource,
+): JsonAnswer {
+  const size = pageSize(req, context.scenario.query.max_page_size);
+  if (answer.totalSize <= size) return { status: 200, body: queryPage(answer, 0, size, () => "") };
+  const locator = context.locators.create(answer, object, size);
+  return { status: 200, body: queryPage(answer, 0, size, nextRecordsUrl(version, locator.id)) };
+}
+
+/**
+ * A big object's answer, never held whole: the rows of the queried EventDate range are generated
+ * hour by hour (and burst rows by index) as pages are read, in EventDate order (descending with
+ * ORDER BY EventDate DESC, the only order allowed; ascending, the index order, without ORDER BY).
+ * totalSize comes from a first pass that counts without building rows when the filter is only a
+ * range on EventDate, as a collector's window query is.
+ */
+function bigObjectAnswer(
+  context: SimulatorContext,
+  spec: ObjectSpec,
+  query: SoqlQuery,
+  prepared: PreparedQuery,
+  version: string,
+): PageSource {
+  const canonical = (name: string) =>
+    spec.fields.find(
+      (f) => f.name.toLowerCase() === name.replace(new RegExp(`^${spec.name}\\.`, "i"), "").toLowerCase(),
+    )?.name ?? name;
+  const range = checkBigObjectQuery(query, spec.name, spec.indexes ?? [], spec.timestamp, canonical);
+  const now = context.clock.nowMs();
+  const matches = prepared.matcher(new Date(now));
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  const types = typesOf(spec);
+  const objects = context.objects;
+  const slots = () => objects.visible(spec, now, range.lo, range.hi, range.descending);
+  function* matching(): Generator<SoqlRecord> {
+    let n = 0;
+    for (const slot of slots()) {
+      if (n >= limit) return;
+      const record = objects.record(spec, slot);
+      if (!matches(record)) continue;
+      n++;
+      yield record;
+    }
+  }
+  let total = 0;
+  if (range.exact) for (const _ of slots()) if (++total >= limit) break;
+  if (!range.exact) for (const _ of matching()) total++;
+  return streamSource(Math.min(total, limit), function* () {
+    for (const record of matching()) {
+      yield sobjectRecordJson(spec.name, types, record, prepared.fields, EMPTY_ID, version);
+    }
+  });
 }
 
 function withId(query: SoqlQuery): SoqlQuery {
@@ -79,11 +178,11 @@ export function answerQueryMore(
   version: string,
 ): JsonAnswer {
   const locator = context.locators.use(locatorId);
-  if (locator === undefined || offset > locator.records.length) {
+  if (locator === undefined || offset > locator.source.totalSize) {
     return { status: 400, body: apiErrorBody("INVALID_QUERY_LOCATOR", "invalid query locator") };
   }
   return {
     status: 200,
-    body: queryPage(locator.records, offset, locator.pageSize, nextRecordsUrl(version, locator.id)),
+    body: queryPage(locator.source, offset, locator.pageSize, nextRecordsUrl(version, locator.id)),
   };
 }

@@ -4,10 +4,11 @@ import type { Route } from "./faults.js";
 export type Target =
   | { route: "token" | "userinfo" | "versions" }
   | {
-      route: "resources" | "query" | "describe" | "limits" | "sobjects" | "unknown";
+      route: "resources" | "query" | "limits" | "sobjects" | "unknown";
       major: number;
       version: string;
     }
+  | { route: "describe"; major: number; version: string; object: string }
   | { route: "queryMore"; major: number; version: string; locator: string; offset: number }
   | { route: "download" | "record"; major: number; version: string; fileId: string };
 
@@ -19,6 +20,7 @@ export function routeOf(target: Target): Route {
 const VERSIONED = /^\/services\/data\/v(\d+)\.0(\/.*)?$/;
 const LOCATOR_PAGE = /^\/query\/([A-Za-z0-9]+)-(\d+)\/?$/;
 const LOG_FILE = /^\/sobjects\/EventLogFile\/([A-Za-z0-9]+)\/LogFile\/?$/i;
+const DESCRIBE = /^\/sobjects\/([A-Za-z0-9_]+)\/describe\/?$/i;
 const RECORD = /^\/sobjects\/EventLogFile\/([A-Za-z0-9]+)\/?$/i;
 
 /** Where a path leads; undefined for paths outside the simulated API. */
@@ -36,7 +38,8 @@ export function resolveTarget(path: string): Target | undefined {
   if (rest === "/query" || rest === "/query/") return { route: "query", ...at };
   if (rest === "/limits" || rest === "/limits/") return { route: "limits", ...at };
   if (rest === "/sobjects" || rest === "/sobjects/") return { route: "sobjects", ...at };
-  if (/^\/sobjects\/EventLogFile\/describe\/?$/i.test(rest)) return { route: "describe", ...at };
+  const describe = DESCRIBE.exec(rest);
+  if (describe !== null) return { route: "describe", ...at, object: describe[1] };
   const page = LOCATOR_PAGE.exec(rest);
   if (page !== null) return { route: "queryMore", ...at, locator: page[1], offset: Number(page[2]) };
   const download = LOG_FILE.exec(rest);

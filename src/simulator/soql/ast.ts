@@ -24,7 +24,9 @@ export type Condition =
   | { kind: "and" | "or"; operands: Condition[] }
   | { kind: "not"; operand: Condition }
   | { kind: "compare"; field: Name; operator: ComparisonOperator; value: Literal }
-  | { kind: "in"; field: Name; negated: boolean; values: Literal[] };
+  | { kind: "in"; field: Name; negated: boolean; values: Literal[] }
+  /** `field LIKE 'pattern'`: % any run of characters, _ one character, \\% and \\_ themselves. */
+  | { kind: "like"; field: Name; pattern: Literal };
 
 export interface OrderItem {
   field: Name;
@@ -43,4 +45,6 @@ export interface SoqlQuery {
   where?: Condition;
   orderBy: OrderItem[];
   limit?: number;
+  /** OFFSET n: rows skipped after ORDER BY, before LIMIT. */
+  offset?: number;
 }

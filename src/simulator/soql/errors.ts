@@ -13,7 +13,8 @@ export type SoqlErrorCode =
   | "MALFORMED_QUERY"
   | "INVALID_FIELD"
   | "INVALID_TYPE"
-  | "INVALID_QUERY_FILTER_OPERATOR";
+  | "INVALID_QUERY_FILTER_OPERATOR"
+  | "BIG_OBJECT_UNSUPPORTED_OPERATION";
 
 export class SoqlError extends Error {
   override readonly name = "SoqlError";

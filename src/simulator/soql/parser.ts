@@ -1,6 +1,6 @@
 /**
  * SOQL syntax: SELECT field, ... | COUNT() FROM Object [WHERE condition] [ORDER BY field [ASC|DESC]
- * [NULLS FIRST|LAST], ...] [LIMIT n]. Keywords are case-insensitive. Only syntax is checked here;
+ * [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n], with `field LIKE 'pattern'` among the conditions. Keywords are case-insensitive. Only syntax is checked here;
  * fields and literal types are checked against the object's schema by prepareQuery.
  *
  * As in Salesforce, AND and OR cannot be mixed at one level without parentheses: the connective that
@@ -33,6 +33,8 @@ const RESERVED = new Set([
   "ORDER",
   "BY",
   "LIMIT",
+  "OFFSET",
+  "LIKE",
   "NULL",
   "TRUE",
   "FALSE",
@@ -62,7 +64,8 @@ class Parser {
       this.keyword("BY");
       query.orderBy = this.orderList();
     }
-    if (this.acceptKeyword("LIMIT")) query.limit = this.limit();
+    if (this.acceptKeyword("LIMIT")) query.limit = this.count();
+    if (this.acceptKeyword("OFFSET")) query.offset = this.count();
     const rest = this.peek();
     if (rest.kind !== "eof") throw this.unexpected(rest);
     return query;
@@ -113,6 +116,7 @@ class Parser {
       this.at++;
       return { kind: "compare", field, operator: COMPARISON_OPERATORS[operator.text], value: this.literal() };
     }
+    if (this.acceptKeyword("LIKE")) return { kind: "like", field, pattern: this.literal() };
     const negated = this.acceptKeyword("NOT");
     if (!this.acceptKeyword("IN")) throw this.unexpected(this.peek());
     this.punct("(");
@@ -181,7 +185,7 @@ class Parser {
     return items;
   }
 
-  private limit(): number {
+  private count(): number {
     const token = this.next();
     if (token.kind !== "number" || !Number.isInteger(token.value) || (token.value as number) < 0) {
       throw this.unexpected(token);

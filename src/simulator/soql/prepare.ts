@@ -22,8 +22,12 @@ export interface PreparedQuery {
   readonly fields: string[];
   /** SELECT COUNT(): the answer is the number of matching records (run() still returns them, projected to nothing). */
   readonly count: boolean;
-  /** WHERE, ORDER BY and LIMIT applied; each record projected to `fields`. */
+  /** WHERE, ORDER BY, OFFSET and LIMIT applied; each record projected to `fields`. */
   run(records: Iterable<SoqlRecord>, now: Date): SoqlRecord[];
+  /** The WHERE clause alone, for callers that stream records in their own order. */
+  matcher(now: Date): (record: SoqlRecord) => boolean;
+  /** A record cut down to the selected fields. */
+  project(record: SoqlRecord): SoqlRecord;
 }
 
 type Value = SoqlRecord[string];
@@ -101,16 +105,20 @@ export function prepareQuery(
   const where = query.where === undefined ? undefined : compileCondition(query.where, resolver);
   const sort = compileOrderBy(query.orderBy, resolver);
   const limit = query.limit;
+  const offset = query.offset ?? 0;
+  const matcher = (now: Date) => (where === undefined ? () => true : where(now.getTime()));
 
   return {
     object,
     fields,
     count: query.count,
+    matcher,
+    project: (record) => project(record, fields),
     run(records, now) {
-      const matches = where === undefined ? () => true : where(now.getTime());
+      const matches = matcher(now);
       const selected: SoqlRecord[] = [];
-      // Without ORDER BY the first `limit` matches are the answer: stop reading there.
-      const enough = sort === undefined && limit !== undefined ? limit : Number.POSITIVE_INFINITY;
+      // Without ORDER BY the first `offset + limit` matches are the answer: stop reading there.
+      const enough = sort === undefined && limit !== undefined ? offset + limit : Number.POSITIVE_INFINITY;
       if (enough > 0) {
         for (const record of records) {
           if (!matches(record)) continue;
@@ -118,7 +126,7 @@ export function prepareQuery(
           if (selected.length >= enough) break;
         }
       }
-      const ordered = sort === undefined ? selected : sort(selected);
+      const ordered = (sort === undefined ? selected : sort(selected)).slice(offset);
       const kept = limit === undefined ? ordered : ordered.slice(0, limit);
       return kept.map((record) => project(record, fields));
     },
@@ -230,6 +238,19 @@ function compileCondition(condition: Condition, resolver: FieldResolver): Compil
       const field = resolver.filterable(condition.field);
       const value = checkLiteral(condition.value, field, condition.field, resolver);
       return compileComparison(field, condition.operator, value);
+    }
+    case "like": {
+      const field = resolver.filterable(condition.field);
+      if (field.type !== "string" && field.type !== "picklist") {
+        throw errorAt(
+          "INVALID_FIELD",
+          resolver.text,
+          condition.field.offset,
+          `invalid operator on ${ACCEPTS[field.type].typeName} field: LIKE`,
+        );
+      }
+      const pattern = checkLiteral(condition.pattern, field, condition.field, resolver);
+      return compileLike(field, pattern);
     }
     case "in": {
       const field = resolver.filterable(condition.field);
@@ -352,6 +373,27 @@ function compileComparison(
       return () => predicate;
     }
   }
+}
+
+/** LIKE is case-insensitive; the lexer keeps \\% and \\_ escaped so they match themselves. */
+function compileLike(field: SoqlField, literal: CheckedLiteral): CompiledCondition {
+  const name = field.name;
+  if (literal.kind !== "key") return () => () => false;
+  let source = "";
+  const text = String(literal.key);
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\" && (text[i + 1] === "%" || text[i + 1] === "_")) source += `\\${text[++i]}`;
+    else if (c === "%") source += "[\\s\\S]*";
+    else if (c === "_") source += "[\\s\\S]";
+    else source += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  const pattern = new RegExp(`^${source}$`, "i");
+  const predicate: Predicate = (record) => {
+    const v = record[name] ?? null;
+    return v !== null && pattern.test(String(v));
+  };
+  return () => predicate;
 }
 
 function compileMembership(field: SoqlField, literals: CheckedLiteral[]): CompiledCondition {

@@ -33,6 +33,13 @@ const ACCEPTED: [string, string[]][] = [
   ["SeLeCt Id FrOm EventLogFile WhErE EventType = 'API' oRdEr By Id DeSc LiMiT 1", ["06"]],
   ["SELECT Id\nFROM EventLogFile\r\nWHERE EventType = 'API'\n", ["02", "06"]],
   [`${W} (EventType = 'API')`, ["02", "06"]],
+  // LIKE: case-insensitive, % any run, _ one character.
+  [`${W} EventType LIKE 'a%'`, ["02", "06"]],
+  [`${W} EventType LIKE 'L_gin'`, ["01", "03", "05", "07"]],
+  [`${W} EventType LIKE '%ogi%' AND EventType LIKE 'Login'`, ["01", "03", "05", "07"]],
+  // OFFSET skips after ORDER BY, before LIMIT.
+  ["SELECT Id FROM EventLogFile ORDER BY Id LIMIT 2 OFFSET 1", ["02", "03"]],
+  ["SELECT Id FROM EventLogFile WHERE EventType = 'API' OFFSET 1", ["06"]],
   // Null is a value: != holds for null fields, ranges never do.
   [`${W} Interval != 'Hourly'`, ["05", "06", "0a"]],
   [`${W} Interval <> 'Hourly'`, ["05", "06", "0a"]],
@@ -201,7 +208,7 @@ const REJECTED: [string, SoqlErrorCode, string][] = [
   [`${W} (EventType = 'API' LIMIT 5`, "MALFORMED_QUERY", "expecting a right parentheses, found 'LIMIT'"],
   [`${W} EventType IN ('API' 'URI')`, "MALFORMED_QUERY", "expecting a right parentheses, found ''URI''"],
   [`${W} EventType IN ()`, "MALFORMED_QUERY", "unexpected token: ')'"],
-  [`${W} EventType LIKE 'A%'`, "MALFORMED_QUERY", "unexpected token: 'LIKE'"],
+  [`${W} LogFileLength LIKE '1%'`, "INVALID_FIELD", "invalid operator on double field: LIKE"],
   [W, "MALFORMED_QUERY", "unexpected token: '<EOF>'"],
   ["SELECT Id FROM EventLogFile FOO", "MALFORMED_QUERY", "unexpected token: 'FOO'"],
   ["SELECT Id EventLogFile", "MALFORMED_QUERY", "unexpected token: 'EventLogFile'"],
