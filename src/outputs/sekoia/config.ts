@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { Logger } from "../../observability/logger.js";
 import type { DeadLetterSink } from "../../core/dead-letters.js";
+import type { RetryPolicy } from "../http-batch/delivery.js";
 
 /** The intake of Sekoia.io's FRA1 region; other regions have their own (see the Sekoia.io docs). */
 export const DEFAULT_INTAKE_URL = "https://intake.sekoia.io";
@@ -11,21 +12,6 @@ export const DEFAULT_INTAKE_URL = "https://intake.sekoia.io";
  */
 export const MAX_EVENT_CHARS = 250_000;
 export const DEFAULT_MAX_BATCH_BYTES = 9 * 1024 * 1024;
-
-/** How a delivery is retried: exponential backoff with full jitter, within a time budget. */
-export interface RetryPolicy {
-  /** The ceiling of the first wait; each retry doubles it, up to `maxDelayMs`. */
-  initialDelayMs: number;
-  maxDelayMs: number;
-  /** Past this long since the first attempt, the delivery gives up and the files go back to the source. */
-  maxElapsedMs: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  initialDelayMs: 500,
-  maxDelayMs: 30_000,
-  maxElapsedMs: 15 * 60_000,
-};
 
 export interface SekoiaOutputOptions {
   /** The intake's base URL; `/batch` is appended. */

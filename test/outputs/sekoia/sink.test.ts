@@ -8,7 +8,7 @@ import { createLogger } from "../../../src/observability/logger.js";
 import type { SourceEvent } from "../../../src/core/event.js";
 import { OutputError } from "../../../src/core/output.js";
 import { type SekoiaOutputOptions, MAX_EVENT_CHARS } from "../../../src/outputs/sekoia/config.js";
-import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
+import { KEY_REJECTED } from "../../../src/outputs/sekoia/intake.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
 import { loginEvent } from "../events.js";
