@@ -19,7 +19,8 @@ const LAYERS = {
   salesforce: ["http", "observability"],
   normalize: ["csv", "salesforce"],
   sources: ["salesforce", "csv", "observability"],
-  outputs: ["http", "observability", "csv", "normalize"],
+  // Each output type holds its own section of the configuration schema, hence config/.
+  outputs: ["config", "http", "observability", "csv", "normalize"],
   // The generic cycle: it knows sources and outputs only by core's interfaces, and no Salesforce object.
   engine: ["observability", "state"],
   // Assembly from the configuration and the registries.

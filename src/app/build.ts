@@ -1,12 +1,10 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../config/load.js";
-import type { Config } from "../config/schema.js";
 import type { Logger } from "../observability/logger.js";
 import { terminalProgress } from "../observability/progress.js";
-import { FileOutput } from "../outputs/file/sink.js";
 import type { Output } from "../core/output.js";
 import type { Source } from "../core/source.js";
-import { SekoiaOutput } from "../outputs/sekoia/sink.js";
+import { OUTPUT_TYPES, type OutputContext, type OutputType } from "../outputs/index.js";
 import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
@@ -14,6 +12,8 @@ import { openSqliteState, type StateStore } from "../state/index.js";
 import { type CycleReport, Engine } from "../engine/engine.js";
 import { EventLogFileSource } from "../sources/event-log-files/source.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
+import type { Config } from "./config.js";
+import { ecsEncoders } from "./ecs.js";
 
 /** Everything a configured collector is made of, built in one place for collect, check and demo. */
 export interface Assembly {
@@ -68,103 +68,97 @@ export function buildClient(
   });
 }
 
+/**
+ * Every configured output, in the registry's order. An output that fails to open closes the ones
+ * opened before it.
+ */
 export async function buildOutputs(
   config: Config,
   deadLetters: DeadLetters,
   logger: Logger,
   dispatcher: Dispatcher,
 ): Promise<Output[]> {
+  const context: OutputContext = { logger, dispatcher, deadLetters, ecs: ecsEncoders(config.enrich) };
+  const sections: Record<string, unknown> = config.outputs;
   const outputs: Output[] = [];
-  const { sekoia, file } = config.outputs;
-  if (sekoia) {
-    outputs.push(
-      new SekoiaOutput({
-        url: sekoia.url,
-        intakeKey: sekoia.intake_key,
-        retry: { maxElapsedMs: sekoia.retry_budget },
-        requestTimeoutMs: sekoia.request_timeout,
-        maxBatchBytes: sekoia.max_batch_bytes,
-        maxBatchEvents: sekoia.max_batch_events,
-        deadLetters,
-        logger,
-        dispatcher,
-      }),
-    );
-  }
-  if (file) {
-    let encode: Parameters<typeof FileOutput.open>[0]["encode"];
-    if (file.format === "ecs") {
-      const { createNormalizer } = await import("../normalize/normalizer.js");
-      const { sharedEcs } = await import("../normalize/shared-ecs.js");
-      encode = sharedEcs(
-        await createNormalizer({
-          geoipPath: config.enrich.geoip,
-          asnPath: config.enrich.asn,
-          includeOriginal: file.include_original,
-        }),
-      );
+  try {
+    for (const type of OUTPUT_TYPES) {
+      const section = sections[type.key];
+      // Each section was validated by this very type's schema.
+      if (section !== undefined) outputs.push(await (type as OutputType).open(section, context));
     }
-    outputs.push(await FileOutput.open({ path: file.path, encode, logger }));
+  } catch (err) {
+    await Promise.allSettled(outputs.map((o) => o.close()));
+    throw err;
   }
   return outputs;
 }
 
 export async function assemble(config: Config, logger: Logger): Promise<Assembly> {
-  // One dispatcher for Salesforce and the intake: one proxy and CA setting, one pool to close.
-  const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
-  const client = buildClient(config, logger, dispatcher);
-  const state = openSqliteState(config.state.path, {
-    onUpgrade: (from, to) =>
-      logger.info(
-        { path: config.state.path, from, to },
-        `The state database ${config.state.path} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
-      ),
-  });
-  const deadLetters = new DeadLetters(config.dead_letters.path);
-  const outputs = await buildOutputs(config, deadLetters, logger, dispatcher);
-  const elf = config.event_log_files;
-  const orgNow = () => client.orgNow();
-  const sources: Source[] = [
-    new EventLogFileSource({
-      api: client,
-      logger,
-      now: orgNow,
-      settings: {
-        interval: elf.interval,
-        eventTypes: elf.event_types,
-        lookback: elf.lookback,
-        start: elf.start ? new Date(elf.start) : undefined,
-        overlap: elf.overlap,
-      },
-    }),
-  ];
-  const engine = new Engine({
-    state,
-    outputs,
-    deadLetters,
-    logger,
-    progress: terminalProgress(),
-    now: orgNow,
-    settings: { concurrency: elf.concurrency, deduplicate: elf.deduplicate },
-  });
-  return {
-    client,
-    outputs,
-    state,
-    deadLetters,
-    sources,
-    engine,
-    async runCycle(signal) {
-      const reports: CycleReport[] = [];
-      for (const source of sources) reports.push(await engine.runCycle(source, signal));
-      return reports;
-    },
-    async close() {
-      await Promise.allSettled(outputs.map((o) => o.close()));
-      await client.close();
-      await dispatcher.close();
-      await deadLetters.close();
-      state.close();
-    },
+  // What is open, closed last-opened first: by close(), or at once when the assembly fails half-way.
+  const opened: (() => unknown)[] = [];
+  const closeAll = async () => {
+    for (let close = opened.pop(); close; close = opened.pop()) await close();
   };
+  try {
+    // One dispatcher for Salesforce and the intake: one proxy and CA setting, one pool to close.
+    const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
+    opened.push(() => dispatcher.close());
+    const client = buildClient(config, logger, dispatcher);
+    opened.push(() => client.close());
+    const state = openSqliteState(config.state.path, {
+      onUpgrade: (from, to) =>
+        logger.info(
+          { path: config.state.path, from, to },
+          `The state database ${config.state.path} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
+        ),
+    });
+    opened.push(() => state.close());
+    const deadLetters = new DeadLetters(config.dead_letters.path);
+    opened.push(() => deadLetters.close());
+    const outputs = await buildOutputs(config, deadLetters, logger, dispatcher);
+    opened.push(() => Promise.allSettled(outputs.map((o) => o.close())));
+    const elf = config.event_log_files;
+    const orgNow = () => client.orgNow();
+    const sources: Source[] = [
+      new EventLogFileSource({
+        api: client,
+        logger,
+        now: orgNow,
+        settings: {
+          interval: elf.interval,
+          eventTypes: elf.event_types,
+          lookback: elf.lookback,
+          start: elf.start ? new Date(elf.start) : undefined,
+          overlap: elf.overlap,
+        },
+      }),
+    ];
+    const engine = new Engine({
+      state,
+      outputs,
+      deadLetters,
+      logger,
+      progress: terminalProgress(),
+      now: orgNow,
+      settings: { concurrency: elf.concurrency, deduplicate: elf.deduplicate },
+    });
+    return {
+      client,
+      outputs,
+      state,
+      deadLetters,
+      sources,
+      engine,
+      async runCycle(signal) {
+        const reports: CycleReport[] = [];
+        for (const source of sources) reports.push(await engine.runCycle(source, signal));
+        return reports;
+      },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll().catch(() => {});
+    throw err;
+  }
 }

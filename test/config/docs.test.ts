@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { configSchema } from "../../src/config/schema.js";
+import { configSchema } from "../../src/app/config.js";
 
 /** Every dotted key of the schema, found by walking it (through defaults, optionals and refinements). */
 function keys(schema: z.ZodTypeAny, prefix: string): string[] {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration } from "../../src/core/duration.js";
-import { ConfigError, loadConfig, parseConfig } from "../../src/config/load.js";
+import { loadConfig, parseConfig } from "../../src/app/config.js";
+import { ConfigError } from "../../src/config/load.js";
 
 const minimal = {
   salesforce: { url: "https://acme.my.salesforce.com/", client_id: "id", client_secret: "${SF_SECRET}" },

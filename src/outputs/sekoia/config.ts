@@ -1,4 +1,7 @@
 import type { Dispatcher } from "undici";
+import { z } from "zod";
+import { durationField } from "../../config/duration.js";
+import { urlField } from "../../config/url.js";
 import type { Logger } from "../../observability/logger.js";
 import type { DeadLetterSink } from "../../core/dead-letters.js";
 import type { RetryPolicy } from "../http-batch/delivery.js";
@@ -12,6 +15,28 @@ export const DEFAULT_INTAKE_URL = "https://intake.sekoia.io";
  */
 export const MAX_EVENT_CHARS = 250_000;
 export const DEFAULT_MAX_BATCH_BYTES = 9 * 1024 * 1024;
+
+/** `outputs.sekoia` in the configuration file (docs: configuration.md in this folder). */
+export const sekoiaConfig = z
+  .object({
+    url: urlField({ example: DEFAULT_INTAKE_URL, secrets: "the intake key" }).default(DEFAULT_INTAKE_URL),
+    intake_key: z.string({ required_error: "the intake key is required" }).min(1),
+    retry_budget: durationField("15m").default("15m"),
+    request_timeout: durationField("2m")
+      .default("2m")
+      .refine((ms) => ms >= 1_000 && ms <= 30 * 60_000, "expected a duration between 1s and 30m"),
+    // The intake takes bodies up to 10 MiB; a smaller bound suits a proxy with a lower limit.
+    max_batch_bytes: z
+      .number()
+      .int()
+      .min(64 * 1024, "expected at least 65536 (64 KiB)")
+      .max(10 * 1024 * 1024, "expected at most 10485760 (10 MiB), the intake's limit")
+      .default(DEFAULT_MAX_BATCH_BYTES),
+    max_batch_events: z.number().int().min(1).max(10_000).default(5_000),
+  })
+  .strict();
+
+export type SekoiaConfig = z.output<typeof sekoiaConfig>;
 
 export interface SekoiaOutputOptions {
   /** The intake's base URL; `/batch` is appended. */
