@@ -18,9 +18,10 @@ const LAYERS = {
   state: [],
   salesforce: ["http", "observability"],
   normalize: ["csv", "salesforce"],
-  // A source may hold its section of the configuration, built with config/'s field helpers.
+  // A source or an output type holds its own section of the configuration, built with config/'s
+  // field helpers.
   sources: ["config", "salesforce", "csv", "observability"],
-  outputs: ["http", "observability", "csv", "normalize"],
+  outputs: ["config", "http", "observability", "csv", "normalize"],
   // The generic cycle: it knows sources and outputs only by core's interfaces, and no Salesforce object.
   engine: ["observability", "state"],
   // Assembly from the configuration and the registries.

@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../config/load.js";
-import type { Config } from "../config/schema.js";
 import type { Logger } from "../observability/logger.js";
 import { terminalProgress } from "../observability/progress.js";
-import { FileOutput } from "../outputs/file/sink.js";
 import type { Output } from "../core/output.js";
-import { SekoiaOutput } from "../outputs/sekoia/sink.js";
+import { OUTPUT_TYPES, type OutputContext, type OutputType } from "../outputs/index.js";
 import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
@@ -15,6 +13,9 @@ import { type DeadLetter, type DeadLetterSink, watchedDeadLetters } from "../cor
 import { Engine } from "../engine/engine.js";
 import { buildSources, type ScheduledSource } from "./sources.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
+import { EVENT_LOG_FILE_DEFAULTS } from "../config/schema.js";
+import type { Config } from "./config.js";
+import { ecsEncoders } from "./ecs.js";
 
 /** Everything a configured collector is made of, built in one place for collect, check and demo. */
 export interface Assembly {
@@ -69,43 +70,28 @@ export function buildClient(
   });
 }
 
+/**
+ * Every configured output, in the registry's order. An output that fails to open closes the ones
+ * opened before it.
+ */
 export async function buildOutputs(
   config: Config,
   deadLetters: DeadLetterSink,
   logger: Logger,
   dispatcher: Dispatcher,
 ): Promise<Output[]> {
+  const context: OutputContext = { logger, dispatcher, deadLetters, ecs: ecsEncoders(config.enrich) };
+  const sections: Record<string, unknown> = config.outputs;
   const outputs: Output[] = [];
-  const { sekoia, file } = config.outputs;
-  if (sekoia) {
-    outputs.push(
-      new SekoiaOutput({
-        url: sekoia.url,
-        intakeKey: sekoia.intake_key,
-        retry: { maxElapsedMs: sekoia.retry_budget },
-        requestTimeoutMs: sekoia.request_timeout,
-        maxBatchBytes: sekoia.max_batch_bytes,
-        maxBatchEvents: sekoia.max_batch_events,
-        deadLetters,
-        logger,
-        dispatcher,
-      }),
-    );
-  }
-  if (file) {
-    let encode: Parameters<typeof FileOutput.open>[0]["encode"];
-    if (file.format === "ecs") {
-      const { createNormalizer } = await import("../normalize/normalizer.js");
-      const { sharedEcs } = await import("../normalize/shared-ecs.js");
-      encode = sharedEcs(
-        await createNormalizer({
-          geoipPath: config.enrich.geoip,
-          asnPath: config.enrich.asn,
-          includeOriginal: file.include_original,
-        }),
-      );
+  try {
+    for (const type of OUTPUT_TYPES) {
+      const section = sections[type.key];
+      // Each section was validated by this very type's schema.
+      if (section !== undefined) outputs.push(await (type as OutputType).open(section, context));
     }
-    outputs.push(await FileOutput.open({ path: file.path, encode, logger }));
+  } catch (err) {
+    await Promise.allSettled(outputs.map((o) => o.close()));
+    throw err;
   }
   return outputs;
 }
@@ -117,50 +103,62 @@ export interface Watchers {
 }
 
 export async function assemble(config: Config, logger: Logger, watchers: Watchers = {}): Promise<Assembly> {
-  // One dispatcher for Salesforce and the intake: one proxy and CA setting, one pool to close.
-  const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
-  const client = buildClient(config, logger, dispatcher);
-  const state = openSqliteState(config.state.path, {
-    onUpgrade: (from, to) =>
-      logger.info(
-        { path: config.state.path, from, to },
-        `The state database ${config.state.path} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
-      ),
-  });
-  const deadLetters = new DeadLetters(config.dead_letters.path);
-  const { deadLetterWritten } = watchers;
-  const deadLetterSink = deadLetterWritten ? watchedDeadLetters(deadLetters, deadLetterWritten) : deadLetters;
-  const outputs = await buildOutputs(config, deadLetterSink, logger, dispatcher);
-  const elf = config.event_log_files;
-  const sources = buildSources(config, client, logger);
-  const engine = new Engine({
-    state,
-    outputs,
-    deadLetters: deadLetterSink,
-    logger,
-    progress: terminalProgress(),
-    observer: watchers.observer,
-    now: () => client.orgNow(),
-    settings: { concurrency: elf.concurrency, deduplicate: elf.deduplicate },
-  });
-  return {
-    client,
-    outputs,
-    state,
-    deadLetters,
-    sources,
-    engine,
-    async runCycle(signal) {
-      const reports: CycleReport[] = [];
-      for (const { source } of sources) reports.push(await engine.runCycle(source, signal));
-      return reports;
-    },
-    async close() {
-      await Promise.allSettled(outputs.map((o) => o.close()));
-      await client.close();
-      await dispatcher.close();
-      await deadLetters.close();
-      state.close();
-    },
+  // What is open, closed last-opened first: by close(), or at once when the assembly fails half-way.
+  const opened: (() => unknown)[] = [];
+  const closeAll = async () => {
+    for (let close = opened.pop(); close; close = opened.pop()) await close();
   };
+  try {
+    // One dispatcher for Salesforce and the intake: one proxy and CA setting, one pool to close.
+    const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
+    opened.push(() => dispatcher.close());
+    const client = buildClient(config, logger, dispatcher);
+    opened.push(() => client.close());
+    const state = openSqliteState(config.state.path, {
+      onUpgrade: (from, to) =>
+        logger.info(
+          { path: config.state.path, from, to },
+          `The state database ${config.state.path} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
+        ),
+    });
+    opened.push(() => state.close());
+    const deadLetters = new DeadLetters(config.dead_letters.path);
+    opened.push(() => deadLetters.close());
+    const { deadLetterWritten } = watchers;
+    const deadLetterSink = deadLetterWritten
+      ? watchedDeadLetters(deadLetters, deadLetterWritten)
+      : deadLetters;
+    const outputs = await buildOutputs(config, deadLetterSink, logger, dispatcher);
+    opened.push(() => Promise.allSettled(outputs.map((o) => o.close())));
+    // Engine settings live in the Event Log File section since 0.1; a file without one takes their defaults.
+    const elf = config.event_log_files ?? EVENT_LOG_FILE_DEFAULTS;
+    const sources = buildSources(config, client, logger);
+    const engine = new Engine({
+      state,
+      outputs,
+      deadLetters: deadLetterSink,
+      logger,
+      progress: terminalProgress(),
+      observer: watchers.observer,
+      now: () => client.orgNow(),
+      settings: { concurrency: elf.concurrency, deduplicate: elf.deduplicate },
+    });
+    return {
+      client,
+      outputs,
+      state,
+      deadLetters,
+      sources,
+      engine,
+      async runCycle(signal) {
+        const reports: CycleReport[] = [];
+        for (const { source } of sources) reports.push(await engine.runCycle(source, signal));
+        return reports;
+      },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll().catch(() => {});
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from "../config/load.js";
 import type { ListenAddress } from "../config/listen.js";
-import type { Config } from "../config/schema.js";
+import type { Config } from "./config.js";
 import type { CycleObserver } from "../core/cycle.js";
 import { CollectorStatus, type StatusReadings } from "../observability/collector-status.js";
 import { type OperatorServer, startOperatorServer } from "../observability/http-server.js";

@@ -1,8 +1,10 @@
-import type { Config } from "../config/schema.js";
+import { type Config, eventLogFilesOf } from "./config.js";
 import type { Source } from "../core/source.js";
 import type { Logger } from "../observability/logger.js";
 import type { SalesforceClient } from "../salesforce/index.js";
 import { EventLogFileSource } from "../sources/event-log-files/source.js";
+import { configuredKinds, type ObjectsConfig } from "../sources/objects/config.js";
+import { ObjectSource } from "../sources/objects/source.js";
 
 /** A source and how often collect polls it. */
 export interface ScheduledSource {
@@ -13,9 +15,10 @@ export interface ScheduledSource {
 /** The sources a configuration asks for, each built from its own section. */
 export function buildSources(config: Config, client: SalesforceClient, logger: Logger): ScheduledSource[] {
   const now = () => client.orgNow();
-  const elf = config.event_log_files;
-  return [
-    {
+  const sources: ScheduledSource[] = [];
+  const elf = eventLogFilesOf(config);
+  if (elf) {
+    sources.push({
       pollEvery: elf.poll_every,
       source: new EventLogFileSource({
         api: client,
@@ -29,6 +32,29 @@ export function buildSources(config: Config, client: SalesforceClient, logger: L
           overlap: elf.overlap,
         },
       }),
-    },
-  ];
+    });
+  }
+  if (config.objects) sources.push(...objectSources(config.objects, client, logger, now));
+  return sources;
+}
+
+/** One source per object: each has its own checkpoint and is polled on the section's schedule. */
+function objectSources(
+  section: ObjectsConfig,
+  client: SalesforceClient,
+  logger: Logger,
+  now: () => Date,
+): ScheduledSource[] {
+  const kinds = configuredKinds(section, client.apiVersion);
+  const plan = {
+    lookback: section.lookback,
+    start: section.start ? new Date(section.start) : undefined,
+    lag: section.lag,
+    overlap: section.overlap,
+    window: section.window,
+  };
+  return kinds.map((kind) => ({
+    pollEvery: section.poll_every,
+    source: new ObjectSource({ api: client, logger, kind, plan, required: section.types !== undefined, now }),
+  }));
 }

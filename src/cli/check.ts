@@ -1,23 +1,21 @@
-import { accessSync, constants, existsSync } from "node:fs";
-import { dirname } from "node:path";
 import { Command } from "commander";
 import type { Dispatcher } from "undici";
-import { ConfigError, loadConfig } from "../config/load.js";
-import type { Config } from "../config/schema.js";
+import { ConfigError } from "../config/load.js";
+import { type Config, eventLogFilesOf, loadConfig } from "../app/config.js";
 import { createLogger } from "../observability/logger.js";
 import { buildClient } from "../app/build.js";
 import type { SalesforceClient } from "../salesforce/index.js";
-import { DeadLetters } from "../outputs/dead-letter.js";
-import { SekoiaOutput } from "../outputs/sekoia/sink.js";
+import { OUTPUT_TYPES, type OutputType } from "../outputs/index.js";
+import { checkWritable } from "../outputs/file/writable.js";
 import { createDispatcher } from "../http/dispatcher.js";
 import { checkEventLogFiles, EVENT_LOG_FILE_CHECKS } from "../sources/event-log-files/check.js";
+import { checkObjects } from "../sources/objects/check.js";
+import { configuredKinds } from "../sources/objects/config.js";
 import { inspectSqliteState, type StateFileInspection } from "../state/index.js";
 import { describeError } from "../core/errors.js";
 import { type Finding, failed, skipped } from "../core/finding.js";
 
 type Status = Finding["status"];
-
-const SEKOIA_FIX = "check outputs.sekoia.url (your region's intake URL) and outputs.sekoia.intake_key";
 const MARK: Record<Status, string> = { ok: "✓", warn: "!", fail: "✗", skip: "-" };
 const CHECK_RETRY = { attempts: 2, requestLimitWaits: 0 };
 
@@ -88,8 +86,13 @@ async function checkSalesforce(
     return out;
   }
 
-  const elf = config.event_log_files;
-  out.push(...(await checkEventLogFiles(client, { interval: elf.interval, eventTypes: elf.event_types })));
+  const elf = eventLogFilesOf(config);
+  if (elf)
+    out.push(...(await checkEventLogFiles(client, { interval: elf.interval, eventTypes: elf.event_types })));
+  if (config.objects) {
+    const kinds = configuredKinds(config.objects, client.apiVersion);
+    out.push(...(await checkObjects(client, kinds, config.objects.types !== undefined)));
+  }
   out.push(...apiUsage(client, config));
   return out;
 }
@@ -116,61 +119,26 @@ function apiUsage(client: SalesforceClient, config: Config): Finding[] {
   return out;
 }
 
+/** Every configured output, probed by its own type: nothing is delivered, nothing is created. */
 async function checkOutputs(
   config: Config,
   logger: ReturnType<typeof createLogger>,
   dispatcher: Dispatcher,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
-  const { sekoia, file } = config.outputs;
-  if (sekoia) {
-    const output = new SekoiaOutput({
-      url: sekoia.url,
-      intakeKey: sekoia.intake_key,
-      deadLetters: new DeadLetters(config.dead_letters.path),
-      logger,
-      dispatcher,
-    });
+  const sections: Record<string, unknown> = config.outputs;
+  for (const type of OUTPUT_TYPES) {
+    const section = sections[type.key];
+    if (section === undefined) continue;
     try {
-      const probe = await output.probe();
-      out.push(
-        probe.ok
-          ? { status: "ok", title: "Sekoia.io intake", detail: probe.detail }
-          : { status: "fail", title: "Sekoia.io intake", detail: probe.detail, fix: SEKOIA_FIX },
-      );
+      // Each section was validated by this very type's schema.
+      const finding = await (type as OutputType).probe(section, { logger, dispatcher });
+      if (finding) out.push(finding);
     } catch (err) {
-      out.push(failed("Sekoia.io intake", err, SEKOIA_FIX));
-    } finally {
-      await output.close();
+      out.push(failed(type.title, err));
     }
   }
-  if (file && file.path !== "-") out.push(checkWritable("File output", file.path));
   return out;
-}
-
-/**
- * Whether the collector could write `path`, without writing anything: the file, or the nearest folder
- * that exists on the way to it, must be writable (a check creates nothing).
- */
-function checkWritable(title: string, path: string): Finding {
-  let existing = existsSync(path) ? path : dirname(path);
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  try {
-    accessSync(existing, constants.W_OK);
-    return {
-      status: "ok",
-      title,
-      detail:
-        existing === path || existing === dirname(path) ? `${path} can be written` : `${path} can be created`,
-    };
-  } catch (err) {
-    return {
-      status: "fail",
-      title,
-      detail: `cannot write ${path}: ${(err as Error).message}`,
-      fix: "choose a path in a directory the collector's user can write",
-    };
-  }
 }
 
 /** The state file read as it is, never created nor upgraded by a check. */

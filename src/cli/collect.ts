@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { formatDuration } from "../core/duration.js";
-import { ConfigError, loadConfig } from "../config/load.js";
+import { ConfigError } from "../config/load.js";
+import { loadConfig } from "../app/config.js";
 import { LOG_LEVELS } from "../config/schema.js";
 import { count } from "../observability/count.js";
 import { createLogger, type LogFormat, type Logger } from "../observability/logger.js";

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { parseConfig } from "../config/load.js";
+import { parseConfig } from "../app/config.js";
 import { count } from "../observability/count.js";
 import { createLogger } from "../observability/logger.js";
 import { assemble } from "../app/build.js";

@@ -2,7 +2,7 @@ import { ExplainedError } from "../core/errors.js";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { output, ZodIssue, ZodTypeAny } from "zod";
-import { type Config, configSchema } from "./schema.js";
+import { stateSection } from "./schema.js";
 
 /** A configuration mistake: the message names the key and what is expected, never a stack trace. */
 export class ConfigError extends ExplainedError {
@@ -65,20 +65,11 @@ export function describeIssue(issue: ZodIssue): string {
   return `${key}: ${issue.message}`;
 }
 
-/** Validates a parsed document; every mistake is listed at once, each naming its key. */
-export function parseConfig(
-  document: unknown,
-  env: NodeJS.ProcessEnv = process.env,
-  source = "config",
-): Config {
-  return validated(configSchema, document, env, source);
-}
-
 /**
  * A document (or the section of one at `at`) with ${VAR}s expanded, validated by `schema`; every
  * mistake is listed at once, each naming its key.
  */
-function validated<T extends ZodTypeAny>(
+export function validated<T extends ZodTypeAny>(
   schema: T,
   document: unknown,
   env: NodeJS.ProcessEnv,
@@ -124,15 +115,14 @@ export function readDocument(path: string, what = "file"): unknown {
   }
 }
 
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(readDocument(path, "configuration file"), env, path);
-}
-
 /**
  * Only the `state` section of a configuration file, validated as in the whole file: what the state
  * commands need, without the secrets the rest of the file takes from the environment.
  */
-export function loadStateSettings(path: string, env: NodeJS.ProcessEnv = process.env): Config["state"] {
+export function loadStateSettings(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): output<typeof stateSection> {
   const document = readDocument(path, "configuration file") as { state?: unknown } | null;
-  return validated(configSchema.shape.state, document?.state, env, path, ["state"]);
+  return validated(stateSection, document?.state, env, path, ["state"]);
 }

@@ -6,8 +6,9 @@ import { myDomainProblem, urlField } from "./url.js";
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
 /**
- * The configuration file's schema: one source of truth for validation, defaults, the types the code
- * uses, and the reference in docs/configuration.md (test/config/docs.test.ts keeps the two in step).
+ * The configuration file's schema, but for the outputs, whose sections their own folders hold: one
+ * source of truth for validation, defaults, the types the code uses, and the reference in
+ * docs/configuration.md (test/config/docs.test.ts keeps the two in step).
  */
 
 const duration = (example: string) => durationField(example);
@@ -74,81 +75,72 @@ const eventLogFiles = z
     concurrency: z.number().int().min(1).max(16).default(2),
     deduplicate: z.boolean().default(true),
   })
+  .strict();
+
+/** The Event Log File section of a file that has none: collected with every default. */
+export const EVENT_LOG_FILE_DEFAULTS = eventLogFiles.parse({});
+
+export const stateSection = z
+  .object({ path: z.string().min(1).default("./var/sfevents.sqlite") })
   .strict()
   .default({});
 
-const sekoia = z
-  .object({
-    url: urlField({ example: "https://intake.sekoia.io", secrets: "the intake key" }).default(
-      "https://intake.sekoia.io",
-    ),
-    intake_key: z.string({ required_error: "the intake key is required" }).min(1),
-    retry_budget: duration("15m").default("15m"),
-    request_timeout: duration("2m")
-      .default("2m")
-      .refine((ms) => ms >= 1_000 && ms <= 30 * 60_000, "expected a duration between 1s and 30m"),
-    // The intake takes bodies up to 10 MiB; a smaller bound suits a proxy with a lower limit.
-    max_batch_bytes: z
-      .number()
-      .int()
-      .min(64 * 1024, "expected at least 65536 (64 KiB)")
-      .max(10 * 1024 * 1024, "expected at most 10485760 (10 MiB), the intake's limit")
-      .default(9 * 1024 * 1024),
-    max_batch_events: z.number().int().min(1).max(10_000).default(5_000),
-  })
-  .strict();
+/**
+ * The whole file, given the `outputs:` section's shape (one optional key per registered output type)
+ * and the sections of the sources beside Event Log Files (`objects`): both are assembled above this
+ * layer, in app/config.ts, from the folders that own them. At least one output must be set.
+ */
+export function configSchema<Outputs extends z.ZodRawShape, Sources extends z.ZodRawShape>(
+  outputs: Outputs,
+  sources: Sources,
+) {
+  const keys = Object.keys(outputs);
+  return z
+    .object({
+      salesforce,
+      // Optional like every source's section; app/config.ts says when it is collected anyway.
+      event_log_files: eventLogFiles.optional(),
+      ...sources,
+      outputs: z
+        .object(outputs)
+        .strict()
+        .refine((o) => keys.some((key) => (o as Record<string, unknown>)[key] !== undefined), {
+          message: `configure at least one output: ${alternatives(keys)}`,
+        }),
+      state: stateSection,
+      dead_letters: z
+        .object({ path: z.string().min(1).default("./var/dead-letters.ndjson") })
+        .strict()
+        .default({}),
+      enrich: z
+        .object({ geoip: z.string().min(1).optional(), asn: z.string().min(1).optional() })
+        .strict()
+        .default({}),
+      tls: z
+        .object({ ca_file: z.string().min(1).optional() })
+        .strict()
+        .default({}),
+      limits: z
+        .object({
+          slow_down_at: z.number().gt(0).max(1).default(0.8),
+        })
+        .strict()
+        .default({}),
+      // Off unless listen is set: /metrics, /healthz, /readyz and the status page (docs/operations.md).
+      metrics: z
+        .object({ listen: listenField("127.0.0.1:9464").optional() })
+        .strict()
+        .default({}),
+      log: z
+        // No default here: --log-level and SFEVENTS_LOG_LEVEL win over the file, the file over "info".
+        .object({ level: z.enum(LOG_LEVELS).optional() })
+        .strict()
+        .default({}),
+    })
+    .strict();
+}
 
-const file = z
-  .object({
-    path: z.string().min(1),
-    format: z.enum(["raw", "ecs"]).default("raw"),
-    include_original: z.boolean().default(false),
-  })
-  .strict();
-
-export const configSchema = z
-  .object({
-    salesforce,
-    event_log_files: eventLogFiles,
-    outputs: z
-      .object({ sekoia: sekoia.optional(), file: file.optional() })
-      .strict()
-      .refine((o) => o.sekoia !== undefined || o.file !== undefined, {
-        message: "configure at least one output: sekoia or file",
-      }),
-    state: z
-      .object({ path: z.string().min(1).default("./var/sfevents.sqlite") })
-      .strict()
-      .default({}),
-    dead_letters: z
-      .object({ path: z.string().min(1).default("./var/dead-letters.ndjson") })
-      .strict()
-      .default({}),
-    enrich: z
-      .object({ geoip: z.string().min(1).optional(), asn: z.string().min(1).optional() })
-      .strict()
-      .default({}),
-    tls: z
-      .object({ ca_file: z.string().min(1).optional() })
-      .strict()
-      .default({}),
-    limits: z
-      .object({
-        slow_down_at: z.number().gt(0).max(1).default(0.8),
-      })
-      .strict()
-      .default({}),
-    // Off unless listen is set: /metrics, /healthz, /readyz and the status page (docs/operations.md).
-    metrics: z
-      .object({ listen: listenField("127.0.0.1:9464").optional() })
-      .strict()
-      .default({}),
-    log: z
-      // No default here: --log-level and SFEVENTS_LOG_LEVEL win over the file, the file over "info".
-      .object({ level: z.enum(LOG_LEVELS).optional() })
-      .strict()
-      .default({}),
-  })
-  .strict();
-
-export type Config = z.output<typeof configSchema>;
+/** "sekoia or file", "a, b or c" */
+function alternatives(keys: readonly string[]): string {
+  return keys.length < 2 ? keys.join("") : `${keys.slice(0, -1).join(", ")} or ${keys.at(-1)}`;
+}

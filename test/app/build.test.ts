@@ -1,10 +1,10 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.js";
+import { parseConfig } from "../../src/app/config.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { SekoiaOutput } from "../../src/outputs/sekoia/sink.js";
 import { assemble } from "../../src/app/build.js";
@@ -21,6 +21,7 @@ describe("assemble", () => {
     await org?.close();
     await intake?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    org = intake = dir = undefined;
   });
 
   it("closes the connections it opened to Salesforce and to the intake", async () => {
@@ -56,5 +57,25 @@ describe("assemble", () => {
     } finally {
       unsubscribe("undici:client:connected", onConnected);
     }
+  });
+
+  it("closes what it opened when an output cannot be opened", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sfevents-build-"));
+    // A file where the output's folder should be: the file output cannot open, after the state has.
+    writeFileSync(join(dir, "not-a-folder"), "");
+    const state = join(dir, "state.sqlite");
+    const config = parseConfig(
+      {
+        salesforce: { url: "https://acme.my.salesforce.com", client_id: "id", client_secret: "secret" },
+        outputs: { file: { path: join(dir, "not-a-folder", "events.ndjson") } },
+        state: { path: state },
+        dead_letters: { path: join(dir, "dead-letters.ndjson") },
+      },
+      {},
+    );
+    await expect(assemble(config, createLogger({ level: "silent" }))).rejects.toThrow(/not-a-folder/);
+    // SQLite removes its write-ahead log when the last connection to the database closes.
+    expect(existsSync(state)).toBe(true);
+    expect(existsSync(`${state}-wal`)).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { configSchema } from "../../src/config/schema.js";
+import { configSchema } from "../../src/app/config.js";
+import { withOutputReference } from "../../src/app/configuration-docs.js";
 
 /** Every dotted key of the schema, found by walking it (through defaults, optionals and refinements). */
 function keys(schema: z.ZodTypeAny, prefix: string): string[] {
@@ -27,5 +28,12 @@ describe("docs/configuration.md", () => {
       !k.includes(".") ? !doc.includes(`\`${k}`) : !doc.includes(`\`${k}\``),
     );
     expect(undocumented).toEqual([]);
+  });
+
+  it("holds the outputs' reference as their folders write it (`npm run docs` rewrites it)", () => {
+    const doc = readFileSync(new URL("../../docs/configuration.md", import.meta.url), "utf8");
+    const fragment = (key: string) =>
+      readFileSync(new URL(`../../src/outputs/${key}/configuration.md`, import.meta.url), "utf8");
+    expect(doc).toBe(withOutputReference(doc, fragment));
   });
 });

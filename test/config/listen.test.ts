@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config/load.js";
+import { parseConfig } from "../../src/app/config.js";
+import { ConfigError } from "../../src/config/load.js";
 
 const minimal = {
   salesforce: { url: "https://acme.my.salesforce.com", client_id: "id", client_secret: "secret-value" },

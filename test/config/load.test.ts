@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration } from "../../src/core/duration.js";
-import { ConfigError, loadConfig, parseConfig } from "../../src/config/load.js";
+import { eventLogFilesOf, loadConfig, parseConfig } from "../../src/app/config.js";
+import { ConfigError } from "../../src/config/load.js";
 
 const minimal = {
   salesforce: { url: "https://acme.my.salesforce.com/", client_id: "id", client_secret: "${SF_SECRET}" },
@@ -28,7 +29,8 @@ describe("configuration", () => {
       client_secret: "s3cret-value",
       api_version: "64.0",
     });
-    expect(config.event_log_files).toEqual({
+    // A file that names no source collects Event Log Files, with every default, as 0.1 did.
+    expect(eventLogFilesOf(config)).toEqual({
       interval: "auto",
       event_types: [],
       lookback: 24 * 3_600_000,
@@ -207,6 +209,30 @@ describe("configuration", () => {
     });
   });
 
+  it("collects only objects when only objects are named, and both when both are", () => {
+    const objectsOnly = parseConfig({ ...minimal, objects: {} }, { SF_SECRET: "x" });
+    expect(eventLogFilesOf(objectsOnly)).toBeUndefined();
+    expect(objectsOnly.objects).toMatchObject({
+      lookback: 86_400_000,
+      poll_every: 60_000,
+      lag: 60_000,
+      overlap: 900_000,
+    });
+    const both = parseConfig(
+      { ...minimal, objects: {}, event_log_files: { interval: "daily" } },
+      { SF_SECRET: "x" },
+    );
+    expect(eventLogFilesOf(both)?.interval).toBe("daily");
+  });
+
+  it("names an object it does not know, with the ones it does", () => {
+    const text = problems(
+      { ...minimal, objects: { types: ["LoginEvent", "LoginEvnt"] } },
+      { SF_SECRET: "x" },
+    );
+    expect(text).toContain("objects.types: unknown object LoginEvnt; supported: LoginEvent, LogoutEvent");
+  });
+
   it("keeps poll_every at 1s or more, so that cycles never run back to back", () => {
     const polling = (poll_every: string) => ({ ...minimal, event_log_files: { poll_every } });
     for (const fast of ["0s", "500ms"]) {
@@ -214,7 +240,7 @@ describe("configuration", () => {
         "event_log_files.poll_every: expected at least 1s",
       );
     }
-    expect(parseConfig(polling("1s"), { SF_SECRET: "x" }).event_log_files.poll_every).toBe(1_000);
+    expect(parseConfig(polling("1s"), { SF_SECRET: "x" }).event_log_files?.poll_every).toBe(1_000);
   });
 
   it("reads YAML files and explains a missing file or bad YAML", () => {

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Logger } from "../../observability/logger.js";
 import type { SourceEvent } from "../../core/event.js";
 
@@ -17,3 +18,14 @@ export interface FileOutputOptions {
 export const DEFAULT_CHUNK_CHARS = 1024 * 1024;
 
 export const STDOUT_PATH = "-";
+
+/** `outputs.file` in the configuration file (docs: configuration.md in this folder). */
+export const fileConfig = z
+  .object({
+    path: z.string().min(1),
+    format: z.enum(["raw", "ecs"]).default("raw"),
+    include_original: z.boolean().default(false),
+  })
+  .strict();
+
+export type FileConfig = z.output<typeof fileConfig>;

@@ -1,6 +1,10 @@
 import type { Dispatcher } from "undici";
+import { z } from "zod";
+import { durationField } from "../../config/duration.js";
+import { urlField } from "../../config/url.js";
 import type { Logger } from "../../observability/logger.js";
 import type { DeadLetterSink } from "../../core/dead-letters.js";
+import type { RetryPolicy } from "../http-batch/delivery.js";
 
 /** The intake of Sekoia.io's FRA1 region; other regions have their own (see the Sekoia.io docs). */
 export const DEFAULT_INTAKE_URL = "https://intake.sekoia.io";
@@ -12,20 +16,27 @@ export const DEFAULT_INTAKE_URL = "https://intake.sekoia.io";
 export const MAX_EVENT_CHARS = 250_000;
 export const DEFAULT_MAX_BATCH_BYTES = 9 * 1024 * 1024;
 
-/** How a delivery is retried: exponential backoff with full jitter, within a time budget. */
-export interface RetryPolicy {
-  /** The ceiling of the first wait; each retry doubles it, up to `maxDelayMs`. */
-  initialDelayMs: number;
-  maxDelayMs: number;
-  /** Past this long since the first attempt, the delivery gives up and the files go back to the source. */
-  maxElapsedMs: number;
-}
+/** `outputs.sekoia` in the configuration file (docs: configuration.md in this folder). */
+export const sekoiaConfig = z
+  .object({
+    url: urlField({ example: DEFAULT_INTAKE_URL, secrets: "the intake key" }).default(DEFAULT_INTAKE_URL),
+    intake_key: z.string({ required_error: "the intake key is required" }).min(1),
+    retry_budget: durationField("15m").default("15m"),
+    request_timeout: durationField("2m")
+      .default("2m")
+      .refine((ms) => ms >= 1_000 && ms <= 30 * 60_000, "expected a duration between 1s and 30m"),
+    // The intake takes bodies up to 10 MiB; a smaller bound suits a proxy with a lower limit.
+    max_batch_bytes: z
+      .number()
+      .int()
+      .min(64 * 1024, "expected at least 65536 (64 KiB)")
+      .max(10 * 1024 * 1024, "expected at most 10485760 (10 MiB), the intake's limit")
+      .default(DEFAULT_MAX_BATCH_BYTES),
+    max_batch_events: z.number().int().min(1).max(10_000).default(5_000),
+  })
+  .strict();
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  initialDelayMs: 500,
-  maxDelayMs: 30_000,
-  maxElapsedMs: 15 * 60_000,
-};
+export type SekoiaConfig = z.output<typeof sekoiaConfig>;
 
 export interface SekoiaOutputOptions {
   /** The intake's base URL; `/batch` is appended. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { durationField } from "../../config/duration.js";
-import { OBJECT_KINDS, objectKind } from "./catalog.js";
+import { OBJECT_KINDS, type ObjectKind, objectKind } from "./catalog.js";
 
 /**
  * The `objects` section. Every key has a default, so `objects: {}` reads every supported object
@@ -43,3 +43,13 @@ export const objectsSchema = z
   .strict();
 
 export type ObjectsConfig = z.output<typeof objectsSchema>;
+
+/**
+ * The objects a section asks for: those it names, whatever the API version (the org says whether
+ * it has them), or by default every object the configured API version has.
+ */
+export function configuredKinds(section: ObjectsConfig, apiVersion: string): ObjectKind[] {
+  if (section.types) return section.types.map((name) => objectKind(name)!);
+  const version = Number.parseFloat(apiVersion);
+  return OBJECT_KINDS.filter((kind) => kind.since <= version);
+}

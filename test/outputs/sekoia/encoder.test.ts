@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { BatchBody, BodyBuffers } from "../../../src/outputs/sekoia/encoder.js";
+import { BatchBody, BodyBuffers } from "../../../src/outputs/http-batch/body.js";
+import { intakeBody } from "../../../src/outputs/sekoia/intake.js";
 
-const head = BatchBody.head("k3y-ForTheTests");
-const batch = (limit: number) => new BatchBody(head, Buffer.alloc(limit));
+const format = intakeBody("k3y-ForTheTests");
+const { head } = format;
+const batch = (limit: number) => new BatchBody(format, Buffer.alloc(limit));
 
 describe("BatchBody", () => {
   it("counts the exact bytes of the body, escapes and multi-byte characters included", () => {
@@ -65,11 +67,11 @@ describe("BatchBody", () => {
 
   it("starts afresh in a reused buffer", () => {
     const buffers = new BodyBuffers(1 << 16, 1);
-    const first = new BatchBody(head, buffers.take());
+    const first = new BatchBody(format, buffers.take());
     first.tryAdd('{"URI":"/first/and/longer"}');
     first.close();
     buffers.giveBack(first.memory);
-    const second = new BatchBody(head, buffers.take());
+    const second = new BatchBody(format, buffers.take());
     expect(second.memory).toBe(first.memory);
     second.tryAdd("{}");
     expect(JSON.parse(second.close().toString()).jsons).toEqual(["{}"]);

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/observability/logger.js";
 import type { OutputError } from "../../../src/core/output.js";
-import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
+import { KEY_REJECTED } from "../../../src/outputs/sekoia/intake.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
 import { type LocalIntake, startLocalIntake } from "../../../src/simulator/sekoia-intake.js";

@@ -8,7 +8,7 @@ import { createLogger } from "../../../src/observability/logger.js";
 import type { SourceEvent } from "../../../src/core/event.js";
 import { OutputError } from "../../../src/core/output.js";
 import { type SekoiaOutputOptions, MAX_EVENT_CHARS } from "../../../src/outputs/sekoia/config.js";
-import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
+import { KEY_REJECTED } from "../../../src/outputs/sekoia/intake.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
 import { loginEvent } from "../events.js";
@@ -78,6 +78,30 @@ describe("SekoiaOutput", () => {
       true,
     );
     expect(output.counters).toMatchObject({ eventsSent: 25, batchesSent: 1, retries: 0, deadLetters: 0 });
+  });
+
+  it("sends an object record re-keyed to the Event Log File columns Sekoia.io's format reads", async () => {
+    const record = {
+      EventDate: "2026-11-20T09:30:00.123+0000",
+      EventIdentifier: "a1b2",
+      SourceIp: "192.0.2.10",
+      sobject: "LoginEvent",
+    };
+    const event: SourceEvent = {
+      origin: { source: "objects:LoginEvent", unit: "w", eventType: "LoginEvent" },
+      line: 1,
+      json: JSON.stringify(record),
+      fields: { kind: "record", record },
+      identity: "a1b2",
+    };
+    const output = sekoia();
+    await output.write(event);
+    await output.write(loginEvent(2));
+    await output.flush();
+    const [sent, row] = intake.events().map((e) => JSON.parse(e));
+    expect(sent).toMatchObject({ EVENT_TYPE: "Login", SOURCE_IP: "192.0.2.10" });
+    // A CSV row goes as it was read.
+    expect(row).toEqual(JSON.parse(loginEvent(2).json));
   });
 
   it("keeps every request body under 9 MiB with events near the size limit", async () => {

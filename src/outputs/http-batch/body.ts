@@ -1,30 +1,43 @@
 /**
- * The body of `POST /batch`: `{"intake_key":KEY,"jsons":["<event>",...]}`. Each event is the
- * event's JSON text as a JSON string, written as UTF-8 straight into a buffer of the batch limit, so
- * the size is exact, escapes included, and sending needs no copy: a batch is closed before an event
- * would take it over the limit. Where each event starts is kept, so that a batch the intake
- * refuses can be split without encoding its events again.
+ * How a destination lays out a request body of many events: a head (which may carry a key), the
+ * events one after the other with a separator between them, and an end. Sekoia.io's is
+ * `{"intake_key":KEY,"jsons":[` + `"<event>"` joined by `,` + `]}`.
+ */
+export interface BodyFormat {
+  readonly head: Buffer;
+  readonly separator: Buffer;
+  readonly tail: Buffer;
+  /** The text an event is written as in the body (its JSON as a JSON string, or as it is). */
+  item(eventJson: string): string;
+  /** An event's JSON read back from its item, to keep it in a dead letter. */
+  event(item: string): string;
+}
+
+/**
+ * A body being filled, written as UTF-8 straight into a buffer of the batch limit, so the size is
+ * exact, escapes included, and sending needs no copy: a batch is closed before an event would take
+ * it over the limit. Where each event starts is kept, so that a batch the destination refuses can
+ * be split without encoding its events again.
  */
 export class BatchBody {
   private buffer: Buffer;
   private size: number;
   private count = 0;
   private readonly starts: number[] = [];
+  private readonly separator: Buffer;
+  private readonly tail: Buffer;
 
-  /**
-   * @param head the body's start for the intake key (see `BatchBody.head`)
-   * @param buffer where the body is written; its length is the batch limit in bytes
-   */
-  constructor(head: Buffer, buffer: Buffer) {
-    if (buffer.length < head.length + TAIL.length)
+  /** @param buffer where the body is written; its length is the batch limit in bytes */
+  constructor(
+    private readonly format: BodyFormat,
+    buffer: Buffer,
+  ) {
+    this.separator = format.separator;
+    this.tail = format.tail;
+    if (buffer.length < format.head.length + format.tail.length)
       throw new RangeError("a batch body's buffer must hold at least its head and its end");
     this.buffer = buffer;
-    this.size = head.copy(buffer);
-  }
-
-  /** The body's start for an intake key, shared by every batch. */
-  static head(intakeKey: string): Buffer {
-    return Buffer.from(`{"intake_key":${JSON.stringify(intakeKey)},"jsons":[`);
+    this.size = format.head.copy(buffer);
   }
 
   get events(): number {
@@ -33,7 +46,7 @@ export class BatchBody {
 
   /** Bytes of the body once closed. */
   get bytes(): number {
-    return this.size + TAIL.length;
+    return this.size + this.tail.length;
   }
 
   /** The buffer the body is written in, to be reused once the batch is sent. */
@@ -43,9 +56,9 @@ export class BatchBody {
 
   /** Adds an event unless it would take a non-empty batch over the limit; a lone event always fits. */
   tryAdd(eventJson: string): boolean {
-    const item = JSON.stringify(eventJson);
-    const comma = this.count > 0 ? 1 : 0;
-    const room = this.buffer.length - TAIL.length - this.size - comma;
+    const item = this.format.item(eventJson);
+    const separator = this.count > 0 ? this.separator.length : 0;
+    const room = this.buffer.length - this.tail.length - this.size - separator;
     // A UTF-16 unit is at most 3 bytes of UTF-8: while that surely fits, no separate measuring pass.
     if (item.length * 3 > room) {
       const needed = Buffer.byteLength(item);
@@ -54,7 +67,8 @@ export class BatchBody {
         this.grow(needed - room);
       }
     }
-    if (comma) this.buffer[this.size++] = COMMA;
+    if (separator === 1) this.buffer[this.size++] = this.separator[0];
+    else if (separator > 0) this.size += this.separator.copy(this.buffer, this.size);
     this.starts.push(this.size);
     this.size += this.buffer.write(item, this.size);
     this.count++;
@@ -63,14 +77,14 @@ export class BatchBody {
 
   /** The finished body: a view of the buffer, valid until the buffer is reused. */
   close(): Buffer {
-    this.buffer.write(TAIL, this.size, "latin1");
+    this.tail.copy(this.buffer, this.size);
     return this.buffer.subarray(0, this.bytes);
   }
 
   /** The finished body with where each event lies in it; a view of the buffer, like close(). */
   seal(): EncodedBatch {
-    // As if a comma followed the last event: every event then ends one byte before the next start.
-    return new EncodedBatch(this.close(), [...this.starts, this.size + 1]);
+    // As if a separator followed the last event: every event then ends a separator before the next start.
+    return new EncodedBatch(this.format, this.close(), [...this.starts, this.size + this.separator.length]);
   }
 
   /** An event larger than the whole limit goes alone, in a buffer of its own size. */
@@ -85,9 +99,10 @@ export class BatchBody {
 export class EncodedBatch {
   /**
    * @param body the whole body, head and end included
-   * @param bounds where each event's JSON string starts in `body`, then one past the last one's end
+   * @param bounds where each event's item starts in `body`, then one separator past the last one's end
    */
   constructor(
+    private readonly format: BodyFormat,
     readonly body: Buffer,
     private readonly bounds: readonly number[],
   ) {}
@@ -98,11 +113,12 @@ export class EncodedBatch {
 
   /** Events [from, to) as a body of their own, with the same head: a copy, so valid on its own. */
   slice(from: number, to: number): EncodedBatch {
-    const head = this.body.subarray(0, this.bounds[0]);
+    const { head, separator, tail } = this.format;
     const start = this.bounds[from];
-    const items = this.body.subarray(start, this.bounds[to] - 1);
-    const body = Buffer.concat([head, items, TAIL_BYTES]);
+    const items = from === to ? EMPTY : this.body.subarray(start, this.bounds[to] - separator.length);
+    const body = Buffer.concat([head, items, tail]);
     return new EncodedBatch(
+      this.format,
       body,
       this.bounds.slice(from, to + 1).map((bound) => bound - start + head.length),
     );
@@ -110,7 +126,8 @@ export class EncodedBatch {
 
   /** The JSON text of event `index`, as it was added. */
   event(index: number): string {
-    return JSON.parse(this.body.toString("utf8", this.bounds[index], this.bounds[index + 1] - 1)) as string;
+    const end = this.bounds[index + 1] - this.format.separator.length;
+    return this.format.event(this.body.toString("utf8", this.bounds[index], end));
   }
 }
 
@@ -137,6 +154,4 @@ export class BodyBuffers {
   }
 }
 
-const TAIL = "]}";
-const TAIL_BYTES = Buffer.from(TAIL, "latin1");
-const COMMA = 0x2c;
+const EMPTY = Buffer.alloc(0);
