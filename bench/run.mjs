@@ -14,6 +14,7 @@ import { benchOptions } from "./lib/options.mjs";
 import { table } from "./lib/report.mjs";
 import { summary } from "./profile.mjs";
 import { catchUp, collectE2e } from "./scenarios/collect.mjs";
+import { collectObjectsBurst } from "./scenarios/collect-objects-burst.mjs";
 import { parseOnly } from "./scenarios/parse-only.mjs";
 import { replay } from "./scenarios/replay.mjs";
 import { simulatorObjectsBurst } from "./scenarios/simulator-objects-burst.mjs";
@@ -33,6 +34,7 @@ const SCENARIOS = [
   ["simulator-stream", simulatorStream(false)],
   ["simulator-stream-gzip", simulatorStream(true)],
   ["simulator-objects-burst", simulatorObjectsBurst],
+  ["collect-objects-burst", collectObjectsBurst],
 ];
 
 const log = (text) => process.stderr.write(`${text}\n`);

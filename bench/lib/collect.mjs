@@ -6,11 +6,12 @@ import { CREDENTIALS, startIntake, startSimulator } from "./services.mjs";
 
 /**
  * One collect run as users run it: a simulated org and an intake in their own processes, then
- * `sfevents collect --once` with a fresh state from `start`, each process watched until it ends.
+ * `sfevents collect --once` with a fresh state from `start` (or with the given `sources` sections),
+ * each process watched until it ends.
  * Returns the collector's figures with the simulator's and the intake's, and what the intake received
  * and the simulator served.
  */
-export async function collectOnce(context, name, { scenario, eventTypes, start }) {
+export async function collectOnce(context, name, { scenario, eventTypes, start, sources }) {
   const simulator = await startSimulator(context, name, scenario);
   let intake;
   try {
@@ -22,7 +23,10 @@ export async function collectOnce(context, name, { scenario, eventTypes, start }
       configPath,
       JSON.stringify({
         salesforce: { url: simulator.url, ...CREDENTIALS },
-        event_log_files: { interval: "hourly", event_types: eventTypes, start: start.toISOString() },
+        // Event Log Files unless the scenario names its own sources' sections.
+        ...(sources ?? {
+          event_log_files: { interval: "hourly", event_types: eventTypes, start: start.toISOString() },
+        }),
         outputs: { sekoia: { url: intake.url, intake_key: "bench-intake-key" } },
         state: { path: statePath },
         dead_letters: { path: join(context.tmpDir, `${name}-dead-letters.ndjson`) },
