@@ -30,6 +30,14 @@ event_log_files:
   lookback: 24h         # where the first run starts
   poll_every: 10m
 
+# Real-Time Event Monitoring objects, SetupAuditTrail and LoginHistory, minutes behind rather than
+# hours (docs/configuration.md, "objects"). Uncomment to collect them beside the files.
+# objects:
+#   types: [LoginEvent, ApiEvent, ReportEvent, SetupAuditTrail, LoginHistory]   # default: all this user can read
+#   poll_every: 1m
+#   lag: 1m               # a window ends this far behind the org's clock
+#   overlap: 15m          # each poll reads this far back again, for rows stored late
+
 # At least one output; each configured output acknowledges a file's rows before its checkpoint moves.
 outputs:
   sekoia:
@@ -46,6 +54,10 @@ state:
 # Rows that could not be delivered as they are, with their file Id and line: look at it now and then.
 dead_letters:
   path: ./var/dead-letters.ndjson
+
+# Prometheus metrics, /healthz, /readyz and a status page (docs/operations.md); off when unset.
+# metrics:
+#   listen: 127.0.0.1:9464
 `;
 
 export function command(): Command {

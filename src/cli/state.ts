@@ -3,9 +3,11 @@ import { loadStateSettings } from "../config/load.js";
 import { ExplainedError } from "../core/errors.js";
 import { count } from "../observability/count.js";
 import { cursorAt, readCursor } from "../sources/event-log-files/cursor.js";
+import { windowCheckpoint } from "../sources/objects/windows.js";
 import { openSqliteState, type SourceSummary, summarizeSqliteState } from "../state/index.js";
 
 const ELF_SOURCE = /^event_log_files:/;
+const OBJECT_SOURCE = /^objects:/;
 
 export function command(): Command {
   const state = new Command().description(
@@ -51,9 +53,14 @@ function rewind(path: string, options: { source: string; to: string; yes?: boole
       `--to ${options.to} is not an ISO date-time such as 2026-11-20T00:00:00Z.`,
       "stop",
     );
-  if (!ELF_SOURCE.test(options.source))
+  const kind = ELF_SOURCE.test(options.source)
+    ? { units: "delivered file", checkpoint: cursorAt({ CreatedDate: to.toISOString(), Id: "" }) }
+    : OBJECT_SOURCE.test(options.source)
+      ? { units: "delivered window", checkpoint: windowCheckpoint({ from: to, to }) }
+      : undefined;
+  if (kind === undefined)
     throw new ExplainedError(
-      `--source ${options.source}: only Event Log File sources (event_log_files:hourly, event_log_files:daily) can be rewound.`,
+      `--source ${options.source}: only Event Log File sources (event_log_files:hourly, event_log_files:daily) and objects (objects:LoginEvent, ...) can be rewound.`,
       "stop",
     );
   // Opened as a collector opens it: a collector holding the state makes this fail with that message.
@@ -65,10 +72,9 @@ function rewind(path: string, options: { source: string; to: string; yes?: boole
         "stop",
       );
     const forgotten = store.unitsFrom(options.source, to);
-    const what = `${options.source}: forget ${count(forgotten, "delivered file")} created at or after ${to.toISOString()} and move the checkpoint to ${to.toISOString()}; the next collect delivers them again, and every file created since`;
+    const what = `${options.source}: forget ${count(forgotten, kind.units)} positioned at or after ${to.toISOString()} and move the checkpoint to ${to.toISOString()}; the next collect delivers them again, and everything since`;
     if (!options.yes) return `Would ${what}.\nRun again with --yes to do it.`;
-    const checkpoint = cursorAt({ CreatedDate: to.toISOString(), Id: "" });
-    store.rewind(options.source, to, checkpoint);
+    store.rewind(options.source, to, kind.checkpoint);
     return `Done: ${what}.`;
   } finally {
     store.close();

@@ -169,4 +169,22 @@ describe("sfevents collect of Salesforce objects against the simulated org", () 
     expect([...expected.keys()].filter((k) => !got.has(k))).toEqual([]);
     expect([...got.keys()].filter((k) => !expected.has(k))).toEqual([]);
   });
+
+  it("collects an object again from an instant after `state rewind`, and only from then", async () => {
+    const path = config();
+    expect((await runCli(["collect", "--once", "--config", path], env())).code).toBe(0);
+    const to = "2026-11-20T10:00:00Z";
+    const args = ["state", "rewind", "--config", path, "--source", "objects:LoginEvent", "--to", to, "--yes"];
+    const rewound = await runCli(args);
+    expect(rewound.code, rewound.stderr).toBe(0);
+    expect(rewound.stdout).toContain("objects:LoginEvent: forget 2 delivered windows positioned at or after");
+    expect((await runCli(["collect", "--once", "--config", path], env())).code).toBe(0);
+    const records = readNdjson(outFile).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const twice = [...tallyBy(records)].filter(([, n]) => n === 2).map(([key]) => key);
+    // The window from 10:00 and the overlap before it are read again; nothing before the overlap.
+    const again = records.filter((r) => twice.includes(`LoginEvent ${String(r.EventIdentifier)}`));
+    expect(twice.length).toBeGreaterThan(0);
+    expect(twice.every((key) => key.startsWith("LoginEvent "))).toBe(true);
+    expect(again.every((r) => Date.parse(String(r.EventDate)) > Date.parse(to) - 3_600_000)).toBe(true);
+  });
 });
