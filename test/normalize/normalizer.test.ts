@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rowJsonEncoder } from "../../src/csv/row-json.js";
+import { outboundEvent } from "../support/events.js";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
 import { ecsEncoder } from "../../src/outputs/file/ecs-encoder.js";
 import type { OutboundEvent } from "../../src/outputs/output.js";
@@ -8,12 +8,7 @@ import { parsed } from "./ecs-types.js";
 const header = ["EVENT_TYPE", "TIMESTAMP_DERIVED", "CLIENT_IP"];
 
 function event(values: string[], fileId = "0AT5j00000AbCdE", eventType = "Login"): OutboundEvent {
-  return {
-    origin: { fileId, eventType },
-    header,
-    row: { line: 2, values },
-    json: rowJsonEncoder(header)(values),
-  };
+  return outboundEvent(header, values, { fileId, eventType });
 }
 
 describe("ecsEncoder", () => {

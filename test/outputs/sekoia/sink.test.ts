@@ -10,7 +10,7 @@ import { type SekoiaOutputOptions, MAX_EVENT_CHARS } from "../../../src/outputs/
 import { KEY_REJECTED } from "../../../src/outputs/sekoia/delivery.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
-import { loginEvent } from "../events.js";
+import { loginEvent } from "../../support/events.js";
 import { TestIntake } from "./intake-server.js";
 
 const INTAKE_KEY = "sk-Zr8pQ2wXv5Lm9sTbN4";
