@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
 import { FakeOrg } from "../support/org.js";
 import { liveStderr, type Org, waitFor } from "../faults/support.js";
 import { type RunResult, runCli, startCli, tempDir, writeConfig } from "./harness.js";
@@ -59,7 +59,7 @@ function expectNothingLeaked(run: RunResult, dir: string, also: string[] = []): 
 
 describe("secrets", () => {
   let org: Org;
-  let intake: LocalIntake;
+  let intake: FakeIntake;
   let dir: ReturnType<typeof tempDir>;
   let keyFile: string;
 
@@ -81,7 +81,7 @@ describe("secrets", () => {
         jwt: { public_key_file: publicKeyFile },
       },
     });
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY });
+    intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
   });
   afterAll(async () => {
     await intake?.close();
