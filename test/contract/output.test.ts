@@ -269,13 +269,18 @@ describe.each(OUTPUTS)("the output contract: $name", ({ open: openOutput }) => {
 
   it("reports a failure past the retry budget once, then accepts writes and delivers only what came after", async () => {
     under.fail();
-    const lost = events(2, 10);
-    for (const event of lost) {
-      // A write may already learn of the failure: that is the same failure, not another one.
-      await Promise.resolve(under.output.write(event)).catch((err: unknown) => {
-        expect(err).toBeInstanceOf(OutputError);
-      });
-    }
+    // Two writers at once, as the collector's workers are: one writes on while the other waits,
+    // so the output holds events of its own when the failure comes.
+    const lost = events(2, 20);
+    const writer = async (list: OutboundEvent[]) => {
+      for (const event of list) {
+        // A write may already learn of the failure: that is the same failure, not another one.
+        await Promise.resolve(under.output.write(event)).catch((err: unknown) => {
+          expect(err).toBeInstanceOf(OutputError);
+        });
+      }
+    };
+    await Promise.all([writer(lost.slice(0, 10)), writer(lost.slice(10))]);
     const failure = await under.output.flush().then(
       () => undefined,
       (err: unknown) => err,
