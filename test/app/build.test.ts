@@ -9,13 +9,13 @@ import { createLogger } from "../../src/observability/logger.js";
 import { SekoiaOutput } from "../../src/outputs/sekoia/sink.js";
 import { assemble } from "../../src/app/build.js";
 import { startSimulator, type Simulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
 
 const INTAKE_KEY = "build-test-intake-key";
 
 describe("assemble", () => {
   let org: Simulator | undefined;
-  let intake: LocalIntake | undefined;
+  let intake: FakeIntake | undefined;
   let dir: string | undefined;
   afterEach(async () => {
     await org?.close();
@@ -26,7 +26,7 @@ describe("assemble", () => {
 
   it("closes the connections it opened to Salesforce and to the intake", async () => {
     org = await startSimulator({ seed: 7, days: 1, clock: { running: false } });
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY });
+    intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
     dir = mkdtempSync(join(tmpdir(), "sfevents-build-"));
     const config = parseConfig(
       {

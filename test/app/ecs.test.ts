@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ecsEncoders } from "../../src/app/ecs.js";
 import { ConfigError } from "../../src/config/load.js";
-import { loginEvent } from "../outputs/events.js";
+import { loginEvent } from "../support/events.js";
 
 describe("the ECS encoder of a run", () => {
   it("is one for every output that asks, so an event is normalized once", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
 import { soql, startCli, tally, tempDir } from "../integration/harness.js";
 import {
   collectorConfig,
@@ -75,7 +75,7 @@ async function expectedDigests(org: Org, fileIds: Set<string>): Promise<Map<stri
 describe("an intake outage longer than the retry budget", () => {
   let org: Org;
   let dir: ReturnType<typeof tempDir>;
-  const intakes: LocalIntake[] = [];
+  const intakes: FakeIntake[] = [];
 
   beforeAll(async () => {
     dir = tempDir("faults-outage");
@@ -108,7 +108,7 @@ describe("an intake outage longer than the retry budget", () => {
     };
     const missing = () => [...expected].filter(([key, n]) => (received.get(key) ?? 0) < n).length;
 
-    let intake = await startLocalIntake({ intakeKey: INTAKE_KEY, onBatch });
+    let intake = await FakeIntake.start({ intakeKey: INTAKE_KEY, onBatch, keepEvents: false });
     intakes.push(intake);
     const port = Number(new URL(intake.url).port);
     const config = collectorConfig({
@@ -126,16 +126,16 @@ describe("an intake outage longer than the retry budget", () => {
       peak = Math.max(peak, rssMib(child.pid!) ?? 0);
     }, 100);
     try {
-      await waitFor(() => intake.stats.batches >= 3, 60_000, "the first batches");
+      await waitFor(() => intake.acknowledgedBatches >= 3, 60_000, "the first batches");
 
       // 1. 503 for every batch.
-      intake.failNext(503, Number.MAX_SAFE_INTEGER);
+      intake.fallback = 503;
       await sleep(PHASE_MS);
       // 2. Nothing listening: connections are refused.
       await intake.close();
       await sleep(PHASE_MS);
       // 3. Back on the same port, but answering each batch after 5 s.
-      intake = await startLocalIntake({ port, intakeKey: INTAKE_KEY, onBatch });
+      intake = await FakeIntake.start({ port, intakeKey: INTAKE_KEY, onBatch, keepEvents: false });
       intakes.push(intake);
       intake.delay(5_000);
       await sleep(PHASE_MS);

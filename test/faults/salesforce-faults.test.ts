@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FAULT_TYPES } from "../../src/simulator/scenario.js";
 import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
+import type { LogLine } from "../support/logger.js";
 import {
   addFault,
   faultsFired,
@@ -17,7 +18,6 @@ import {
   collectorEnv,
   expectedRows,
   INTAKE_KEY,
-  type LogLine,
   alarms,
   logLines,
   type Org,
@@ -59,7 +59,7 @@ interface FileRecord {
 
 describe("Salesforce faults", () => {
   let org: Org | undefined;
-  let intake: LocalIntake | undefined;
+  let intake: FakeIntake | undefined;
   let dir: ReturnType<typeof tempDir> | undefined;
 
   afterEach(async () => {
@@ -70,7 +70,7 @@ describe("Salesforce faults", () => {
 
   async function setUp() {
     org = await startSimulator(ORG);
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
+    intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
     dir = tempDir("faults-sf");
     const outFile = join(dir.path, "out", "events.ndjson");
     const config = collectorConfig({ dir: dir.path, org, intake, outFile, eventTypes: EVENT_TYPES });
@@ -210,7 +210,7 @@ describe("Salesforce faults", () => {
   it("the daily allowance spent in the middle of a run: one error, the run ends; once restored, nothing lost", async () => {
     const env = await setUp();
     const pending = env.run();
-    await waitFor(() => env.intake.stats.batches >= 1, 30_000, "a first batch");
+    await waitFor(() => env.intake.acknowledgedBatches >= 1, 30_000, "a first batch");
     await setApiUsage(env.org, 15_000);
     const first = await pending;
     expect(first.code, first.stderr.slice(-1500)).toBe(1);

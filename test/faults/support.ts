@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
+import type { LogLine } from "../support/logger.js";
 import {
   expectedCounts,
   type GroundTruthRow,
@@ -60,7 +61,7 @@ export function seededRandom(
 export interface CollectorConfigOptions {
   dir: string;
   org: Org;
-  intake?: LocalIntake;
+  intake?: FakeIntake;
   outFile?: string;
   /** More settings of outputs.file, e.g. `{ format: "ecs" }`. */
   outFileSettings?: Record<string, unknown>;
@@ -231,12 +232,6 @@ export function rssMib(pid: number): number | undefined {
   }
 }
 
-export interface LogLine {
-  level: string;
-  msg: string;
-  [field: string]: unknown;
-}
-
 /**
  * The warnings, errors and fatal lines of a run: what an operator is paged about. The simulated
  * org of the fault tests keeps its clock frozen in the past (so its data is the same on every run):
@@ -299,8 +294,8 @@ export function liveStderr(child: ChildProcess): () => string {
  * read at the end is exactly what the collector could see), a local intake and a temporary folder,
  * shared by the tests of one file.
  */
-export function useFrozenOrg(seed: number, name: string): { org: Org; intake: LocalIntake; dir: string } {
-  const env = {} as { org: Org; intake: LocalIntake; dir: string };
+export function useFrozenOrg(seed: number, name: string): { org: Org; intake: FakeIntake; dir: string } {
+  const env = {} as { org: Org; intake: FakeIntake; dir: string };
   let folder: ReturnType<typeof tempDir> | undefined;
   beforeAll(async () => {
     folder = tempDir(name);
@@ -311,7 +306,7 @@ export function useFrozenOrg(seed: number, name: string): { org: Org; intake: Lo
       start: "2026-11-20T15:00:00Z",
       clock: { running: false },
     });
-    env.intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
+    env.intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
   });
   afterAll(async () => {
     await env.intake?.close();

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
 import { runCli, tempDir, writeConfig } from "./harness.js";
 
 type Org = Awaited<ReturnType<typeof startSimulator>>;
@@ -11,12 +11,12 @@ const INTAKE_KEY = "check-intake-key";
 
 describe("sfevents check", () => {
   let org: Org | undefined;
-  let intake: LocalIntake;
+  let intake: FakeIntake;
   let dir: ReturnType<typeof tempDir>;
 
   beforeEach(async () => {
     dir = tempDir("check");
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY });
+    intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
   });
   afterEach(async () => {
     await intake.close();

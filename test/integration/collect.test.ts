@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
 import {
   addFault,
   expectedCounts,
@@ -50,7 +50,7 @@ async function expectedEvents(org: Org, interval: "Hourly" | "Daily"): Promise<M
 
 describe("sfevents collect against the simulated org", () => {
   let org: Org;
-  let intake: LocalIntake;
+  let intake: FakeIntake;
   let dir: ReturnType<typeof tempDir>;
   let outFile: string;
 
@@ -77,7 +77,7 @@ describe("sfevents collect against the simulated org", () => {
   beforeEach(async () => {
     dir = tempDir("collect");
     outFile = join(dir.path, "out", "events.ndjson");
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
+    intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
   });
   afterEach(async () => {
     await intake.close();
@@ -140,10 +140,10 @@ describe("sfevents collect against the simulated org", () => {
 
   it("loses nothing when the intake fails for a while", async () => {
     org = await startSimulator(SMALL_ORG);
-    intake.failNext(503, 4);
+    intake.plan = [503, 503, 503, 503];
     const run = await collectOnce(config());
     expect(run.code).toBe(0);
-    expect(intake.stats.rejected).toBe(4);
+    expect(intake.refusals).toBe(4);
     expect(tally(intake.events)).toEqual(await expectedEvents(org, "Hourly"));
   });
 
@@ -152,7 +152,7 @@ describe("sfevents collect against the simulated org", () => {
     const path = config();
     intake.delay(30);
     const { child, done } = startCli(["collect", "--once", "--config", path], env());
-    while (intake.stats.batches < 5) await new Promise((r) => setTimeout(r, 20));
+    while (intake.acknowledgedBatches < 5) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGKILL");
     expect((await done).signal).toBe("SIGKILL");
     intake.delay(0);

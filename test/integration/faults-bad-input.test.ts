@@ -3,12 +3,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_RECORD_CHARS } from "../../src/csv/parser.js";
-import { type FakeLogFile, type FakeOrg, startFakeOrg } from "../faults/fake-org.js";
+import { type FakeLogFile, FakeOrg } from "../support/org.js";
 import { expectNoStackTrace, logLines } from "../faults/support.js";
 import { readNdjson, runCli, tally, tempDir, writeConfig } from "./harness.js";
 
 /**
- * Case 5: bad input. The CSV cases are served by a purpose-built test double (test/faults/fake-org.ts):
+ * Case 5: bad input. The CSV cases are served by a purpose-built test double (test/support/org.ts):
  * neither a real org nor the simulator can be made to write malformed rows or a header that disagrees
  * with LogFileFieldNames, and those are exactly what the collector must survive. Each problem must
  * get a clear message naming it, never a stack trace as the only explanation, and no row that could
@@ -109,7 +109,7 @@ describe("bad input", () => {
   let dir: ReturnType<typeof tempDir>;
 
   beforeAll(async () => {
-    org = await startFakeOrg(FILES);
+    org = await FakeOrg.start({ logFiles: FILES });
     dir = tempDir("faults-bad-input");
   });
   afterAll(async () => {
@@ -337,20 +337,22 @@ describe("records too long to hold", () => {
   let dir: ReturnType<typeof tempDir>;
 
   beforeAll(async () => {
-    org = await startFakeOrg([
-      {
-        id: LONG_ROW,
-        eventType: "URI",
-        fieldNames: "EVENT_TYPE,TIMESTAMP,URI",
-        body: `${header}\n${row(1)}\n${longRow}\n${row(3)}\n`,
-      },
-      {
-        id: LONG_HEADER,
-        eventType: "URI",
-        fieldNames: "EVENT_TYPE,TIMESTAMP,URI",
-        body: `${longHeader}\n${row(4)}\n`,
-      },
-    ]);
+    org = await FakeOrg.start({
+      logFiles: [
+        {
+          id: LONG_ROW,
+          eventType: "URI",
+          fieldNames: "EVENT_TYPE,TIMESTAMP,URI",
+          body: `${header}\n${row(1)}\n${longRow}\n${row(3)}\n`,
+        },
+        {
+          id: LONG_HEADER,
+          eventType: "URI",
+          fieldNames: "EVENT_TYPE,TIMESTAMP,URI",
+          body: `${longHeader}\n${row(4)}\n`,
+        },
+      ],
+    });
     dir = tempDir("faults-long-records");
   });
   afterAll(async () => {
@@ -398,14 +400,16 @@ describe("a header that repeats a column", () => {
   let org: FakeOrg;
   let dir: ReturnType<typeof tempDir>;
   beforeAll(async () => {
-    org = await startFakeOrg([
-      {
-        id: "0ATfake0000000008",
-        eventType: "URI",
-        fieldNames: "EVENT_TYPE,URI,URI",
-        body: `${q("EVENT_TYPE", "URI", "URI")}\n${q("URI", "/first", "/second")}\n`,
-      },
-    ]);
+    org = await FakeOrg.start({
+      logFiles: [
+        {
+          id: "0ATfake0000000008",
+          eventType: "URI",
+          fieldNames: "EVENT_TYPE,URI,URI",
+          body: `${q("EVENT_TYPE", "URI", "URI")}\n${q("URI", "/first", "/second")}\n`,
+        },
+      ],
+    });
     dir = tempDir("faults-repeated-column");
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { FakeIntake } from "../support/intake.js";
 import {
   INTAKE_KEY,
   collectorConfig,
@@ -30,12 +30,12 @@ const frozenOrg = (more: { query?: { max_page_size: number } } = {}) =>
 /** What ends a cycle at once, and what a cycle recovers from by itself. */
 describe("a collection cycle", () => {
   let org: Org;
-  let intake: LocalIntake;
+  let intake: FakeIntake;
   let dir: ReturnType<typeof tempDir>;
 
   beforeEach(async () => {
     dir = tempDir("faults-cycle");
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
+    intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
   });
   afterEach(async () => {
     await intake.close();

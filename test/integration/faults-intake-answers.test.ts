@@ -2,7 +2,7 @@ import { count } from "../../src/observability/count.js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type LocalIntake, startLocalIntake } from "../../src/simulator/sekoia-intake.js";
+import { acknowledgeAll, FakeIntake } from "../support/intake.js";
 import {
   collectorConfig,
   collectorEnv,
@@ -24,7 +24,7 @@ import { readNdjson, runCli, startCli, tally } from "./harness.js";
  */
 describe("what the Sekoia.io intake answers", () => {
   const shared = useFrozenOrg(11, "faults-intake-answers");
-  let intake: LocalIntake | undefined;
+  let intake: FakeIntake | undefined;
   let truth: Promise<GroundTruth> | undefined;
 
   afterEach(async () => {
@@ -39,7 +39,7 @@ describe("what the Sekoia.io intake answers", () => {
     name: string,
     options: { sekoia?: Record<string, unknown>; pollEvery?: string; retryBudget?: string } = {},
   ) {
-    intake = await startLocalIntake({ intakeKey: INTAKE_KEY, keepEvents: true });
+    intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
     const dir = join(shared.dir, name);
     mkdirSync(dir);
     const config = collectorConfig({
@@ -58,7 +58,7 @@ describe("what the Sekoia.io intake answers", () => {
 
   it('marks nothing delivered when the intake answers 200 {"status":"error"}, and delivers every row once it acknowledges', async () => {
     const { intake, dir, config, env, truth } = await setUp("not-acknowledged");
-    intake.acknowledgeWith({ status: "error" });
+    intake.acknowledge = () => ({ status: "error" });
 
     const failed = await runCli(["collect", "--once", "--config", config], env);
     expect(failed.code).toBe(1);
@@ -75,7 +75,7 @@ describe("what the Sekoia.io intake answers", () => {
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/^✗ Sekoia\.io intake: .*does not answer like a Sekoia\.io intake/m);
 
-    intake.acknowledgeWith(undefined);
+    intake.acknowledge = acknowledgeAll;
     const healthy = await runCli(["collect", "--once", "--config", config], env);
     expect(healthy.code).toBe(0);
     const { missing, unknown, extra } = truth.compare(intake.events);
@@ -89,7 +89,7 @@ describe("what the Sekoia.io intake answers", () => {
       .filter(([json, n]) => n === 1 && truth.fileOf(json))
       .map(([json]) => json);
     const refused = [single[0], single.find((json) => truth.fileOf(json) !== truth.fileOf(single[0]))!];
-    intake.refuse((event) => refused.includes(event));
+    intake.refuses = (event) => refused.includes(event);
 
     const { child, done } = startCli(["collect", "--config", config], env);
     const stderr = liveStderr(child);

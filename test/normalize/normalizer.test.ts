@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { eventFingerprint } from "../../src/core/identity.js";
-import { rowJsonEncoder } from "../../src/csv/row-json.js";
+import { outboundEvent } from "../support/events.js";
 import { createNormalizer } from "../../src/normalize/normalizer.js";
 import { sharedEcs } from "../../src/normalize/shared-ecs.js";
 import type { SourceEvent } from "../../src/core/event.js";
@@ -9,12 +9,7 @@ import { parsed } from "./ecs-types.js";
 const header = ["EVENT_TYPE", "TIMESTAMP_DERIVED", "CLIENT_IP"];
 
 function event(values: string[], unit = "0AT5j00000AbCdE", eventType = "Login"): SourceEvent {
-  return {
-    origin: { source: "event_log_files:hourly", unit, eventType },
-    line: 2,
-    fields: { kind: "csv", header, values },
-    json: rowJsonEncoder(header)(values),
-  };
+  return outboundEvent(header, values, { unit, eventType });
 }
 
 describe("sharedEcs", () => {

@@ -8,7 +8,8 @@ import {
   SalesforceDownloadError,
   SalesforceRequestLimitError,
 } from "../../src/salesforce/index.js";
-import { capturedLogger, FAKE_SECRET, FAST_RETRY, FakeOrg, json } from "./fake-org.js";
+import { capturedLogger } from "../support/logger.js";
+import { FAKE_SECRET, FAST_RETRY, FakeOrg, json } from "../support/org.js";
 
 const LOG_PATH = "/services/data/v64.0/sobjects/EventLogFile/0ATxx0000000001AAA/LogFile";
 const QUERY_PATH = "/services/data/v64.0/query";
@@ -18,7 +19,7 @@ let log: ReturnType<typeof capturedLogger>;
 let client: SalesforceClient;
 
 beforeEach(async () => {
-  org = await new FakeOrg().start();
+  org = await FakeOrg.start();
   log = capturedLogger();
   client = new SalesforceClient({
     credentials: { url: org.url, clientId: "3MVG9-consumer-key", clientSecret: FAKE_SECRET },
@@ -30,7 +31,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await client.close();
-  await org.stop();
+  await org.close();
 });
 
 async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[][]> {
@@ -212,12 +213,12 @@ describe("retries", () => {
 
   it("reports an unreachable org as a network error after the budget", async () => {
     const url = org.url;
-    await org.stop();
+    await org.close();
     const error = await client.authenticate().catch((e) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).code).toBe("ECONNREFUSED");
     expect((error as Error).message).toContain(new URL(url).origin);
-    org = await new FakeOrg().start();
+    org = await FakeOrg.start();
   });
 });
 

@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
 import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,12 +9,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcher } from "../../src/http/dispatcher.js";
 import { NetworkError } from "../../src/http/network-error.js";
 import { SalesforceClient } from "../../src/salesforce/index.js";
-import { capturedLogger, FAKE_SECRET, FAST_RETRY, json } from "./fake-org.js";
+import { capturedLogger } from "../support/logger.js";
+import { API, FAKE_SECRET, FAST_RETRY, FakeOrg, json } from "../support/org.js";
 
 let dir: string;
 let caFile: string;
-let org: Server;
-let orgUrl: string;
+let org: FakeOrg;
 let proxy: Server;
 let proxyUrl: string;
 /** The CONNECT targets the proxy was asked for. */
@@ -51,15 +50,10 @@ beforeAll(async () => {
     { stdio: "ignore" },
   );
   caFile = join(dir, "cert.pem");
-  org = createHttpsServer(
-    { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(caFile) },
-    (req, res) => {
-      if (req.url === "/services/oauth2/token") {
-        json(res, 200, { access_token: "00Dxx!tls-token-value", instance_url: orgUrl });
-      } else json(res, 200, { DailyApiRequests: { Max: 100, Remaining: 99 } });
-    },
+  org = await FakeOrg.start({ tls: { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(caFile) } });
+  org.on("GET", `${API}/limits`, (_req, res) =>
+    json(res, 200, { DailyApiRequests: { Max: 100, Remaining: 99 } }),
   );
-  orgUrl = `https://${await listen(org)}`;
 
   // A minimal forward proxy that only tunnels (CONNECT), as corporate proxies do for HTTPS.
   proxy = createHttpServer((_req, res) => {
@@ -82,10 +76,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const server of [org, proxy]) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await org.close();
+  proxy.closeAllConnections();
+  await new Promise((resolve) => proxy.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -101,7 +94,7 @@ afterEach(() => {
 
 async function limitsThrough(dispatcher = createDispatcher({ caFile })) {
   const client = new SalesforceClient({
-    credentials: { url: orgUrl, clientId: "3MVG9-consumer-key", clientSecret: FAKE_SECRET },
+    credentials: { url: org.url, clientId: "3MVG9-consumer-key", clientSecret: FAKE_SECRET },
     dispatcher,
     logger: capturedLogger().logger,
     retry: FAST_RETRY,
@@ -133,7 +126,7 @@ describe("createDispatcher", () => {
     process.env.HTTPS_PROXY = proxyUrl;
     expect((await limitsThrough()).DailyApiRequests.Remaining).toBe(99);
     expect(tunnels.length).toBeGreaterThan(0);
-    expect(new Set(tunnels)).toEqual(new Set([new URL(orgUrl).host]));
+    expect(new Set(tunnels)).toEqual(new Set([new URL(org.url).host]));
 
     tunnels.length = 0;
     process.env.NO_PROXY = "127.0.0.1";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiUsageGovernor, parseLimitInfo } from "../../src/salesforce/limits.js";
-import { capturedLogger } from "./fake-org.js";
+import { capturedLogger } from "../support/logger.js";
 
 describe("parseLimitInfo", () => {
   it("reads the org's usage and the app's, in any order and spacing", () => {

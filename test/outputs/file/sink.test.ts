@@ -2,13 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { type FileHandle, open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createLogger, type Logger } from "../../../src/observability/logger.js";
 import { FileOutput } from "../../../src/outputs/file/sink.js";
 import { OutputError } from "../../../src/core/output.js";
-import { type LogLine, logLines } from "../../faults/support.js";
-import { loginEvent } from "../events.js";
+import { capturedLogger } from "../../support/logger.js";
+import { loginEvent } from "../../support/events.js";
 
 /** The prototype every FileHandle shares, so a test can stand in for the OS under any handle. */
 async function fileHandlePrototype(dir: string): Promise<FileHandle> {
@@ -44,18 +42,6 @@ function fillDiskAfter(handleType: FileHandle, room: number): void {
     const { bytesWritten } = await write.call(this, bytes.subarray(0, fits));
     return { bytesWritten, buffer: data };
   } as FileHandle["write"]);
-}
-
-/** A logger whose JSON lines a test can read. */
-function capturedLogger(): { logger: Logger; lines: () => LogLine[] } {
-  let text = "";
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: "info", destination }), lines: () => logLines(text) };
 }
 
 const linesOf = (...events: ReturnType<typeof loginEvent>[]) => events.map((e) => `${e.json}\n`).join("");
@@ -236,7 +222,7 @@ describe("FileOutput", () => {
     const complete = linesOf(loginEvent(2), loginEvent(3));
     const torn = loginEvent(4).json.slice(0, 37);
     writeFileSync(path, complete + torn);
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger("info");
     const output = await FileOutput.open({ path, logger });
     expect(readFileSync(path, "utf8")).toBe(complete);
     expect(lines()).toEqual([
@@ -256,7 +242,7 @@ describe("FileOutput", () => {
   it("leaves a file that ends with a complete line as it is, and empties one with no complete line", async () => {
     const whole = join(dir, "whole.ndjson");
     writeFileSync(whole, linesOf(loginEvent(2)));
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger("info");
     await (await FileOutput.open({ path: whole, logger })).close();
     expect(readFileSync(whole, "utf8")).toBe(linesOf(loginEvent(2)));
     expect(lines()).toEqual([]);

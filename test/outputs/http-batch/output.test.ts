@@ -8,7 +8,7 @@ import { createLogger } from "../../../src/observability/logger.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
 import { HttpBatchOutput } from "../../../src/outputs/http-batch/output.js";
 import type { BatchProtocol } from "../../../src/outputs/http-batch/protocol.js";
-import { loginEvent } from "../events.js";
+import { loginEvent } from "../../support/events.js";
 
 /**
  * A destination that is not Sekoia.io: events as they are, in a JSON array with a two-byte

@@ -9,7 +9,7 @@ import { KEY_REJECTED } from "../../../src/outputs/sekoia/intake.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
 import { type LocalIntake, startLocalIntake } from "../../../src/simulator/sekoia-intake.js";
-import { loginEvent } from "../events.js";
+import { loginEvent } from "../../support/events.js";
 
 const INTAKE_KEY = "sk-local-7Hq2Lw9Rt4Xm";
 

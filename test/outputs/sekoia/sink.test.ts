@@ -11,21 +11,20 @@ import { type SekoiaOutputOptions, MAX_EVENT_CHARS } from "../../../src/outputs/
 import { KEY_REJECTED } from "../../../src/outputs/sekoia/intake.js";
 import { SekoiaOutput } from "../../../src/outputs/sekoia/sink.js";
 import { DeadLetters } from "../../../src/outputs/dead-letter.js";
-import { loginEvent } from "../events.js";
-import { TestIntake } from "./intake-server.js";
+import { loginEvent } from "../../support/events.js";
+import { FAST_INTAKE_RETRY, FakeIntake } from "../../support/intake.js";
 
 const INTAKE_KEY = "sk-Zr8pQ2wXv5Lm9sTbN4";
-const FAST_RETRY = { initialDelayMs: 1, maxDelayMs: 5, maxElapsedMs: 60_000 };
 
 describe("SekoiaOutput", () => {
-  let intake: TestIntake;
+  let intake: FakeIntake;
   let dir: string;
   let logLines: string[];
   let outputs: SekoiaOutput[];
   let deadLetters: DeadLetters;
 
   beforeEach(async () => {
-    intake = await TestIntake.start();
+    intake = await FakeIntake.start();
     dir = mkdtempSync(join(tmpdir(), "sfevents-sekoia-"));
     logLines = [];
     outputs = [];
@@ -33,7 +32,7 @@ describe("SekoiaOutput", () => {
   });
   afterEach(async () => {
     for (const output of outputs) await output.close();
-    await intake.stop();
+    await intake.close();
     rmSync(dir, { recursive: true, force: true });
     // Whatever happened in the test, the key never reached a log line.
     expect(logLines.join("")).not.toContain(INTAKE_KEY);
@@ -51,7 +50,7 @@ describe("SekoiaOutput", () => {
       intakeKey: INTAKE_KEY,
       deadLetters,
       logger: createLogger({ destination, level: "info" }),
-      retry: FAST_RETRY,
+      retry: FAST_INTAKE_RETRY,
       lingerMs: 60_000,
       ...options,
     });
@@ -71,10 +70,10 @@ describe("SekoiaOutput", () => {
     const output = sekoia({ compression: "gzip" });
     const events = Array.from({ length: 25 }, (_, i) => loginEvent(i + 2, { uri: `/path/${i}?q="é"` }));
     await writeAll(output, events);
-    expect(intake.accepted).toHaveLength(0);
+    expect(intake.batches).toHaveLength(0);
     await output.flush();
-    expect(intake.events()).toEqual(events.map((e) => e.json));
-    expect(intake.accepted.every((b) => b.intakeKey === INTAKE_KEY && b.contentEncoding === "gzip")).toBe(
+    expect(intake.events).toEqual(events.map((e) => e.json));
+    expect(intake.batches.every((b) => b.intakeKey === INTAKE_KEY && b.contentEncoding === "gzip")).toBe(
       true,
     );
     expect(output.counters).toMatchObject({ eventsSent: 25, batchesSent: 1, retries: 0, deadLetters: 0 });
@@ -98,7 +97,7 @@ describe("SekoiaOutput", () => {
     await output.write(event);
     await output.write(loginEvent(2));
     await output.flush();
-    const [sent, row] = intake.events().map((e) => JSON.parse(e));
+    const [sent, row] = intake.events.map((e) => JSON.parse(e));
     expect(sent).toMatchObject({ EVENT_TYPE: "Login", SOURCE_IP: "192.0.2.10" });
     // A CSV row goes as it was read.
     expect(row).toEqual(JSON.parse(loginEvent(2).json));
@@ -118,14 +117,14 @@ describe("SekoiaOutput", () => {
     await writeAll(output, events);
     await output.flush();
     const limit = 9 * 1024 * 1024;
-    expect(intake.accepted.length).toBeGreaterThan(1);
-    for (const batch of intake.accepted) expect(batch.bodyBytes).toBeLessThanOrEqual(limit);
+    expect(intake.batches.length).toBeGreaterThan(1);
+    for (const batch of intake.batches) expect(batch.bodyBytes).toBeLessThanOrEqual(limit);
     // Batches are full: every one but the smallest (the last written) could not take one more event.
     const eventBytes = Buffer.byteLength(JSON.stringify(events[0].json)) + 1;
-    const sizes = intake.accepted.map((b) => b.bodyBytes).sort((a, b) => b - a);
+    const sizes = intake.batches.map((b) => b.bodyBytes).sort((a, b) => b - a);
     for (const size of sizes.slice(0, -1)) expect(size + eventBytes).toBeGreaterThan(limit);
-    expect(intake.events().sort()).toEqual(events.map((e) => e.json).sort());
-    expect(intake.accepted.every((b) => b.contentEncoding === undefined)).toBe(true);
+    expect([...intake.events].sort()).toEqual(events.map((e) => e.json).sort());
+    expect(intake.batches.every((b) => b.contentEncoding === undefined)).toBe(true);
   });
 
   it("closes a batch at the event count limit, and sends a trickle after the linger time", async () => {
@@ -135,10 +134,10 @@ describe("SekoiaOutput", () => {
       Array.from({ length: 23 }, (_, i) => loginEvent(i + 2)),
     );
     // Two full batches go at once; the last three leave when the linger time is up, without a flush.
-    await intake.until(() => intake.accepted.length === 3);
-    expect(intake.accepted.map((b) => b.jsons.length).sort((a, b) => b - a)).toEqual([10, 10, 3]);
+    await intake.until(() => intake.batches.length === 3);
+    expect(intake.batches.map((b) => b.jsons.length).sort((a, b) => b - a)).toEqual([10, 10, 3]);
     await output.flush();
-    expect(intake.accepted).toHaveLength(3);
+    expect(intake.batches).toHaveLength(3);
   });
 
   it("keeps an event over 250,000 characters in the dead-letter file and logs it once per file", async () => {
@@ -152,7 +151,7 @@ describe("SekoiaOutput", () => {
     await output.flush();
     await deadLetters.close();
 
-    expect(intake.events()).toEqual([atLimit.json, loginEvent(5).json]);
+    expect(intake.events).toEqual([atLimit.json, loginEvent(5).json]);
     expect(output.counters.deadLetters).toBe(3);
     const letters = readFileSync(join(dir, "dead-letters.ndjson"), "utf8")
       .trimEnd()
@@ -177,7 +176,7 @@ describe("SekoiaOutput", () => {
     await writeAll(output, events);
     await output.flush();
     // Two batches travel at once, so a retried one may land after its successor: compare as sets.
-    expect(intake.events().sort()).toEqual(events.map((e) => e.json).sort());
+    expect([...intake.events].sort()).toEqual(events.map((e) => e.json).sort());
     expect(output.counters.retries).toBe(5);
     expect(output.counters.batchesSent).toBe(4);
     expect(messages()).toEqual([
@@ -217,14 +216,14 @@ describe("SekoiaOutput", () => {
     expect((outcome as OutputError).message).toMatch(
       /^The Sekoia\.io intake did not accept a batch within the retry budget of 100ms \(last answer: HTTP 503.*The files in flight will be delivered again on the next cycle\.$/,
     );
-    expect(intake.accepted).toHaveLength(0);
+    expect(intake.batches).toHaveLength(0);
 
     intake.fallback = 200;
     const next = [loginEvent(20), loginEvent(21)];
     await writeAll(output, next);
     await output.flush();
     // Only what was written after the failure arrives: the caller re-sends the failed files itself.
-    expect(intake.events()).toEqual(next.map((e) => e.json));
+    expect(intake.events).toEqual(next.map((e) => e.json));
     expect(messages()).toEqual([
       "The Sekoia.io intake is unavailable; retrying with backoff",
       "The Sekoia.io intake is accepting events again",
@@ -288,7 +287,7 @@ describe("SekoiaOutput", () => {
       const events = [loginEvent(2), loginEvent(3)];
       await writeAll(output, events);
       await output.flush();
-      expect(intake.accepted.map((b) => b.jsons)).toEqual([0, 1, 2].map(() => events.map((e) => e.json)));
+      expect(intake.batches.map((b) => b.jsons)).toEqual([0, 1, 2].map(() => events.map((e) => e.json)));
       expect(output.counters).toMatchObject({ eventsSent: 2, batchesSent: 1, retries: 2 });
       expect(JSON.parse(logLines[0]).reason).toBe(
         'HTTP 200 that does not acknowledge the batch: expected {"event_ids": [...]} with 2 ids, got {"status":"error"}',
@@ -315,7 +314,7 @@ describe("SekoiaOutput", () => {
       );
       expect(error.message).not.toContain(INTAKE_KEY);
       expect(output.counters.eventsSent).toBe(0);
-      expect(intake.accepted.length).toBeGreaterThan(1);
+      expect(intake.batches.length).toBeGreaterThan(1);
     });
   });
 
@@ -326,14 +325,13 @@ describe("SekoiaOutput", () => {
       requestTimeoutMs,
       retry: { initialDelayMs: 1, maxDelayMs, maxElapsedMs: 60_000 },
     });
-    // The intake stores the batch, then answers long after the timeout (undici checks it about every
-    // half second): the copy sent again is stored too.
-    intake.plan = ["late"];
-    intake.lateMs = 3_000;
+    // The intake answers long after the timeout (undici checks it about every half second) and
+    // stores the batch anyway: the copy sent again is stored too.
+    intake.delay(3_000, 1);
     const events = [loginEvent(2), loginEvent(3), loginEvent(4)];
     await writeAll(output, events);
     await output.flush();
-    expect(intake.events()).toEqual([...events, ...events].map((e) => e.json));
+    expect(intake.events).toEqual([...events, ...events].map((e) => e.json));
     expect(output.counters).toMatchObject({ eventsSent: 3, retries: 1, possibleDuplicates: 3 });
     // A lower bound only, from the moment the output gave up waiting: the first full-jitter draw
     // alone would be at most 1 ms.
@@ -358,8 +356,8 @@ describe("SekoiaOutput", () => {
       await output.flush();
       await deadLetters.close();
       const tooLarge = events[6];
-      expect(intake.events()).toEqual(events.filter((e) => e !== tooLarge).map((e) => e.json));
-      expect(intake.accepted.every((b) => b.bodyBytes <= 700)).toBe(true);
+      expect(intake.events).toEqual(events.filter((e) => e !== tooLarge).map((e) => e.json));
+      expect(intake.batches.every((b) => b.bodyBytes <= 700)).toBe(true);
       const letters = readDeadLetters();
       expect(letters.map((l) => [l.unit, l.line, l.payload])).toEqual([
         [tooLarge.origin.unit, 8, tooLarge.json],
@@ -382,7 +380,7 @@ describe("SekoiaOutput", () => {
       await output.flush();
       await deadLetters.close();
       const refused = [events[3], events[12]];
-      expect(intake.events()).toEqual(events.filter((e) => !refused.includes(e)).map((e) => e.json));
+      expect(intake.events).toEqual(events.filter((e) => !refused.includes(e)).map((e) => e.json));
       const letters = readDeadLetters();
       expect(letters.map((l) => [l.unit, l.line, l.payload])).toEqual(
         refused.map((e) => [e.origin.unit, e.line, e.json]),
@@ -433,7 +431,7 @@ describe("SekoiaOutput", () => {
     intake.release();
     await blocked;
     await output.flush();
-    expect(intake.events()).toHaveLength(accepted);
+    expect(intake.events).toHaveLength(accepted);
   });
 
   it("rejects a waiting writer when the delivery fails, and recovers after the flush", async () => {
@@ -450,7 +448,7 @@ describe("SekoiaOutput", () => {
     intake.fallback = 200;
     output.write(loginEvent(5));
     await output.flush();
-    expect(intake.events()).toEqual([loginEvent(5).json]);
+    expect(intake.events).toEqual([loginEvent(5).json]);
   });
 
   it("sends through the dispatcher it is given (proxy, CA bundle)", async () => {
@@ -467,7 +465,7 @@ describe("SekoiaOutput", () => {
       output.write(loginEvent(2));
       await output.flush();
       expect(connected).toEqual([new URL(intake.url).host]);
-      expect(intake.events()).toEqual([loginEvent(2).json]);
+      expect(intake.events).toEqual([loginEvent(2).json]);
     } finally {
       await dispatcher.close();
     }
@@ -480,7 +478,7 @@ describe("SekoiaOutput", () => {
         ok: true,
         detail: `${intake.url}/batch answers like a Sekoia.io intake: it acknowledged an empty batch ({"event_ids": []}) without rejecting the key. An empty batch may not be checked against the key; the first events collected are what proves it.`,
       });
-      expect(intake.accepted).toEqual([expect.objectContaining({ intakeKey: INTAKE_KEY, jsons: [] })]);
+      expect(intake.batches).toEqual([expect.objectContaining({ intakeKey: INTAKE_KEY, jsons: [] })]);
     });
 
     it("fails on a 200 that is not an acknowledgement", async () => {
@@ -501,8 +499,8 @@ describe("SekoiaOutput", () => {
 
     it("reports an intake that cannot be reached", async () => {
       const url = intake.url;
-      await intake.stop();
-      intake = await TestIntake.start();
+      await intake.close();
+      intake = await FakeIntake.start();
       const result = await sekoia({ url }).probe();
       expect(result.ok).toBe(false);
       expect(result.detail).toMatch(

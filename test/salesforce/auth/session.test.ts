@@ -2,7 +2,8 @@ import { generateKeyPairSync, verify } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SalesforceAuthError, SalesforceClient } from "../../../src/salesforce/index.js";
 import { defaultAudience } from "../../../src/salesforce/auth/jwt.js";
-import { capturedLogger, FAKE_SECRET, FAST_RETRY, FakeOrg, json } from "../fake-org.js";
+import { capturedLogger } from "../../support/logger.js";
+import { FAKE_SECRET, FAST_RETRY, FakeOrg, json } from "../../support/org.js";
 
 const TOKEN_PATH = "/services/oauth2/token";
 
@@ -21,13 +22,13 @@ function clientWith(credentials: Partial<ConstructorParameters<typeof Salesforce
 }
 
 beforeEach(async () => {
-  org = await new FakeOrg().start();
+  org = await FakeOrg.start();
   log = capturedLogger();
 });
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  await org.stop();
+  await org.close();
 });
 
 describe("client-credentials grant", () => {
