@@ -260,6 +260,8 @@ class Replayer {
             line: row.line,
             fields: { kind: "csv", header, values: row.values },
             json: encode(row.values),
+            // Declared now, so that setting it later keeps every event's shape the same.
+            ecs: undefined,
           };
           // Backpressure: a slow reader of standard output slows the replay instead of filling memory.
           const wait = this.output.write(event);

@@ -9,13 +9,19 @@ import type { Normalizer, RowEncoder } from "./normalizer.js";
  */
 export function sharedEcs(normalizer: Normalizer): (event: SourceEvent) => string {
   const plans = new WeakMap<readonly string[], RowEncoder>();
+  // Rows come a file's batch at a time: the last header is nearly always the next one's.
+  let lastHeader: readonly string[] | undefined;
+  let lastPlan: RowEncoder | undefined;
   const planFor = (event: SourceEvent, header: readonly string[]): RowEncoder => {
+    if (header === lastHeader && lastPlan !== undefined) return lastPlan;
     let plan = plans.get(header);
     if (plan === undefined) {
       // One header is one file's, so one event type: the origin's, or the rows' EVENT_TYPE column.
       plan = normalizer.forHeader(header, event.origin.eventType);
       plans.set(header, plan);
     }
+    lastHeader = header;
+    lastPlan = plan;
     return plan;
   };
   return (event) => {

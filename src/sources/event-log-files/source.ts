@@ -119,7 +119,14 @@ export class EventLogFileSource implements Source {
       const events: SourceEvent[] = new Array(batch.rows.length);
       for (let i = 0; i < batch.rows.length; i++) {
         const { line, values } = batch.rows[i];
-        events[i] = { origin, line, fields: { kind: "csv", header, values }, json: encode(values) };
+        // `ecs` declared now, so that setting it later keeps every event's shape the same.
+        events[i] = {
+          origin,
+          line,
+          fields: { kind: "csv", header, values },
+          json: encode(values),
+          ecs: undefined,
+        };
       }
       yield { events, problems: batch.problems };
     }
