@@ -176,13 +176,7 @@ export function compilePlan(
     userEmail: slot("user", "email"),
     tlsProtocol: slot("tls", "version_protocol"),
     tlsVersion: slot("tls", "version"),
-    agent: {
-      original: slot("user_agent", "original"),
-      name: slot("user_agent", "name"),
-      version: slot("user_agent", "version"),
-      os: slot("user_agent", "os"),
-      device: slot("user_agent", "device"),
-    },
+    agent: userAgentSlots(slot),
     agentCode: slot("salesforce", "user_agent"),
     agentCodeName: slot("salesforce", "user_agent_name"),
     agentOriginal: slot("salesforce", "user_agent_original"),
@@ -421,6 +415,17 @@ export interface AgentSlots {
   version: number;
   os: number;
   device: number;
+}
+
+/** The user_agent.* slots setUserAgent fills, claimed in the layout's order where they are called. */
+export function userAgentSlots(slot: (...path: string[]) => number): AgentSlots {
+  return {
+    original: slot("user_agent", "original"),
+    name: slot("user_agent", "name"),
+    version: slot("user_agent", "version"),
+    os: slot("user_agent", "os"),
+    device: slot("user_agent", "device"),
+  };
 }
 
 export function setUserAgent(fields: Fields, slots: AgentSlots, ua: string, parser: UserAgentParser): void {

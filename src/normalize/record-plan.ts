@@ -4,7 +4,7 @@ import { columnType, convert, DIRECT_FIELDS, elfColumnName, snakeCase } from "./
 import { DocumentLayout, type FieldValue, type Fields, type Path } from "./layout.js";
 import { OBJECT_KEY } from "../core/event.js";
 import { type ObjectMapping, objectMapping } from "./objects.js";
-import { addIps, ECS_VERSION, type PlanContext, put, setTls, setUserAgent } from "./plan.js";
+import { addIps, ECS_VERSION, type PlanContext, put, setTls, setUserAgent, userAgentSlots } from "./plan.js";
 import { parseSalesforceTime } from "./timestamp.js";
 
 /**
@@ -147,13 +147,7 @@ export function compileRecordPlan(
     },
     tlsProtocol: slot("tls", "version_protocol"),
     tlsVersion: slot("tls", "version"),
-    agent: {
-      original: slot("user_agent", "original"),
-      name: slot("user_agent", "name"),
-      version: slot("user_agent", "version"),
-      os: slot("user_agent", "os"),
-      device: slot("user_agent", "device"),
-    },
+    agent: userAgentSlots(slot),
     relatedIp: slot("related", "ip"),
     relatedUser: slot("related", "user"),
   };

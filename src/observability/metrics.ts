@@ -41,7 +41,7 @@ export class CollectorMetrics implements CycleObserver {
     });
     this.unitsDelivered = new Counter({
       name: "sfevents_units_delivered_total",
-      help: "Units (Event Log Files) whose every event every output acknowledged.",
+      help: "Units (Event Log Files, object windows) whose every event every output acknowledged.",
       labelNames: ["org", "source"],
       registers,
     });
@@ -72,7 +72,7 @@ export class CollectorMetrics implements CycleObserver {
     });
     new Gauge({
       name: "sfevents_source_lag_seconds",
-      help: "The org's now minus the position (CreatedDate) of the source's newest delivered unit.",
+      help: "The org's now minus the position of the source's newest delivered unit (a file's CreatedDate, a window's end).",
       labelNames: ["org", "source"],
       registers,
       collect() {

@@ -69,7 +69,6 @@ export class ObjectSource implements Source {
       if (!isUnreadable(err)) throw err;
       const why = `This user cannot read ${kind.name}: it needs ${kind.access}.`;
       if (required) {
-        this.fields = undefined;
         throw new ExplainedError(
           `${why} Grant that, or remove ${kind.name} from objects.types.`,
           "end-cycle",
@@ -121,7 +120,9 @@ export class ObjectSource implements Source {
     for await (const page of api.query<Record<string, unknown>>(soql, { batchSize: BATCH_SIZE })) {
       const events: SourceEvent[] = new Array(page.length);
       for (let i = 0; i < page.length; i++) {
-        const { attributes: _attributes, ...record } = page[i];
+        // The page was parsed for this loop alone: the record is changed in place, not copied.
+        const record = page[i];
+        delete record.attributes;
         record[OBJECT_KEY] = kind.name;
         line++;
         events[i] = {
