@@ -137,11 +137,11 @@ describe("sfevents collect of Salesforce objects against the simulated org", () 
   });
 
   it("reads a window again after a 401 in the middle of its pages and a 503, losing and repeating nothing", async () => {
-    await addFault(org.url, { type: "session-expired", route: "queryMore", object: "LoginEvent", nth: 2 });
-    await addFault(org.url, { status: 503, route: "query", object: "ApiEvent" });
+    await addFault(org.url, { type: "session-expired", route: "queryMore", object: "ApiEvent", nth: 2 });
+    await addFault(org.url, { status: 503, route: "query", object: "LoginEvent" });
     const run = await runCli(["collect", "--once", "--config", config()], env());
     expect(run.code).toBe(0);
-    // Both faults were met: the 401 in LoginEvent's pages, the 503 on ApiEvent's query.
+    // Both faults were met: the 401 in ApiEvent's pages (its windows take several), the 503 on LoginEvent's query.
     expect(await faultsFired(org.url)).toEqual([1, 1]);
     const got = delivered();
     const expected = await readable(org, now);
