@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
+import { waitFor } from "../faults/support.js";
 import {
   addFault,
   faultsFired,
@@ -187,5 +188,28 @@ describe("sfevents collect of Salesforce objects against the simulated org", () 
     expect(twice.length).toBeGreaterThan(0);
     expect(twice.every((key) => key.startsWith("LoginEvent "))).toBe(true);
     expect(again.every((r) => Date.parse(String(r.EventDate)) > Date.parse(to) - 3_600_000)).toBe(true);
+  });
+
+  it("polls each source on its own schedule, side by side, and stops them all on SIGTERM", async () => {
+    const path = writeConfig(dir.path, {
+      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
+      event_log_files: { interval: "hourly", event_types: ["Login"], lookback: "6h", poll_every: "1h" },
+      objects: { types: ["SetupAuditTrail"], start: START, poll_every: "1s" },
+      outputs: { file: { path: outFile } },
+      state: { path: join(dir.path, "state.sqlite") },
+      dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
+    });
+    const { child, done } = startCli(["collect", "--config", path], env());
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += String(d);
+    });
+    const cycles = (unit: string) => (stderr.match(new RegExp(`cycle done: \\d+ ${unit}`, "g")) ?? []).length;
+    await waitFor(() => cycles("SetupAuditTrail window") >= 3, 30_000, "three polls of the objects");
+    // The files' next poll is an hour away: the objects do not wait for it.
+    expect(cycles("hourly Event Log File")).toBe(1);
+    child.kill("SIGTERM");
+    const result = await done;
+    expect(result.code).toBe(0);
   });
 });
