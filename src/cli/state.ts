@@ -40,13 +40,13 @@ export function command(): Command {
     .requiredOption("--source <id>", "the source, as `state show` names it (e.g. event_log_files:hourly)")
     .requiredOption("--to <instant>", "an ISO date-time such as 2026-11-20T00:00:00Z")
     .option("--yes", "do it (without it, only say what would change)")
-    .action((options: { config: string; source: string; to: string; yes?: boolean }) => {
-      process.stdout.write(`${rewind(loadStateSettings(options.config).path, options)}\n`);
+    .action(async (options: { config: string; source: string; to: string; yes?: boolean }) => {
+      process.stdout.write(`${await rewind(loadStateSettings(options.config).path, options)}\n`);
     });
   return state;
 }
 
-function rewind(path: string, options: { source: string; to: string; yes?: boolean }): string {
+async function rewind(path: string, options: { source: string; to: string; yes?: boolean }): Promise<string> {
   const to = new Date(options.to);
   if (!/^\d{4}-\d\d-\d\dT/.test(options.to) || Number.isNaN(to.getTime()))
     throw new ExplainedError(
@@ -66,18 +66,21 @@ function rewind(path: string, options: { source: string; to: string; yes?: boole
   // Opened as a collector opens it: a collector holding the state makes this fail with that message.
   const store = openSqliteState(path);
   try {
-    if (store.checkpoint(options.source) === undefined && store.unitsFrom(options.source, new Date(0)) === 0)
+    if (
+      (await store.checkpoint(options.source)) === undefined &&
+      (await store.unitsFrom(options.source, new Date(0))) === 0
+    )
       throw new ExplainedError(
         `The state ${path} holds nothing of ${options.source}; \`sfevents state show\` lists its sources.`,
         "stop",
       );
-    const forgotten = store.unitsFrom(options.source, to);
+    const forgotten = await store.unitsFrom(options.source, to);
     const what = `${options.source}: forget ${count(forgotten, kind.units)} positioned at or after ${to.toISOString()} and move the checkpoint to ${to.toISOString()}; the next collect delivers them again, and everything since`;
     if (!options.yes) return `Would ${what}.\nRun again with --yes to do it.`;
-    store.rewind(options.source, to, kind.checkpoint);
+    await store.rewind(options.source, to, kind.checkpoint);
     return `Done: ${what}.`;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
