@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresState, StateError, type StateStore } from "../../src/state/index.js";
+import { StateError, type StateStore } from "../../src/state/index.js";
+import { openPostgresState } from "../../src/state/postgres/postgres-store.js";
 import {
   postgresUnavailable,
   sayPostgresSkipped,
