@@ -42,7 +42,7 @@ export function command(): Command {
   state
     .command("rewind")
     .description(
-      "Collect a source again from an instant: forget its units delivered from then on and move its checkpoint back. Prints what it would do; --yes does it. Refused while a collector holds the state.",
+      "Collect a source again from an instant: forget its units delivered from then on and move its checkpoint back. Prints what it would do; --yes does it. Refused while a collector holds an SQLite state; on PostgreSQL, stop the collectors first.",
     )
     .requiredOption("-c, --config <file>", "the YAML configuration file (its state section is changed)")
     .requiredOption("--source <id>", "the source, as `state show` names it (e.g. event_log_files:hourly)")

@@ -37,6 +37,11 @@ describe.skipIf(postgresUnavailable() !== undefined)("collect with its state on 
     });
     const env = { ...collectorEnv(org), SFEVENTS_PG_URL: server.url(database, "postgres", PASSWORD) };
 
+    const before = await runCli(["check", "--config", config], env);
+    expect(before.stdout).toMatch(
+      /^✓ State: postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+ answers; collect creates the sfevents tables$/m,
+    );
+
     const first = await runCli(["collect", "--once", "--config", config, "--log-format", "json"], env);
     expect(first.code, first.stderr).toBe(0);
     const truth = await expectedRows(org, EVENT_TYPES);
@@ -49,13 +54,24 @@ describe.skipIf(postgresUnavailable() !== undefined)("collect with its state on 
     expect(intake.events.length).toBe(truth.rows);
     expect(second.stderr).toMatch(/found 0 new hourly Event Log Files since/);
 
+    const after = await runCli(["check", "--config", config], env);
+    expect(after.stdout).toMatch(/^✓ State: postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+ opens$/m);
+
     const show = await runCli(["state", "show", "--config", config], env);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain(
       `State database postgres://postgres@127.0.0.1:${server.port}/${database} (`,
     );
     expect(show.stdout).toMatch(/^event_log_files:hourly$/m);
-    for (const output of [first.stdout, first.stderr, second.stderr, show.stdout, show.stderr])
+    for (const output of [
+      before.stdout,
+      first.stdout,
+      first.stderr,
+      second.stderr,
+      after.stdout,
+      show.stdout,
+      show.stderr,
+    ])
       expect(output).not.toContain(PASSWORD);
   });
 });

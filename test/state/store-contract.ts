@@ -67,6 +67,16 @@ export function storeContract(harness: StoreHarness): void {
     expect(await store.deliveredIn(HOURLY, unit().scope!)).toEqual([unit()]);
   });
 
+  it("applies writes in the order they were called, awaited or not", async () => {
+    const store = await fresh();
+    // As the engine commits units: one after the other as their acknowledgements come, not awaited in between.
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      store.markDelivered(unit({ key: `0AT${i}` }), cursor("2026-11-01T14:03:12.000+0000", `0AT${i}`)),
+    );
+    await Promise.all(writes);
+    expect(await store.checkpoint(HOURLY)).toBe(cursor("2026-11-01T14:03:12.000+0000", "0AT19"));
+  });
+
   it("tells units apart by their key within their source", async () => {
     const store = await fresh();
     await store.markDelivered(unit());
