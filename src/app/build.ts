@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../config/load.js";
-import type { Logger } from "../observability/logger.js";
+import { type Logger, secrets } from "../observability/logger.js";
 import { terminalProgress } from "../observability/progress.js";
 import type { Output } from "../core/output.js";
 import { OUTPUT_TYPES, type OutputContext, type OutputType } from "../outputs/index.js";
 import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
-import { openSqliteState, type StateStore } from "../state/index.js";
+import { openState, passwordOf, type StateStore, stateName } from "../state/index.js";
 import type { CycleObserver, CycleReport } from "../core/cycle.js";
 import { type DeadLetter, type DeadLetterSink, watchedDeadLetters } from "../core/dead-letters.js";
 import { Engine } from "../engine/engine.js";
@@ -114,11 +114,14 @@ export async function assemble(config: Config, logger: Logger, watchers: Watcher
     opened.push(() => dispatcher.close());
     const client = buildClient(config, logger, dispatcher);
     opened.push(() => client.close());
-    const state = openSqliteState(config.state.path, {
+    // The connection string's password is redacted from every log line, whatever says it.
+    if (config.state.postgres) secrets.add(passwordOf(config.state.postgres.url));
+    const stateAt = await stateName(config.state);
+    const state = await openState(config.state, {
       onUpgrade: (from, to) =>
         logger.info(
-          { path: config.state.path, from, to },
-          `The state database ${config.state.path} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
+          { ...(config.state.postgres ? { database: stateAt } : { path: stateAt }), from, to },
+          `The state database ${stateAt} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
         ),
     });
     opened.push(() => state.close());

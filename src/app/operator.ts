@@ -30,7 +30,7 @@ export function operatorEndpoints(config: Config, listen: ListenAddress, logger:
     orgNow: () => app?.client.orgNow() ?? new Date(),
     apiUsage: () => app?.client.apiUsage,
     apiRequests: () => app?.client.apiRequests ?? 0,
-    newestPosition: (source) => app?.state.newestPosition(source),
+    newestPosition: async (source) => app?.state.newestPosition(source),
     outputs: () => app?.outputs ?? [],
   };
   const status = new CollectorStatus(readings);

@@ -11,7 +11,7 @@ import { createDispatcher } from "../http/dispatcher.js";
 import { checkEventLogFiles, EVENT_LOG_FILE_CHECKS } from "../sources/event-log-files/check.js";
 import { checkObjects } from "../sources/objects/check.js";
 import { configuredKinds } from "../sources/objects/config.js";
-import { inspectSqliteState, type StateFileInspection } from "../state/index.js";
+import { inspectState, type StateFileInspection, stateName } from "../state/index.js";
 import { describeError } from "../core/errors.js";
 import { type Finding, failed, skipped } from "../core/finding.js";
 
@@ -65,7 +65,7 @@ export async function runChecks(path: string): Promise<Finding[]> {
   } finally {
     await dispatcher.close();
   }
-  findings.push(checkState(config));
+  findings.push(await checkState(config));
   return findings;
 }
 
@@ -141,17 +141,23 @@ async function checkOutputs(
   return out;
 }
 
-/** The state file read as it is, never created nor upgraded by a check. */
-function checkState(config: Config): Finding {
-  const path = config.state.path;
+/** The state read as it is, never created nor upgraded by a check. */
+async function checkState(config: Config): Promise<Finding> {
+  const path = await stateName(config.state);
   let inspection: StateFileInspection;
   try {
-    inspection = inspectSqliteState(path);
+    inspection = await inspectState(config.state);
   } catch (err) {
     return failed("State", err);
   }
   switch (inspection.kind) {
     case "absent":
+      if (config.state.postgres)
+        return {
+          status: "ok",
+          title: "State",
+          detail: `${path} answers; collect creates the sfevents tables`,
+        };
       return { ...checkWritable("State", path), title: "State" };
     case "current":
       return { status: "ok", title: "State", detail: `${path} opens` };
@@ -166,7 +172,7 @@ function checkState(config: Config): Finding {
         status: "fail",
         title: "State",
         detail: `${path} was written by a newer sfevents (schema version ${inspection.version})`,
-        fix: "upgrade sfevents, or give this one another state.path",
+        fix: `upgrade sfevents, or give this one another ${config.state.postgres ? "database" : "state.path"}`,
       };
   }
 }

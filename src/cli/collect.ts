@@ -94,9 +94,9 @@ async function collect(
 }
 
 /** The progress line of a cycle (after the "found" line): what it delivered, how far behind the org it is, the API spent. */
-function summarize(report: CycleReport, source: Source, app: Assembly, logger: Logger): void {
+async function summarize(report: CycleReport, source: Source, app: Assembly, logger: Logger): Promise<void> {
   const unit = source.unitNoun;
-  const newest = app.state.newestPosition(report.source);
+  const newest = await app.state.newestPosition(report.source);
   const lagSeconds =
     newest === undefined
       ? undefined
@@ -124,7 +124,7 @@ async function runOnce(app: Assembly, signal: AbortSignal, logger: Logger): Prom
   let failed = false;
   for (const { source } of app.sources) {
     const report = await app.engine.runCycle(source, signal);
-    summarize(report, source, app, logger);
+    await summarize(report, source, app, logger);
     failed ||= report.failed.length > 0;
   }
   return failed || signal.aborted ? 1 : 0;
@@ -141,7 +141,7 @@ async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): 
     logger.info(`polling every ${formatDuration(pollEvery)}`);
     while (!stopped.aborted) {
       try {
-        summarize(await app.engine.runCycle(source, stopped), source, app, logger);
+        await summarize(await app.engine.runCycle(source, stopped), source, app, logger);
       } catch (err) {
         if (actionOf(err) === "stop") {
           stopAll.abort(err);

@@ -4,7 +4,13 @@ import { ExplainedError } from "../core/errors.js";
 import { count } from "../observability/count.js";
 import { cursorAt, readCursor } from "../sources/event-log-files/cursor.js";
 import { windowCheckpoint } from "../sources/objects/windows.js";
-import { openSqliteState, type SourceSummary, summarizeSqliteState } from "../state/index.js";
+import {
+  openState,
+  type SourceSummary,
+  type StateLocation,
+  stateName,
+  summarizeState,
+} from "../state/index.js";
 
 const ELF_SOURCE = /^event_log_files:/;
 const OBJECT_SOURCE = /^objects:/;
@@ -18,15 +24,17 @@ export function command(): Command {
     .description(
       "Print, per source, the checkpoint, the delivered units and the fingerprints kept. Read-only.",
     )
-    .requiredOption("-c, --config <file>", "the YAML configuration file (its state.path is read)")
+    .requiredOption("-c, --config <file>", "the YAML configuration file (its state section is read)")
     .option("--json", "one JSON document instead of text")
-    .action((options: { config: string; json?: boolean }) => {
-      const summary = summarizeSqliteState(loadStateSettings(options.config).path);
+    .action(async (options: { config: string; json?: boolean }) => {
+      const summary = await summarizeState(loadStateSettings(options.config));
       if (options.json) {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
       }
-      const out = [`State database ${summary.path} (${megabytes(summary.bytes)})`];
+      const out = [
+        `State database ${"path" in summary ? summary.path : summary.url} (${megabytes(summary.bytes)})`,
+      ];
       if (summary.sources.length === 0) out.push("  nothing delivered yet");
       for (const s of summary.sources) out.push(...describeSource(s));
       process.stdout.write(`${out.join("\n")}\n`);
@@ -34,19 +42,22 @@ export function command(): Command {
   state
     .command("rewind")
     .description(
-      "Collect a source again from an instant: forget its units delivered from then on and move its checkpoint back. Prints what it would do; --yes does it. Refused while a collector holds the state.",
+      "Collect a source again from an instant: forget its units delivered from then on and move its checkpoint back. Prints what it would do; --yes does it. Refused while a collector holds an SQLite state; on PostgreSQL, stop the collectors first.",
     )
-    .requiredOption("-c, --config <file>", "the YAML configuration file (its state.path is changed)")
+    .requiredOption("-c, --config <file>", "the YAML configuration file (its state section is changed)")
     .requiredOption("--source <id>", "the source, as `state show` names it (e.g. event_log_files:hourly)")
     .requiredOption("--to <instant>", "an ISO date-time such as 2026-11-20T00:00:00Z")
     .option("--yes", "do it (without it, only say what would change)")
-    .action((options: { config: string; source: string; to: string; yes?: boolean }) => {
-      process.stdout.write(`${rewind(loadStateSettings(options.config).path, options)}\n`);
+    .action(async (options: { config: string; source: string; to: string; yes?: boolean }) => {
+      process.stdout.write(`${await rewind(loadStateSettings(options.config), options)}\n`);
     });
   return state;
 }
 
-function rewind(path: string, options: { source: string; to: string; yes?: boolean }): string {
+async function rewind(
+  location: StateLocation,
+  options: { source: string; to: string; yes?: boolean },
+): Promise<string> {
   const to = new Date(options.to);
   if (!/^\d{4}-\d\d-\d\dT/.test(options.to) || Number.isNaN(to.getTime()))
     throw new ExplainedError(
@@ -64,20 +75,23 @@ function rewind(path: string, options: { source: string; to: string; yes?: boole
       "stop",
     );
   // Opened as a collector opens it: a collector holding the state makes this fail with that message.
-  const store = openSqliteState(path);
+  const store = await openState(location);
   try {
-    if (store.checkpoint(options.source) === undefined && store.unitsFrom(options.source, new Date(0)) === 0)
+    if (
+      (await store.checkpoint(options.source)) === undefined &&
+      (await store.unitsFrom(options.source, new Date(0))) === 0
+    )
       throw new ExplainedError(
-        `The state ${path} holds nothing of ${options.source}; \`sfevents state show\` lists its sources.`,
+        `The state ${await stateName(location)} holds nothing of ${options.source}; \`sfevents state show\` lists its sources.`,
         "stop",
       );
-    const forgotten = store.unitsFrom(options.source, to);
+    const forgotten = await store.unitsFrom(options.source, to);
     const what = `${options.source}: forget ${count(forgotten, kind.units)} positioned at or after ${to.toISOString()} and move the checkpoint to ${to.toISOString()}; the next collect delivers them again, and everything since`;
     if (!options.yes) return `Would ${what}.\nRun again with --yes to do it.`;
-    store.rewind(options.source, to, kind.checkpoint);
+    await store.rewind(options.source, to, kind.checkpoint);
     return `Done: ${what}.`;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

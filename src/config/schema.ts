@@ -80,9 +80,33 @@ const eventLogFiles = z
 /** The Event Log File section of a file that has none: collected with every default. */
 export const EVENT_LOG_FILE_DEFAULTS = eventLogFiles.parse({});
 
+/** A PostgreSQL connection URL; never repeated in a message, as it may carry a password. */
+const postgresUrl = z
+  .string()
+  .min(1)
+  .refine((url) => /^postgres(ql)?:\/\/./.test(url) && URL.canParse(url), {
+    message: "expected a URL such as postgres://sfevents@db.example.com:5432/sfevents",
+  });
+
+/**
+ * Where the state lives: an SQLite file (`path`, the default) or a PostgreSQL database several
+ * collectors can share (`postgres`), exactly one of them.
+ */
 export const stateSection = z
-  .object({ path: z.string().min(1).default("./var/sfevents.sqlite") })
+  .object({
+    path: z.string().min(1).optional(),
+    postgres: z.object({ url: postgresUrl }).strict().optional(),
+  })
   .strict()
+  .refine((state) => state.path === undefined || state.postgres === undefined, {
+    message:
+      "give either path (an SQLite file, one collector) or postgres (a database collectors share), not both",
+  })
+  .transform((state) =>
+    state.postgres !== undefined
+      ? { postgres: state.postgres }
+      : { path: state.path ?? "./var/sfevents.sqlite" },
+  )
   .default({});
 
 /**

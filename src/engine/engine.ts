@@ -94,9 +94,11 @@ export class Engine {
 
   private async cycle(source: Source, signal: AbortSignal | undefined): Promise<CycleReport> {
     const { state, logger, settings, outputs } = this.deps;
-    const listing = await source.list(state.checkpoint(source.id));
+    const listing = await source.list(await state.checkpoint(source.id));
     const units = listing.units;
-    const delivered = units.map((unit) => state.isDelivered(source.id, unit.key));
+    // One after the other: a store on a server is not flooded with a catch-up's thousands at once.
+    const delivered: boolean[] = [];
+    for (const unit of units) delivered.push(await state.isDelivered(source.id, unit.key));
     const watermark = new Watermark(units, (_, index) => delivered[index]);
     const pending = units.map((unit, index) => ({ unit, index })).filter(({ index }) => !delivered[index]);
     const since = listing.since.toISOString();
@@ -170,7 +172,7 @@ export class Engine {
               "an output failed while this unit was being delivered, and may have dropped some of its events",
             );
           }
-          this.commit(source, unit, written, watermark.complete(index), report);
+          return this.commit(source, unit, written, watermark.complete(index), report);
         });
         acknowledgements.push(acknowledged.catch((err) => fail(unit, err)).finally(settle));
       }
@@ -184,7 +186,7 @@ export class Engine {
     if (fatal !== undefined) throw fatal;
 
     // Housekeeping only, and only after a cycle that ran its course (the state may be what failed).
-    if (!stop.signal.aborted) state.prune(source.id, this.forgetBefore(listing.since));
+    if (!stop.signal.aborted) await state.prune(source.id, this.forgetBefore(listing.since));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
     report.possibleDuplicates = possibleDuplicates(outputs) - possibleDuplicatesBefore;
     return report;
@@ -206,14 +208,14 @@ export class Engine {
   }
 
   /** Every output acknowledged the unit: record it, and the checkpoint if the prefix grew. */
-  private commit(
+  private async commit(
     source: Source,
     unit: WorkUnit,
     written: WrittenUnit,
     prefixEnd: WorkUnit | undefined,
     report: CycleReport,
-  ): void {
-    this.deps.state.markDelivered(
+  ): Promise<void> {
+    await this.deps.state.markDelivered(
       {
         source: source.id,
         key: unit.key,
@@ -288,7 +290,7 @@ export class Engine {
     const fingerprints =
       settings.deduplicate === false || unit.scope === undefined
         ? undefined
-        : state.rowFingerprints({ source: source.id, key: unit.key, scope: unit.scope });
+        : await state.rowFingerprints({ source: source.id, key: unit.key, scope: unit.scope });
     let repeatedRows = 0;
     let rows = 0;
     progress?.startUnit(unit.name);

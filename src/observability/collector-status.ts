@@ -14,7 +14,7 @@ export interface StatusReadings {
   /** REST API requests sent since the start. */
   apiRequests(): number;
   /** The position of the source's newest delivered unit in the state, read once per source. */
-  newestPosition(source: string): string | undefined;
+  newestPosition(source: string): Promise<string | undefined>;
   /** The configured outputs, in order. */
   outputs(): readonly { readonly name: string; readonly retries?: number }[];
 }
@@ -111,8 +111,11 @@ export class CollectorStatus implements CycleObserver {
   cycleStarted(source: string): void {
     let state = this.sources.get(source);
     if (state === undefined) {
-      state = { running: false, deadLetters: 0, minutes: new Map(), newest: this.storedPosition(source) };
+      const started: SourceState = { running: false, deadLetters: 0, minutes: new Map() };
+      state = started;
       this.sources.set(source, state);
+      // The state answers later (a server may): a unit delivered meanwhile may already be newer.
+      void this.storedPosition(source).then((stored) => advanceNewest(started, stored));
       this.openFailure = undefined;
     }
     state.running = true;
@@ -121,8 +124,7 @@ export class CollectorStatus implements CycleObserver {
   unitDelivered(source: string, unit: WorkUnit, rows: number): void {
     const state = this.sources.get(source);
     if (state === undefined) return;
-    if (state.newest === undefined || Date.parse(unit.position) > Date.parse(state.newest))
-      state.newest = unit.position;
+    advanceNewest(state, unit.position);
     const minute = Math.floor(this.now().getTime() / MINUTE_MS);
     state.minutes.set(minute, (state.minutes.get(minute) ?? 0) + rows);
     for (const [minuteKey] of state.minutes)
@@ -247,14 +249,19 @@ export class CollectorStatus implements CycleObserver {
     return output;
   }
 
-  private storedPosition(source: string): string | undefined {
+  private async storedPosition(source: string): Promise<string | undefined> {
     try {
-      return this.readings.newestPosition(source);
+      return await this.readings.newestPosition(source);
     } catch {
       // A state that cannot be read fails the cycle with its own message; the lag waits for a delivery.
       return undefined;
     }
   }
+}
+
+function advanceNewest(state: SourceState, position: string | undefined): void {
+  if (position === undefined) return;
+  if (state.newest === undefined || Date.parse(position) > Date.parse(state.newest)) state.newest = position;
 }
 
 /** An error as one redacted sentence: what the page and /readyz may show. */

@@ -3,3 +3,12 @@ export { StateError } from "./store.js";
 export { openSqliteState, type SqliteStateOptions } from "./sqlite/sqlite-store.js";
 export { inspectSqliteState, type StateFileInspection } from "./sqlite/inspect.js";
 export { summarizeSqliteState, type StateFileSummary } from "./sqlite/summary.js";
+export { passwordOf } from "./postgres/url.js";
+export {
+  inspectState,
+  openState,
+  type StateLocation,
+  type StateSummary,
+  stateName,
+  summarizeState,
+} from "./open.js";

@@ -3,8 +3,8 @@ import { ExplainedError } from "../core/errors.js";
 /**
  * The checkpoint store, keyed by source: which units of work were delivered, where each source
  * stands, and the fingerprints of delivered rows. It knows no Salesforce object: a source says what
- * its units, scopes and checkpoints are. An interface, so that a shared store (PostgreSQL) can
- * serve several collectors later.
+ * its units, scopes and checkpoints are. Two stores serve it: an SQLite file (one collector) and
+ * PostgreSQL (a database several collectors can share).
  */
 
 /** A unit of work (an Event Log File, ...) whose every row every output has acknowledged. */
@@ -35,48 +35,57 @@ export interface RowFingerprints {
    * Whether a delivered unit of the same scope already carried this row; if not, records it for this
    * unit. The row is given as its raw event (the JSON text the outputs send), which the store
    * fingerprints itself: with the row's identity (core/identity.ts), and with a fingerprint of an
-   * earlier sfevents while units that stored those remain in the scope. What is recorded is
-   * written in large batches as it grows, and the rest with markDelivered.
+   * earlier sfevents while units that stored those remain in the scope. Synchronous, as it is called
+   * once per row: a store whose storage answers asynchronously holds what it needs in memory (see
+   * each store's rowFingerprints). What is recorded is written as the store chooses, the rest with
+   * markDelivered.
    */
   seen(json: string): boolean;
 }
 
+/**
+ * Every method that touches storage returns a promise, so that a store on a server (PostgreSQL)
+ * can serve the same callers as the embedded SQLite file, which answers synchronously inside.
+ * Writes (markDelivered, setCheckpoint, prune, rewind) take effect in the order they were called:
+ * the engine commits units in acknowledgement order and relies on a later checkpoint never being
+ * overwritten by an earlier one.
+ */
 export interface StateStore {
   /** Was this unit delivered already? */
-  isDelivered(source: string, key: string): boolean;
+  isDelivered(source: string, key: string): Promise<boolean>;
   /**
    * Atomically: records the unit as delivered, (optionally) moves its source's checkpoint, and
    * writes the last of the unit's row fingerprints.
    */
-  markDelivered(unit: DeliveredUnit, checkpoint?: string, fingerprints?: RowFingerprints): void;
+  markDelivered(unit: DeliveredUnit, checkpoint?: string, fingerprints?: RowFingerprints): Promise<void>;
   /** The source's checkpoint: its own opaque value, as the source last committed it. */
-  checkpoint(source: string): string | undefined;
+  checkpoint(source: string): Promise<string | undefined>;
   /** Sets the checkpoint as given: the source decides where it goes, including backwards. */
-  setCheckpoint(source: string, value: string): void;
+  setCheckpoint(source: string, value: string): Promise<void>;
   /** The delivered units of one scope of a source, in position order. */
-  deliveredIn(source: string, scope: string): DeliveredUnit[];
+  deliveredIn(source: string, scope: string): Promise<DeliveredUnit[]>;
   /**
    * Starts fingerprinting a unit's rows (forgetting any left by an earlier, unfinished attempt).
    * Fingerprints count as delivered only once the unit itself is marked delivered.
    */
-  rowFingerprints(unit: FingerprintUnit): RowFingerprints;
+  rowFingerprints(unit: FingerprintUnit): Promise<RowFingerprints>;
   /** Forgets the source's delivered units positioned before `before`. Returns how many. */
-  prune(source: string, before: Date): number;
+  prune(source: string, before: Date): Promise<number>;
   /** The position (ISO) of the source's newest delivered unit, if it has any: how far it has come. */
-  newestPosition(source: string): string | undefined;
+  newestPosition(source: string): Promise<string | undefined>;
   /** How many of the source's delivered units are positioned at or after `from`. */
-  unitsFrom(source: string, from: Date): number;
+  unitsFrom(source: string, from: Date): Promise<number>;
   /**
    * Collects again from `to`: forgets the source's units positioned at or after it (and their
    * fingerprints) and sets the checkpoint the source gave for that instant, in one transaction.
    * Returns how many units were forgotten.
    */
-  rewind(source: string, to: Date, checkpoint: string): number;
-  close(): void;
+  rewind(source: string, to: Date, checkpoint: string): Promise<number>;
+  close(): Promise<void>;
 }
 
 /**
- * The state cannot be read or written; the message names the path and what to do. It ends the
+ * The state cannot be read or written; the message names the database and what to do. It ends the
  * cycle: every later unit would fail the same way, after its download.
  */
 export class StateError extends ExplainedError {

@@ -209,6 +209,24 @@ describe("configuration", () => {
     });
   });
 
+  it("keeps the state in PostgreSQL when state.postgres is given, and refuses both or a URL that is not one", () => {
+    const url = "postgres://sfevents:pg-secret-value@db.example.com:5432/sfevents";
+    const config = parseConfig(
+      { ...minimal, state: { postgres: { url: "${PG_URL}" } } },
+      { SF_SECRET: "s3cret-value", PG_URL: url },
+    );
+    expect(config.state).toEqual({ postgres: { url } });
+    expect(
+      problems({ ...minimal, state: { path: "./state.sqlite", postgres: { url } } }, { SF_SECRET: "x" }),
+    ).toContain("state: give either path (an SQLite file, one collector) or postgres");
+    const notOne = problems(
+      { ...minimal, state: { postgres: { url: "mysql://u:pg-secret-value@db/sfevents" } } },
+      { SF_SECRET: "x" },
+    );
+    expect(notOne).toContain("state.postgres.url: expected a URL such as postgres://");
+    expect(notOne).not.toContain("pg-secret-value");
+  });
+
   it("collects only objects when only objects are named, and both when both are", () => {
     const objectsOnly = parseConfig({ ...minimal, objects: {} }, { SF_SECRET: "x" });
     expect(eventLogFilesOf(objectsOnly)).toBeUndefined();

@@ -141,8 +141,8 @@ describe("the engine", () => {
     dir = mkdtempSync(join(tmpdir(), "sfevents-engine-"));
     state = openSqliteState(join(dir, "state.sqlite"));
   });
-  afterEach(() => {
-    state.close();
+  afterEach(async () => {
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -173,8 +173,12 @@ describe("the engine", () => {
     expect(report).toMatchObject({ source: SOURCE, listed: 3, delivered: 3, rows: 3, failed: [] });
     expect(one.acknowledged.sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
     expect(two.acknowledged.sort()).toEqual(one.acknowledged.sort());
-    expect(state.checkpoint(SOURCE)).toBe("after-c");
-    expect(["a", "b", "c"].map((key) => state.isDelivered(SOURCE, key))).toEqual([true, true, true]);
+    expect(await state.checkpoint(SOURCE)).toBe("after-c");
+    expect(await Promise.all(["a", "b", "c"].map((key) => state.isDelivered(SOURCE, key)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 
   it("opens a source once, and lists from the checkpoint it committed", async () => {
@@ -201,12 +205,12 @@ describe("the engine", () => {
     const first = await run.runCycle(source);
     expect(first.failed).toEqual([{ unit: "unit b", error: "the unit is unreadable for now" }]);
     expect(first.delivered).toBe(2);
-    expect(state.checkpoint(SOURCE)).toBe("after-a");
+    expect(await state.checkpoint(SOURCE)).toBe("after-a");
 
     // The next cycle lists from a's checkpoint, reads only b, and the prefix then reaches c.
     const second = await run.runCycle(source);
     expect(second).toMatchObject({ delivered: 1, rows: 1, failed: [] });
-    expect(state.checkpoint(SOURCE)).toBe("after-c");
+    expect(await state.checkpoint(SOURCE)).toBe("after-c");
     expect(output.acknowledged).toEqual(['{"n":1}', '{"n":3}', '{"n":2}']);
   });
 
@@ -220,8 +224,8 @@ describe("the engine", () => {
     const report = await engine([output], { concurrency: 2 }).runCycle(source);
     expect(report.delivered).toBe(0);
     expect(report.failed.map((f) => f.error)).toContain("the destination gave up");
-    expect(state.checkpoint(SOURCE)).toBeUndefined();
-    expect(state.isDelivered(SOURCE, "a")).toBe(false);
+    expect(await state.checkpoint(SOURCE)).toBeUndefined();
+    expect(await state.isDelivered(SOURCE, "a")).toBe(false);
   });
 
   it("stops on an error no retry can fix, and says it", async () => {
@@ -232,7 +236,7 @@ describe("the engine", () => {
     await expect(engine([new MemoryOutput()], { concurrency: 1 }).runCycle(source)).rejects.toThrow(
       "credentials revoked",
     );
-    expect(state.checkpoint(SOURCE)).toBeUndefined();
+    expect(await state.checkpoint(SOURCE)).toBeUndefined();
   });
 
   it("reads a unit again after an error that may not recur, up to its attempts", async () => {
@@ -254,7 +258,7 @@ describe("the engine", () => {
     await engine([new MemoryOutput()], { concurrency: 3 }).runCycle(wide);
     expect(wide.mostAtOnce).toBe(3);
 
-    state.close();
+    await state.close();
     state = openSqliteState(join(dir, "scoped.sqlite"));
     const scoped = new MemorySource(many.map((plan) => ({ ...plan, scope: "one hour" })));
     await engine([new MemoryOutput()], { concurrency: 3 }).runCycle(scoped);
@@ -273,7 +277,7 @@ describe("the engine", () => {
     expect(output.acknowledged.sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":2}', '{"n":3}']);
 
     const undeduplicated = new MemoryOutput();
-    state.close();
+    await state.close();
     state = openSqliteState(join(dir, "plain.sqlite"));
     expect(await engine([undeduplicated], { deduplicate: false }).runCycle(source)).toMatchObject({
       rows: 5,

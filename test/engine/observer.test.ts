@@ -80,8 +80,8 @@ describe("the engine's observer", () => {
     dir = mkdtempSync(join(tmpdir(), "sfevents-observer-"));
     state = openSqliteState(join(dir, "state.sqlite"));
   });
-  afterEach(() => {
-    state.close();
+  afterEach(async () => {
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const engine = (output: Output) =>

@@ -16,11 +16,14 @@ function readings(over: Partial<StatusReadings> = {}): StatusReadings {
     orgNow: () => ORG_NOW,
     apiUsage: () => ({ used: 120, max: 15_000 }),
     apiRequests: () => 42,
-    newestPosition: () => "2026-11-20T09:00:00.000+0000",
+    newestPosition: async () => "2026-11-20T09:00:00.000+0000",
     outputs: () => [{ name: "sekoia", retries: 3 }, { name: "file" }],
     ...over,
   };
 }
+
+/** Lets the state's answers (promises) reach the status. */
+const stateAnswered = () => new Promise((resolve) => setImmediate(resolve));
 
 const unit = (position: string) => ({ key: position, position }) as unknown as WorkUnit;
 const report = (over: Partial<CycleReport> = {}): CycleReport => ({
@@ -36,10 +39,11 @@ const report = (over: Partial<CycleReport> = {}): CycleReport => ({
 });
 
 describe("the collector's status", () => {
-  it("measures the lag from the state's newest unit until a newer one is delivered, by the org's clock", () => {
+  it("measures the lag from the state's newest unit until a newer one is delivered, by the org's clock", async () => {
     const status = new CollectorStatus(readings());
     expect(status.lagSeconds(SOURCE)).toBeUndefined();
     status.cycleStarted(SOURCE);
+    await stateAnswered();
     expect(status.lagSeconds(SOURCE)).toBe(3 * 3600);
     status.unitDelivered(SOURCE, unit("2026-11-20T08:00:00.000Z"), 5); // an older one does not move it
     expect(status.lagSeconds(SOURCE)).toBe(3 * 3600);

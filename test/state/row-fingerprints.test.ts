@@ -30,14 +30,14 @@ describe("row fingerprints", () => {
     dir = mkdtempSync(join(tmpdir(), "sfevents-fp-"));
     state = openSqliteState(join(dir, "state.sqlite"));
   });
-  afterEach(() => {
-    state.close();
+  afterEach(async () => {
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** What the database file holds, read by a second connection once the store has let go of it. */
-  function tableSizes(): { scopes: number; files: number; rows: number } {
-    state.close();
+  async function tableSizes(): Promise<{ scopes: number; files: number; rows: number }> {
+    await state.close();
     const db = new Database(join(dir, "state.sqlite"), { readonly: true });
     const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
     const sizes = {
@@ -50,86 +50,34 @@ describe("row fingerprints", () => {
     return sizes;
   }
 
-  it("recognises rows of a delivered file of the same scope, and only those", () => {
-    const first = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    expect([1, 2, 3].map((n) => first.seen(row(n)))).toEqual([false, false, false]);
-    state.markDelivered(delivered("0AT000000000001", 3), undefined, first);
-
-    const replacement = state.rowFingerprints({ ...day, key: "0AT000000000002" });
-    expect([2, 3, 4].map((n) => replacement.seen(row(n)))).toEqual([true, true, false]);
-
-    const otherDay = state.rowFingerprints({
-      ...day,
-      scope: "Login|Daily|2026-11-21T00:00:00.000+0000",
-      key: "0AT000000000003",
-    });
-    expect(otherDay.seen(row(2))).toBe(false);
-    const otherSource = state.rowFingerprints({
-      ...day,
-      source: "event_log_files:hourly",
-      key: "0AT000000000004",
-    });
-    expect(otherSource.seen(row(2))).toBe(false);
-    expect(otherDay.seen(row(2))).toBe(false);
-  });
-
-  it("keeps every fingerprint of a file larger than one write batch", () => {
-    const rows = 70_000;
-    const big = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    for (let n = 1; n <= rows; n++) expect(big.seen(row(n))).toBe(false);
-    state.markDelivered(delivered("0AT000000000001", rows), undefined, big);
-    expect(tableSizes().rows).toBe(rows);
-
-    const replacement = state.rowFingerprints({ ...day, key: "0AT000000000002" });
-    let seen = 0;
-    for (let n = 1; n <= rows + 1; n++) if (replacement.seen(row(n))) seen++;
-    expect(seen).toBe(rows);
-  });
-
-  it("ignores fingerprints of a file that was never acknowledged, and survives a reopen", () => {
-    const crashed = state.rowFingerprints({ ...day, key: "0AT000000000001" });
-    crashed.seen(row(7));
-    // A large file writes batches before its acknowledgement; simulate that with markDelivered of
-    // another file carrying nothing, then reopen as after a crash.
-    state.markDelivered(delivered("0AT000000000009", 0));
-    state.close();
-    state = openSqliteState(join(dir, "state.sqlite"));
-    const next = state.rowFingerprints({ ...day, key: "0AT000000000002" });
-    expect(next.seen(row(7))).toBe(false);
-    state.markDelivered(delivered("0AT000000000002", 1), undefined, next);
-    state.close();
-    state = openSqliteState(join(dir, "state.sqlite"));
-    expect(state.rowFingerprints({ ...day, key: "0AT000000000003" }).seen(row(7))).toBe(true);
-  });
-
-  it("forgets the fingerprints of pruned files, on disk too", () => {
-    const fp = state.rowFingerprints({ ...day, key: "0AT000000000001" });
+  it("forgets the fingerprints of pruned files, on disk too", async () => {
+    const fp = await state.rowFingerprints({ ...day, key: "0AT000000000001" });
     fp.seen(row(5));
     fp.seen(row(6));
-    state.markDelivered(delivered("0AT000000000001", 2), undefined, fp);
-    expect(tableSizes()).toEqual({ scopes: 1, files: 1, rows: 2 });
-    state.prune(SOURCE, new Date("2027-01-01T00:00:00Z"));
-    expect(tableSizes()).toEqual({ scopes: 0, files: 0, rows: 0 });
-    state.markDelivered(delivered("0AT000000000002", 0));
-    expect(state.rowFingerprints({ ...day, key: "0AT000000000003" }).seen(row(5))).toBe(false);
+    await state.markDelivered(delivered("0AT000000000001", 2), undefined, fp);
+    expect(await tableSizes()).toEqual({ scopes: 1, files: 1, rows: 2 });
+    await state.prune(SOURCE, new Date("2027-01-01T00:00:00Z"));
+    expect(await tableSizes()).toEqual({ scopes: 0, files: 0, rows: 0 });
+    await state.markDelivered(delivered("0AT000000000002", 0));
+    expect((await state.rowFingerprints({ ...day, key: "0AT000000000003" })).seen(row(5))).toBe(false);
   });
 
-  it("starts a file's fingerprints afresh when an unfinished attempt left some", () => {
-    const attempt = state.rowFingerprints({ ...day, key: "0AT000000000001" });
+  it("starts a file's fingerprints afresh when an unfinished attempt left some", async () => {
+    const attempt = await state.rowFingerprints({ ...day, key: "0AT000000000001" });
     for (let n = 1; n <= 3; n++) attempt.seen(row(n));
     // Written as a large file writes its batches, then the attempt dies before its acknowledgement.
-    state.markDelivered(delivered("0AT000000000009", 0), undefined, attempt);
-    expect(tableSizes().rows).toBe(3);
-    const again = state.rowFingerprints({ ...day, key: "0AT000000000001" });
+    await state.markDelivered(delivered("0AT000000000009", 0), undefined, attempt);
+    expect((await tableSizes()).rows).toBe(3);
+    const again = await state.rowFingerprints({ ...day, key: "0AT000000000001" });
     again.seen(row(1));
-    state.markDelivered(delivered("0AT000000000001", 1), undefined, again);
-    expect(tableSizes()).toEqual({ scopes: 1, files: 1, rows: 1 });
-    const later = state.rowFingerprints({ ...day, key: "0AT000000000002" });
+    await state.markDelivered(delivered("0AT000000000001", 1), undefined, again);
+    expect(await tableSizes()).toEqual({ scopes: 1, files: 1, rows: 1 });
+    const later = await state.rowFingerprints({ ...day, key: "0AT000000000002" });
     expect([1, 2].map((n) => later.seen(row(n)))).toEqual([true, false]);
   });
 
-  it("upgrades a version-2 state: files and cursors kept, by source, old fingerprints dropped", () => {
-    state.close();
+  it("upgrades a version-2 state: files and cursors kept, by source, old fingerprints dropped", async () => {
+    await state.close();
     const path = join(dir, "v2.sqlite");
     const old = new Database(path);
     old.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -151,12 +99,12 @@ describe("row fingerprints", () => {
       INSERT INTO row_fingerprints VALUES ('Login|Daily|2026-11-20T00:00:00.000+0000', ${md5Fingerprint(row(5))}, '0AT000000000001');`);
     old.close();
     state = openSqliteState(path);
-    expect(state.isDelivered(SOURCE, "0AT000000000001@2026-11-21T03:00:00.000+0000")).toBe(true);
-    expect(JSON.parse(state.checkpoint("event_log_files:daily")!)).toEqual({
+    expect(await state.isDelivered(SOURCE, "0AT000000000001@2026-11-21T03:00:00.000+0000")).toBe(true);
+    expect(JSON.parse((await state.checkpoint("event_log_files:daily"))!)).toEqual({
       createdDate: "2026-11-21T03:00:00.000+0000",
       id: "0AT000000000001",
     });
-    const next = state.rowFingerprints({ ...day, key: "0AT000000000002" });
+    const next = await state.rowFingerprints({ ...day, key: "0AT000000000002" });
     expect(next.seen(row(5))).toBe(false);
   });
 
@@ -169,8 +117,8 @@ describe("row fingerprints", () => {
      * MD5 fingerprints of rows 1 to 3, and 0AT000000000009, an attempt that never finished, with
      * that of row 9.
      */
-    function writeSchema4(): void {
-      state.close();
+    async function writeSchema4(): Promise<void> {
+      await state.close();
       const old = new Database(v4());
       old.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL);
         INSERT INTO schema_version VALUES (4);
@@ -195,8 +143,8 @@ describe("row fingerprints", () => {
     }
 
     /** The fingerprints stored for a unit, and whether it is marked as holding MD5's. */
-    function stored(key: string): { fingerprints: bigint[]; md5: number } {
-      state.close();
+    async function stored(key: string): Promise<{ fingerprints: bigint[]; md5: number }> {
+      await state.close();
       const db = new Database(v4(), { readonly: true });
       db.defaultSafeIntegers(true);
       const unit = db.prepare("SELECT n, md5 FROM fingerprinted_units WHERE unit = ?").get(key) as {
@@ -214,63 +162,63 @@ describe("row fingerprints", () => {
 
     const sorted = (values: bigint[]) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-    it("keeps the rows they delivered out of a later unit of the scope, which stores SHA-256 fingerprints", () => {
-      writeSchema4();
+    it("keeps the rows they delivered out of a later unit of the scope, which stores SHA-256 fingerprints", async () => {
+      await writeSchema4();
       const upgrades: [number, number][] = [];
       state = openSqliteState(v4(), { onUpgrade: (from, to) => upgrades.push([from, to]) });
       expect(upgrades).toEqual([[4, 5]]);
 
-      const hourLater = state.rowFingerprints({ ...day, key: "0AT000000000002" });
+      const hourLater = await state.rowFingerprints({ ...day, key: "0AT000000000002" });
       expect([2, 3, 4, 5].map((n) => hourLater.seen(row(n)))).toEqual([true, true, false, false]);
-      state.markDelivered(delivered("0AT000000000002", 2), undefined, hourLater);
-      expect(stored("0AT000000000002")).toEqual({
+      await state.markDelivered(delivered("0AT000000000002", 2), undefined, hourLater);
+      expect(await stored("0AT000000000002")).toEqual({
         fingerprints: sorted([eventFingerprint(row(4)), eventFingerprint(row(5))]),
         md5: 0,
       });
-      expect(stored("0AT000000000001").md5).toBe(1);
+      expect((await stored("0AT000000000001")).md5).toBe(1);
 
       // Across a reopen, the MD5 unit's rows and the new unit's are both found.
-      const daily = state.rowFingerprints({ ...day, key: "0AT000000000003" });
+      const daily = await state.rowFingerprints({ ...day, key: "0AT000000000003" });
       expect([1, 4, 6].map((n) => daily.seen(row(n)))).toEqual([true, true, false]);
     });
 
-    it("computes MD5 fingerprints only while a unit holding them remains in the scope", () => {
-      writeSchema4();
+    it("computes MD5 fingerprints only while a unit holding them remains in the scope", async () => {
+      await writeSchema4();
       state = openSqliteState(v4());
       const md5 = vi.mocked(md5Fingerprint);
       md5.mockClear();
-      const otherDay = state.rowFingerprints({
+      const otherDay = await state.rowFingerprints({
         ...day,
         scope: "Login|Daily|2026-11-21T00:00:00.000+0000",
         key: "0AT000000000004",
       });
       otherDay.seen(row(1));
       expect(md5).not.toHaveBeenCalled();
-      state.rowFingerprints({ ...day, key: "0AT000000000002" }).seen(row(1));
+      (await state.rowFingerprints({ ...day, key: "0AT000000000002" })).seen(row(1));
       expect(md5).toHaveBeenCalledTimes(1);
 
       md5.mockClear();
-      state.prune(SOURCE, new Date("2027-01-01T00:00:00Z"));
-      const later = state.rowFingerprints({ ...day, key: "0AT000000000005" });
+      await state.prune(SOURCE, new Date("2027-01-01T00:00:00Z"));
+      const later = await state.rowFingerprints({ ...day, key: "0AT000000000005" });
       later.seen(row(7));
-      state.markDelivered(
+      await state.markDelivered(
         { ...delivered("0AT000000000005", 1), position: "2027-01-02T00:00:00.000+0000" },
         undefined,
         later,
       );
-      const afterPrune = state.rowFingerprints({ ...day, key: "0AT000000000006" });
+      const afterPrune = await state.rowFingerprints({ ...day, key: "0AT000000000006" });
       expect([7, 1].map((n) => afterPrune.seen(row(n)))).toEqual([true, false]);
       expect(md5).not.toHaveBeenCalled();
     });
 
-    it("gives an attempt left unfinished before the upgrade SHA-256 fingerprints when it is collected again", () => {
-      writeSchema4();
+    it("gives an attempt left unfinished before the upgrade SHA-256 fingerprints when it is collected again", async () => {
+      await writeSchema4();
       state = openSqliteState(v4());
-      const again = state.rowFingerprints({ ...day, key: "0AT000000000009" });
+      const again = await state.rowFingerprints({ ...day, key: "0AT000000000009" });
       expect(again.seen(row(9))).toBe(false);
-      state.markDelivered(delivered("0AT000000000009", 1), undefined, again);
-      expect(stored("0AT000000000009")).toEqual({ fingerprints: [eventFingerprint(row(9))], md5: 0 });
-      expect(state.rowFingerprints({ ...day, key: "0AT000000000010" }).seen(row(9))).toBe(true);
+      await state.markDelivered(delivered("0AT000000000009", 1), undefined, again);
+      expect(await stored("0AT000000000009")).toEqual({ fingerprints: [eventFingerprint(row(9))], md5: 0 });
+      expect((await state.rowFingerprints({ ...day, key: "0AT000000000010" })).seen(row(9))).toBe(true);
     });
   });
 });

@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   openSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -14,30 +15,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type DeliveredUnit,
-  inspectSqliteState,
-  openSqliteState,
-  StateError,
-  type StateStore,
-} from "../../src/state/index.js";
+import { inspectSqliteState, openSqliteState, type StateStore } from "../../src/state/index.js";
+import { storeContract, unit } from "./store-contract.js";
 
 const HOURLY = "event_log_files:hourly";
-const DAILY = "event_log_files:daily";
 
-function unit(overrides: Partial<DeliveredUnit> = {}): DeliveredUnit {
-  return {
-    source: HOURLY,
-    key: "0ATD000000001bROAQ@2026-11-01T14:03:12.000+0000",
-    scope: "Login|Hourly|2026-11-01T10:00:00.000+0000",
-    position: "2026-11-01T14:03:12.000Z",
-    rows: 310,
-    detail: { eventType: "Login", sequence: 1, length: 52_345 },
-    ...overrides,
-  };
-}
-
-const cursor = (createdDate: string, id: string) => JSON.stringify({ createdDate, id });
+describe("the SQLite store", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  storeContract({
+    async fresh() {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      dir = mkdtempSync(join(tmpdir(), "sfevents-contract-"));
+      return openSqliteState(join(dir, "state.sqlite"));
+    },
+    async again() {
+      return openSqliteState(join(dir!, "state.sqlite"));
+    },
+  });
+});
 
 describe("openSqliteState", () => {
   let dir: string;
@@ -47,8 +46,8 @@ describe("openSqliteState", () => {
     dir = mkdtempSync(join(tmpdir(), "sfevents-state-"));
     open = [];
   });
-  afterEach(() => {
-    for (const store of open) store.close();
+  afterEach(async () => {
+    for (const store of open) await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -58,61 +57,10 @@ describe("openSqliteState", () => {
     return store;
   }
 
-  it("creates missing directories and keeps units and checkpoints across a reopen, per source", () => {
+  it("creates missing directories", async () => {
     const path = join(dir, "deep", "er", "state.sqlite");
-    const first = openStore(path);
-    first.markDelivered(unit(), cursor("2026-11-01T14:03:12.000+0000", "0AT1"));
-    first.setCheckpoint(DAILY, cursor("2026-11-01T02:00:00.000+0000", "0AT9"));
-    first.close();
-
-    const again = openStore(path);
-    expect(again.isDelivered(HOURLY, unit().key)).toBe(true);
-    expect(again.isDelivered(DAILY, unit().key)).toBe(false);
-    expect(again.checkpoint(HOURLY)).toBe(cursor("2026-11-01T14:03:12.000+0000", "0AT1"));
-    expect(again.checkpoint(DAILY)).toBe(cursor("2026-11-01T02:00:00.000+0000", "0AT9"));
-    expect(again.deliveredIn(HOURLY, unit().scope!)).toEqual([unit()]);
-  });
-
-  it("tells units apart by their key within their source", () => {
-    const store = openStore();
-    store.markDelivered(unit());
-    expect(store.isDelivered(HOURLY, "0ATD000000001bROAQ@2026-11-02T03:00:00.000+0000")).toBe(false);
-    expect(store.checkpoint(HOURLY)).toBeUndefined();
-  });
-
-  it("lists the delivered units of one scope of a source, in position order", () => {
-    const store = openStore();
-    store.markDelivered(unit({ key: "0AT1", position: "2026-11-01T18:00:00.000Z" }));
-    store.markDelivered(unit({ key: "0AT2" }));
-    store.markDelivered(unit({ key: "0AT3", scope: "API|Hourly|2026-11-01T10:00:00.000+0000" }));
-    store.markDelivered(unit({ key: "0AT4", source: DAILY }));
-    expect(store.deliveredIn(HOURLY, unit().scope!).map((u) => u.key)).toEqual(["0AT2", "0AT1"]);
-    expect(store.deliveredIn(DAILY, unit().scope!).map((u) => u.key)).toEqual(["0AT4"]);
-  });
-
-  it("records the unit and moves the checkpoint together, or does neither", () => {
-    const store = openStore();
-    const before = cursor("2026-11-01T00:00:00.000+0000", "0AT0");
-    store.setCheckpoint(HOURLY, before);
-    // An unparseable position fails inside the transaction, after the row insert was prepared.
-    expect(() =>
-      store.markDelivered(unit({ position: "yesterday" }), cursor("2026-11-01T14:03:12.000+0000", "0AT1")),
-    ).toThrow(StateError);
-    expect(store.checkpoint(HOURLY)).toBe(before);
-    expect(store.isDelivered(HOURLY, unit().key)).toBe(false);
-  });
-
-  it("forgets a source's units positioned before the given instant, whatever the spelling of the offset", () => {
-    const store = openStore();
-    store.markDelivered(unit({ key: "old", position: "2026-10-01T09:59:59.999+0000" }));
-    store.markDelivered(unit({ key: "edge", position: "2026-10-01T10:00:00.000Z" }));
-    store.markDelivered(unit({ key: "new", position: "2026-10-20T00:00:00.000+0000" }));
-    store.markDelivered(unit({ key: "other", source: DAILY, position: "2026-09-01T00:00:00.000Z" }));
-    expect(store.prune(HOURLY, new Date("2026-10-01T10:00:00.000Z"))).toBe(1);
-    expect(store.isDelivered(HOURLY, "old")).toBe(false);
-    expect(store.isDelivered(HOURLY, "edge")).toBe(true);
-    expect(store.isDelivered(HOURLY, "new")).toBe(true);
-    expect(store.isDelivered(DAILY, "other")).toBe(true);
+    await openStore(path).close();
+    expect(statSync(path).isFile()).toBe(true);
   });
 
   it("names the path and the fix when the file is not a database", () => {
@@ -123,11 +71,11 @@ describe("openSqliteState", () => {
     );
   });
 
-  it("names the path and the fix when the database pages are corrupted", () => {
+  it("names the path and the fix when the database pages are corrupted", async () => {
     const path = join(dir, "state.sqlite");
     const store = openStore(path);
-    for (let i = 0; i < 200; i++) store.markDelivered(unit({ key: `0AT${i}` }));
-    store.close();
+    for (let i = 0; i < 200; i++) await store.markDelivered(unit({ key: `0AT${i}` }));
+    await store.close();
     // The first page (header and schema) stays valid; the pages of the table are scrambled.
     const fd = openSync(path, "r+");
     writeSync(fd, Buffer.alloc(16 * 1024, 0xa5), 0, 16 * 1024, 4096);
@@ -135,9 +83,9 @@ describe("openSqliteState", () => {
     expect(() => openStore(path)).toThrowError(new RegExp(`^The state database ${path} is damaged`));
   });
 
-  it("names the damage and the fix when the schema version is one no sfevents writes", () => {
+  it("names the damage and the fix when the schema version is one no sfevents writes", async () => {
     const path = join(dir, "state.sqlite");
-    openStore(path).close();
+    await openStore(path).close();
     open.pop();
     const db = new Database(path);
     db.prepare("UPDATE schema_version SET version = -1").run();
@@ -152,7 +100,7 @@ describe("openSqliteState", () => {
 
   // SQLite opens a file it cannot write read-only and then fails with a bare "disk I/O error".
   // Root writes through 0444, so as root the file sits on a tmpfs remounted read-only.
-  it("names the path and the fix when the state file is read-only", (ctx) => {
+  it("names the path and the fix when the state file is read-only", async (ctx) => {
     const mountPoint = join(dir, "ro");
     mkdirSync(mountPoint);
     const asRoot = process.getuid?.() === 0;
@@ -168,7 +116,7 @@ describe("openSqliteState", () => {
     }
     const path = join(mountPoint, "state.sqlite");
     try {
-      openStore(path).close();
+      await openStore(path).close();
       open.pop();
       if (asRoot) execFileSync("mount", ["-o", "remount,ro", mountPoint], { stdio: "pipe" });
       else chmodSync(path, 0o444);
@@ -198,7 +146,7 @@ describe("openSqliteState", () => {
 
   it("stops when another process holds the file", async () => {
     const path = join(dir, "state.sqlite");
-    openStore(path).close();
+    await openStore(path).close();
     const sqlite = createRequire(import.meta.url).resolve("better-sqlite3");
     const holder = spawn(
       process.execPath,
@@ -220,6 +168,6 @@ describe("openSqliteState", () => {
       holder.stdin.end();
       await new Promise((resolve) => holder.once("exit", resolve));
     }
-    expect(openStore(path).checkpoint(HOURLY)).toBeUndefined();
+    expect(await openStore(path).checkpoint(HOURLY)).toBeUndefined();
   });
 });

@@ -104,6 +104,11 @@ interface UnitRow {
   detail: string | null;
 }
 
+/**
+ * better-sqlite3 answers synchronously: each method does its work before it returns an already
+ * settled promise, so an await costs a microtask, and a row's seen() looks its fingerprint up in
+ * the file as it comes (no scope is ever held in memory).
+ */
 class SqliteStateStore implements StateStore {
   private readonly selectDelivered: Statement<[string, string], unknown>;
   private readonly insertDelivered: Statement<unknown[], unknown>;
@@ -193,23 +198,31 @@ class SqliteStateStore implements StateStore {
     );
   }
 
-  isDelivered(source: string, key: string): boolean {
+  async isDelivered(source: string, key: string): Promise<boolean> {
     return this.guard(() => this.selectDelivered.get(source, key) !== undefined);
   }
 
-  markDelivered(unit: DeliveredUnit, checkpoint?: string, fingerprints?: RowFingerprints): void {
+  async markDelivered(
+    unit: DeliveredUnit,
+    checkpoint?: string,
+    fingerprints?: RowFingerprints,
+  ): Promise<void> {
     this.guard(() => this.recordDelivery(unit, checkpoint, fingerprints));
   }
 
-  checkpoint(source: string): string | undefined {
+  async checkpoint(source: string): Promise<string | undefined> {
     return this.guard(() => this.selectCheckpoint.get(source));
   }
 
-  setCheckpoint(source: string, value: string): void {
+  async setCheckpoint(source: string, value: string): Promise<void> {
     this.guard(() => this.upsertCheckpoint.run(source, value, new Date().toISOString()));
   }
 
-  deliveredIn(source: string, scope: string): DeliveredUnit[] {
+  async deliveredIn(source: string, scope: string): Promise<DeliveredUnit[]> {
+    return this.unitsIn(source, scope);
+  }
+
+  private unitsIn(source: string, scope: string): DeliveredUnit[] {
     return this.guard(() =>
       this.selectIn.all(source, scope).map((row) => ({
         source,
@@ -222,20 +235,20 @@ class SqliteStateStore implements StateStore {
     );
   }
 
-  rowFingerprints(unit: FingerprintUnit): RowFingerprints {
+  async rowFingerprints(unit: FingerprintUnit): Promise<RowFingerprints> {
     return this.guard(
       () =>
         new SqliteRowFingerprints(
           this.fingerprintTables,
           unit,
-          this.deliveredIn(unit.source, unit.scope).map((u) => u.key),
+          this.unitsIn(unit.source, unit.scope).map((u) => u.key),
           (err) => stateErrorFrom(err, this.path),
         ),
     );
   }
 
   /** Also forgets the fingerprints of forgotten units, and those of attempts that never finished. */
-  prune(source: string, before: Date): number {
+  async prune(source: string, before: Date): Promise<number> {
     return this.guard(() => {
       const pruned = this.deleteBefore.run(source, before.getTime()).changes;
       this.deleteOrphanFingerprints();
@@ -243,20 +256,20 @@ class SqliteStateStore implements StateStore {
     });
   }
 
-  newestPosition(source: string): string | undefined {
+  async newestPosition(source: string): Promise<string | undefined> {
     const ms = this.guard(() => this.selectNewest.get(source));
     return ms === null || ms === undefined ? undefined : new Date(ms).toISOString();
   }
 
-  unitsFrom(source: string, from: Date): number {
+  async unitsFrom(source: string, from: Date): Promise<number> {
     return this.guard(() => this.countFrom.get(source, from.getTime()) ?? 0);
   }
 
-  rewind(source: string, to: Date, checkpoint: string): number {
+  async rewind(source: string, to: Date, checkpoint: string): Promise<number> {
     return this.guard(() => this.rewindTo(source, to.getTime(), checkpoint));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
