@@ -40,6 +40,9 @@ const COMPOUND_TYPES = new Set(["address", "location"]);
 /** Records per page: Salesforce's largest, so that a busy window costs the fewest calls. */
 const BATCH_SIZE = 2000;
 
+/** Records handed to the engine at once: a page goes in slices, so its records die as they are written. */
+const SLICE = 250;
+
 /**
  * One Real-Time Event Monitoring store, or SetupAuditTrail, or LoginHistory, read over SOQL in
  * closed time windows. A window is a unit: read to its end, then committed, so a restart resumes
@@ -138,7 +141,12 @@ export class ObjectSource implements Source {
     try {
       for await (const page of api.query<Record<string, unknown>>(soql, { batchSize: BATCH_SIZE })) {
         yielded = true;
-        yield { events: this.events(page, origin, at), problems: [] };
+        let start = 0;
+        do {
+          const end = Math.min(start + SLICE, page.length);
+          yield { events: this.events(page, start, end, origin, at), problems: [] };
+          start = end;
+        } while (start < page.length);
       }
     } catch (err) {
       // Once rows were handed out, only reading the whole unit again keeps them in order with the rest.
@@ -159,15 +167,26 @@ export class ObjectSource implements Source {
     }
   }
 
-  /** A page's records as events; the page was parsed for this alone, so each record is changed in place. */
-  private events(page: Record<string, unknown>[], origin: EventOrigin, at: { line: number }): SourceEvent[] {
+  /**
+   * Records [start, end) of a page as events. The page was parsed for this alone: each record is
+   * changed in place, and let go by the page once it is an event, so that only the slices the
+   * outputs have not yet taken stay alive.
+   */
+  private events(
+    page: (Record<string, unknown> | undefined)[],
+    start: number,
+    end: number,
+    origin: EventOrigin,
+    at: { line: number },
+  ): SourceEvent[] {
     const { kind } = this.deps;
-    const events: SourceEvent[] = new Array(page.length);
-    for (let i = 0; i < page.length; i++) {
-      const record = page[i];
+    const events: SourceEvent[] = new Array(end - start);
+    for (let i = start; i < end; i++) {
+      const record = page[i]!;
+      page[i] = undefined;
       delete record.attributes;
       record[OBJECT_KEY] = kind.name;
-      events[i] = {
+      events[i - start] = {
         origin,
         line: ++at.line,
         json: JSON.stringify(record),
