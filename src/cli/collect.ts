@@ -10,6 +10,7 @@ import type { ScheduledSource } from "../app/sources.js";
 import type { CycleReport } from "../core/cycle.js";
 import type { Source } from "../core/source.js";
 import { actionOf, describeError } from "../core/errors.js";
+import { boundHeapGrowth } from "./heap.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */
 const SHUTDOWN_GRACE_MS = 8_000;
@@ -32,6 +33,7 @@ export function command(): Command {
       ).choices(["json", "pretty"]),
     )
     .action(async (options: { config: string; once?: boolean; logLevel?: string; logFormat?: LogFormat }) => {
+      boundHeapGrowth();
       const config = loadConfig(options.config);
       const level = options.logLevel ?? envLogLevel() ?? config.log.level ?? "info";
       const logger = createLogger({ level, format: options.logFormat });

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { request, type Dispatcher } from "undici";
 import type { Logger } from "../observability/logger.js";
 import { SalesforceSession, type SalesforceCredentials, type SessionInfo } from "./auth/session.js";
-import { apiError, ERROR_BODY_LIMIT, SalesforceApiError } from "./errors.js";
+import { apiError, ERROR_BODY_LIMIT, SalesforceApiError, SalesforceTruncatedAnswerError } from "./errors.js";
 import { createDispatcher } from "../http/dispatcher.js";
 import { toNetworkError } from "../http/network-error.js";
 import { header, readCapped, retryAfterMs } from "../http/response.js";
@@ -54,6 +54,7 @@ export interface ApiVersion {
 }
 
 interface QueryPage<T> {
+  totalSize?: unknown;
   done?: unknown;
   nextRecordsUrl?: unknown;
   records?: T[];
@@ -137,18 +138,25 @@ export class SalesforceClient {
    * Runs a SOQL query and yields its records page by page, following `nextRecordsUrl` until
    * Salesforce says `done` (a query without results yields one empty page). Each page is retried
    * on its own. Read pages promptly: the server-side cursor expires when left idle, and an expired
-   * one fails with INVALID_QUERY_LOCATOR, after which the caller runs the query again.
+   * one fails with INVALID_QUERY_LOCATOR, after which the caller runs the query again. An answer
+   * done with fewer records than its totalSize fails with SalesforceTruncatedAnswerError before
+   * its last page is yielded, rather than ending as if it were whole.
    */
   async *query<T>(soql: string, options: QueryOptions = {}): AsyncGenerator<T[]> {
     const headers: Record<string, string> = {};
     if (options.batchSize !== undefined) headers["sforce-query-options"] = `batchSize=${options.batchSize}`;
     let path = `${this.dataPath}/query?q=${encodeURIComponent(soql)}`;
+    let received = 0;
     for (;;) {
       const page = await this.getJson<QueryPage<T>>(path, headers);
       if (!Array.isArray(page.records)) {
         throw new Error(
           `Salesforce answered GET ${pathOnly(path)} without a records array; check that salesforce.url is the org's My Domain URL.`,
         );
+      }
+      received += page.records.length;
+      if (page.done === true && typeof page.totalSize === "number" && received < page.totalSize) {
+        throw new SalesforceTruncatedAnswerError(`GET ${pathOnly(path)}`, received, page.totalSize);
       }
       yield page.records;
       if (page.done === true) return;

@@ -70,6 +70,26 @@ export class SalesforceDownloadError extends ExplainedError {
   }
 }
 
+/**
+ * A query answer that says it is done with fewer records than its totalSize, and no nextRecordsUrl
+ * to the rest: reported by collectors of big objects, whose answers may come without a locator.
+ * Moving on would lose the rows left out; the caller reads a narrower query instead (the objects
+ * source halves its window), or reads the unit again.
+ */
+export class SalesforceTruncatedAnswerError extends ExplainedError {
+  constructor(
+    /** Method and path of the query, without the query string. */
+    readonly request: string,
+    readonly received: number,
+    readonly totalSize: number,
+  ) {
+    super(
+      `${request} answered ${received} of its ${totalSize} records with done=true and no nextRecordsUrl; the rest cannot be read from this answer, so the query must be narrowed or run again.`,
+      "retry-unit",
+    );
+  }
+}
+
 /** Salesforce answers that mean the request itself is wrong for this org: asking again cannot help. */
 const CONFIGURATION_CODES = new Set([
   "INVALID_FIELD",

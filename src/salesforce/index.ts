@@ -15,6 +15,7 @@ export {
   SalesforceAuthError,
   SalesforceDownloadError,
   SalesforceRequestLimitError,
+  SalesforceTruncatedAnswerError,
 } from "./errors.js";
 export { parseLimitInfo, type ApiUsage, type LimitInfo } from "./limits.js";
 export { DEFAULT_RETRY, type RetryOptions } from "./retry.js";

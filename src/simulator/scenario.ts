@@ -197,6 +197,11 @@ export const scenarioSchema = z
         locator_ttl: duration("15m").default("15m"),
         /** Open locators per user; opening one more drops the oldest. */
         max_open_locators: z.number().int().min(1).default(10),
+        /**
+         * False: a big object's answer is its first page alone, done and without a nextRecordsUrl,
+         * its totalSize still counting every match (whether Salesforce pages big objects is disputed).
+         */
+        big_object_locators: z.boolean().default(true),
       })
       .strict()
       .default({}),

@@ -213,3 +213,59 @@ describe("sfevents collect of Salesforce objects against the simulated org", () 
     expect(result.code).toBe(0);
   });
 });
+
+describe("sfevents collect of a big object whose answers come without nextRecordsUrl", () => {
+  let org: Org;
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeEach(() => {
+    dir = tempDir("objects-truncated");
+  });
+  afterEach(async () => {
+    await org?.close();
+    dir.remove();
+  });
+
+  const collect = async (burst: { rows: number; span: string }) => {
+    // Every big-object answer is one page of at most 200 records, done, its totalSize counting all.
+    org = await startSimulator({
+      ...SCENARIO,
+      query: { max_page_size: 200, big_object_locators: false },
+      objects: {
+        rows_per_hour: { ApiEvent: 0 },
+        bursts: [{ object: "ApiEvent", at: "2026-11-20T10:20:00Z", ...burst }],
+      },
+    });
+    const outFile = join(dir.path, "out", "events.ndjson");
+    const path = writeConfig(dir.path, {
+      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
+      objects: { types: ["ApiEvent"], start: "2026-11-20T10:00:00Z", window: "1h" },
+      outputs: { file: { path: outFile } },
+      state: { path: join(dir.path, "state.sqlite") },
+      dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
+    });
+    const run = await runCli(["collect", "--once", "--config", path], { SF_SECRET: org.clientSecret });
+    return { run, got: tallyBy(readNdjson(outFile).map((l) => JSON.parse(l) as Record<string, unknown>)) };
+  };
+
+  it("halves a window whose answer holds fewer records than its totalSize, until every row is read once", async () => {
+    // 3,000 rows in ten minutes: a window's first answer carries 200 of them, a second's a handful.
+    const { run, got } = await collect({ rows: 3_000, span: "10m" });
+    expect(run.code, run.stderr).toBe(0);
+    const all = await readable(org, new Date(SCENARIO.start));
+    const expected = new Map([...all].filter(([key]) => key.startsWith("ApiEvent ")));
+    expect(expected.size).toBe(3_000);
+    expect([...got.values()].filter((n) => n > 1)).toEqual([]);
+    expect(got.size).toBe(3_000);
+    expect(new Set(got.keys())).toEqual(new Set(expected.keys()));
+    expect(run.stderr).toContain("reading each half of the window apart");
+  });
+
+  it("leaves a second holding more rows than one answer undelivered, saying so, rather than losing its rows", async () => {
+    // 500 rows in one millisecond: no window bounded by whole seconds can take them in 200.
+    const { run, got } = await collect({ rows: 500, span: "0s" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("cannot be read whole; the window is not delivered");
+    expect(got.size).toBe(0);
+  });
+});

@@ -7,6 +7,7 @@ import {
   SalesforceClient,
   SalesforceDownloadError,
   SalesforceRequestLimitError,
+  SalesforceTruncatedAnswerError,
 } from "../../src/salesforce/index.js";
 import { capturedLogger } from "../support/logger.js";
 import { FAKE_SECRET, FAST_RETRY, FakeOrg, json } from "../support/org.js";
@@ -132,6 +133,20 @@ describe("SalesforceClient.query", () => {
   it("refuses a page that is not done yet has no nextRecordsUrl", async () => {
     org.on("GET", QUERY_PATH, (_req, res) => json(res, 200, { totalSize: 5, done: false, records: [] }));
     await expect(collect(client.query("SELECT Id FROM EventLogFile"))).rejects.toThrow(/no nextRecordsUrl/);
+  });
+
+  it("refuses an answer done short of its totalSize, before yielding its records as if it were whole", async () => {
+    org.on("GET", QUERY_PATH, (_req, res) =>
+      json(res, 200, { totalSize: 5, done: true, records: records.slice(0, 2) }),
+    );
+    const pages: unknown[] = [];
+    const read = async () => {
+      for await (const page of client.query("SELECT EventIdentifier FROM ApiEvent")) pages.push(page);
+    };
+    const err = await read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SalesforceTruncatedAnswerError);
+    expect(err).toMatchObject({ received: 2, totalSize: 5, action: "retry-unit" });
+    expect(pages).toEqual([]);
   });
 
   it("never sends the token to another origin named in a response", async () => {

@@ -122,3 +122,12 @@ export function queryPage(
   const more = done ? "" : `"nextRecordsUrl":${JSON.stringify(next(end))},`;
   return `{"totalSize":${source.totalSize},"done":${done},${more}"records":[${records.join(",")}]}`;
 }
+
+/**
+ * The first page as a whole answer: `done` with no nextRecordsUrl, while totalSize still counts every
+ * match. Collectors report big-object answers like this (docs/simulator.md, `query.big_object_locators`).
+ */
+export function truncatedPage(source: PageSource, pageSize: number): string {
+  const records = source.read(0, pageSize);
+  return `{"totalSize":${source.totalSize},"done":true,"records":[${records.join(",")}]}`;
+}

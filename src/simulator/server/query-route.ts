@@ -14,7 +14,7 @@ import {
 import type { SimulatorContext } from "./context.js";
 import { apiErrorBody } from "./error-bodies.js";
 import { EVENT_LOG_FILE, eventLogFileSchema, recordJson, toRecord } from "./event-log-file.js";
-import { arraySource, type PageSource, queryPage, streamSource } from "./query-locators.js";
+import { arraySource, type PageSource, queryPage, streamSource, truncatedPage } from "./query-locators.js";
 import { sobjectRecordJson } from "./sobject-json.js";
 
 export interface JsonAnswer {
@@ -81,8 +81,16 @@ export function answerQuery(
     const prepared = prepareQuery(query, lookup);
     const now = context.clock.now();
     const spec = objectSpec(prepared.object.name);
-    if (spec?.kind === "big")
-      return page(context, req, version, spec.name, bigObjectAnswer(context, spec, query, prepared, version));
+    if (spec?.kind === "big") {
+      const answer = bigObjectAnswer(context, spec, query, prepared, version);
+      if (!context.scenario.query.big_object_locators) {
+        return {
+          status: 200,
+          body: truncatedPage(answer, pageSize(req, context.scenario.query.max_page_size)),
+        };
+      }
+      return page(context, req, version, spec.name, answer);
+    }
 
     const records: SoqlRecord[] =
       spec === undefined

@@ -2,9 +2,11 @@ import { ExplainedError } from "../../core/errors.js";
 import { type EventOrigin, OBJECT_KEY, type SourceEvent } from "../../core/event.js";
 import type { Listing, Source, UnitBatch, WorkUnit } from "../../core/source.js";
 import type { Logger } from "../../observability/logger.js";
+import { SalesforceTruncatedAnswerError } from "../../salesforce/errors.js";
 import type { ObjectKind } from "./catalog.js";
 import { windowQuery } from "./query.js";
 import {
+  halve,
   planWindows,
   readWindowCheckpoint,
   type Window,
@@ -38,13 +40,17 @@ const COMPOUND_TYPES = new Set(["address", "location"]);
 /** Records per page: Salesforce's largest, so that a busy window costs the fewest calls. */
 const BATCH_SIZE = 2000;
 
+/** Records handed to the engine at once: a page goes in slices, so its records die as they are written. */
+const SLICE = 250;
+
 /**
  * One Real-Time Event Monitoring store, or SetupAuditTrail, or LoginHistory, read over SOQL in
  * closed time windows. A window is a unit: read to its end, then committed, so a restart resumes
  * at the first window not acknowledged. Each listing reads a trailing overlap again for rows
  * stored late; the engine skips those already delivered by their identity (EventIdentifier, or Id),
  * since the windows of an object share one scope. Pages stream to the outputs as they arrive,
- * so memory holds one page whatever a window holds.
+ * so memory holds one page whatever a window holds; a window whose answer comes truncated is
+ * read in halves (see readPart).
  */
 export class ObjectSource implements Source {
   readonly id: string;
@@ -112,29 +118,83 @@ export class ObjectSource implements Source {
     };
   }
 
-  private async *read(window: Window, origin: EventOrigin): AsyncGenerator<UnitBatch> {
-    const { api, kind } = this.deps;
-    if (this.fields === undefined) throw new Error(`the ${kind.name} source is not open yet`);
-    const soql = windowQuery(kind, this.fields, window);
-    let line = 0;
-    for await (const page of api.query<Record<string, unknown>>(soql, { batchSize: BATCH_SIZE })) {
-      const events: SourceEvent[] = new Array(page.length);
-      for (let i = 0; i < page.length; i++) {
-        // The page was parsed for this loop alone: the record is changed in place, not copied.
-        const record = page[i];
-        delete record.attributes;
-        record[OBJECT_KEY] = kind.name;
-        line++;
-        events[i] = {
-          origin,
-          line,
-          json: JSON.stringify(record),
-          fields: { kind: "record", record },
-          identity: String(record[kind.identity] ?? ""),
-        };
+  private read(window: Window, origin: EventOrigin): AsyncGenerator<UnitBatch> {
+    if (this.fields === undefined) throw new Error(`the ${this.deps.kind.name} source is not open yet`);
+    return this.readPart(window, this.fields, origin, { line: 0 });
+  }
+
+  /**
+   * One query over `part` of a unit's window. An answer that comes done but short of its totalSize,
+   * without a nextRecordsUrl (big objects may answer so), is not read: the part is halved and each
+   * half read the same way, down to one second, so that no row is left behind and no page more than
+   * the one being written is held.
+   */
+  private async *readPart(
+    part: Window,
+    fields: string[],
+    origin: EventOrigin,
+    at: { line: number },
+  ): AsyncGenerator<UnitBatch> {
+    const { api, kind, logger } = this.deps;
+    const soql = windowQuery(kind, fields, part);
+    let yielded = false;
+    try {
+      for await (const page of api.query<Record<string, unknown>>(soql, { batchSize: BATCH_SIZE })) {
+        yielded = true;
+        let start = 0;
+        do {
+          const end = Math.min(start + SLICE, page.length);
+          yield { events: this.events(page, start, end, origin, at), problems: [] };
+          start = end;
+        } while (start < page.length);
       }
-      yield { events, problems: [] };
+    } catch (err) {
+      // Once rows were handed out, only reading the whole unit again keeps them in order with the rest.
+      if (!(err instanceof SalesforceTruncatedAnswerError) || yielded) throw err;
+      const halves = halve(part);
+      const span = `${part.from.toISOString()} to ${part.to.toISOString()}`;
+      if (halves === undefined) {
+        throw new ExplainedError(
+          `${kind.name} holds more rows in the second ${span} than Salesforce returns in one answer without a nextRecordsUrl (${err.totalSize} rows, ${err.received} returned), so they cannot be read whole; the window is not delivered and is read again at the next poll.`,
+          "retry-unit",
+        );
+      }
+      logger.info(
+        { object: kind.name, from: part.from.toISOString(), to: part.to.toISOString(), rows: err.totalSize },
+        `${kind.name} ${span}: ${err.received} of ${err.totalSize} rows in an answer without a nextRecordsUrl; reading each half of the window apart`,
+      );
+      for (const half of halves) yield* this.readPart(half, fields, origin, at);
     }
+  }
+
+  /**
+   * Records [start, end) of a page as events. The page was parsed for this alone: each record is
+   * changed in place, and let go by the page once it is an event, so that only the slices the
+   * outputs have not yet taken stay alive.
+   */
+  private events(
+    page: (Record<string, unknown> | undefined)[],
+    start: number,
+    end: number,
+    origin: EventOrigin,
+    at: { line: number },
+  ): SourceEvent[] {
+    const { kind } = this.deps;
+    const events: SourceEvent[] = new Array(end - start);
+    for (let i = start; i < end; i++) {
+      const record = page[i]!;
+      page[i] = undefined;
+      delete record.attributes;
+      record[OBJECT_KEY] = kind.name;
+      events[i - start] = {
+        origin,
+        line: ++at.line,
+        json: JSON.stringify(record),
+        fields: { kind: "record", record },
+        identity: String(record[kind.identity] ?? ""),
+      };
+    }
+    return events;
   }
 }
 

@@ -39,6 +39,21 @@ export function planWindows(
   return { since: new Date(since), windows };
 }
 
+/**
+ * A window cut in two at a whole second near its middle, older half first; undefined for a window
+ * of one second, the narrowest a SOQL datetime literal can bound.
+ */
+export function halve(window: Window): [Window, Window] | undefined {
+  const from = window.from.getTime();
+  const to = window.to.getTime();
+  const middle = seconds(from + (to - from) / 2);
+  if (middle <= from) return undefined;
+  return [
+    { from: window.from, to: new Date(middle) },
+    { from: new Date(middle), to: window.to },
+  ];
+}
+
 function seconds(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }

@@ -112,6 +112,33 @@ describe("ObjectSource", () => {
     expect(units[0]).toMatchObject({ scope: "LoginEvent", position: "2026-11-20T10:00:00.000Z" });
   });
 
+  it("hands a full page to the engine in slices, letting go of each record the page held once it is an event", async () => {
+    const page = Array.from({ length: 2000 }, (_, i) => ({
+      EventDate: "2026-11-20T09:30:00.000+0000",
+      EventIdentifier: `e${i}`,
+    }));
+    const source = new ObjectSource({
+      api: api({ pages: [page] }),
+      logger,
+      kind: objectKind("LoginEvent")!,
+      plan,
+      required: true,
+      now,
+    });
+    await source.open();
+    const { units } = await source.list(undefined);
+    const sizes: number[] = [];
+    const lines: number[] = [];
+    for await (const batch of units[0].read(new AbortController().signal)) {
+      sizes.push(batch.events.length);
+      lines.push(...batch.events.map((e) => e.line));
+    }
+    // Only the slices the outputs have not taken stay alive, not the whole page of 2,000 records.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(250);
+    expect(lines).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+    expect(page.every((record) => record === undefined)).toBe(true);
+  });
+
   it("leaves out a default object the user cannot read, and tells at every poll about one named in the configuration", async () => {
     const invalidType = { errorCode: "INVALID_TYPE", status: 400 };
     const optional = new ObjectSource({

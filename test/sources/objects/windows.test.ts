@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { planWindows, readWindowCheckpoint, windowCheckpoint } from "../../../src/sources/objects/windows.js";
+import {
+  halve,
+  planWindows,
+  readWindowCheckpoint,
+  windowCheckpoint,
+} from "../../../src/sources/objects/windows.js";
 
 const MIN = 60_000;
 const plan = { lookback: 24 * 60 * MIN, lag: MIN, overlap: 15 * MIN, window: 60 * MIN };
@@ -33,6 +38,17 @@ describe("planWindows", () => {
   it("keeps windows contiguous: each starts where the one before it ended", () => {
     const { windows } = planWindows(undefined, now, { ...plan, window: 7 * MIN });
     for (let i = 1; i < windows.length; i++) expect(windows[i].from).toEqual(windows[i - 1].to);
+  });
+});
+
+describe("halve", () => {
+  it("cuts a window at a whole second into two that meet, down to one second", () => {
+    const window = { from: new Date("2026-11-20T10:00:00Z"), to: new Date("2026-11-20T10:00:05Z") };
+    expect(halve(window)?.map(iso)).toEqual([
+      "2026-11-20T10:00:00.000Z 2026-11-20T10:00:02.000Z",
+      "2026-11-20T10:00:02.000Z 2026-11-20T10:00:05.000Z",
+    ]);
+    expect(halve({ from: window.from, to: new Date("2026-11-20T10:00:01Z") })).toBeUndefined();
   });
 });
 
