@@ -247,12 +247,12 @@ class StreamSubscription implements Subscription {
   async take(max: number, waitMs: number, signal?: AbortSignal): Promise<StreamEvent[]> {
     const deadline = Date.now() + waitMs;
     for (;;) {
+      if (this.closed) return [];
       if (this.ready.length > 0) {
         const events = this.ready.splice(0, Math.max(1, max));
         this.topUp();
         return events;
       }
-      if (this.closed) return [];
       if (this.failure !== undefined && this.decoding === 0) throw this.failure;
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return [];
