@@ -122,6 +122,8 @@ export class PubSubClient {
   /** GetTopic: whether the topic exists and may be subscribed to, and its current schema id. */
   async topic(name: string): Promise<TopicDescription> {
     const info = await this.unary<TopicInfo>("GetTopic", { topic_name: name }, name);
+    // The first event will need the schema: fetching it now keeps that event from waiting for it.
+    this.schema(info.schema_id, name).catch(() => undefined);
     return { topicName: info.topic_name, canSubscribe: info.can_subscribe, schemaId: info.schema_id };
   }
 

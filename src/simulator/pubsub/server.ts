@@ -19,6 +19,7 @@ import {
   type TopicInfo,
   type TopicRequest,
 } from "../../salesforce/pubsub/proto.js";
+import { ConfigError } from "../../config/load.js";
 import type { SimulatedClock } from "../clock.js";
 import type { MonitoringObjects } from "../objects/index.js";
 import type { OrgIdentity, Sessions } from "../server/sessions.js";
@@ -91,9 +92,16 @@ export class PubSubSimulator implements StreamHost {
 
   async listen(port: number): Promise<void> {
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      ),
+      this.server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+        if (err === null) resolve(bound);
+        else if (/EADDRINUSE/.test(err.message)) {
+          reject(
+            new ConfigError(
+              `the Pub/Sub port ${port} is already in use; pick another with --pubsub-port (pubsub.port), or 0 for any free one`,
+            ),
+          );
+        } else reject(err);
+      }),
     );
     this.endpoint = `127.0.0.1:${this.port}`;
   }

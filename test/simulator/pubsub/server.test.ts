@@ -111,7 +111,7 @@ describe("the simulator's Pub/Sub API", () => {
   });
 
   it("refuses a request for no events", async () => {
-    const sim = await start();
+    await start();
     const s = subscribe({ topic_name: LOGIN_TOPIC, replay_preset: "LATEST", num_requested: 0 });
     await s.until(() => false);
     expect(s.error?.code).toBe(status.INVALID_ARGUMENT);
@@ -121,7 +121,7 @@ describe("the simulator's Pub/Sub API", () => {
   });
 
   it("answers GetTopic and GetSchema, and the payloads decode with that schema", async () => {
-    const sim = await start();
+    await start();
     const topic = await unary<TopicInfo>("GetTopic", { topic_name: "/event/ApiEventStream" });
     expect(topic).toMatchObject({
       topic_name: "/event/ApiEventStream",
@@ -231,8 +231,8 @@ describe("the simulator's Pub/Sub API", () => {
     expect(accepted.events().map((e) => e.event.id)).toEqual(truth.slice(1, 4).map((e) => e.EventIdentifier));
   });
 
-  it("sends a keepalive with nothing to send, whose replay id resumes after everything sent", async () => {
-    const sim = await start({ pubsub: { keepalive: "50ms" } });
+  it("sends a keepalive, with a replay id, when it has nothing to send", async () => {
+    await start({ pubsub: { keepalive: "50ms" } });
     const s = subscribe({ topic_name: LOGIN_TOPIC, replay_preset: "LATEST", num_requested: 10 });
     await s.until(() => s.responses.length >= 1);
     s.close();
