@@ -108,6 +108,7 @@ export class PubSubSimulator implements StreamHost {
 
   close(): void {
     this.unwatch();
+    for (const stream of [...this.streams]) stream.shutdown();
     this.server.forceShutdown();
   }
 

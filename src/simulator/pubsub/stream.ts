@@ -27,14 +27,17 @@ export interface StreamHost {
 
 /** Salesforce's ceiling on requested events pending on one Subscribe call. */
 export const MAX_PENDING = 100;
+const KEPT_REQUESTS = 100;
 
 /** What the simulator saw of one Subscribe call, for /__sim/pubsub/subscriptions. */
 export interface StreamStats {
   id: number;
   topic: string;
   preset: string;
-  /** num_requested of every FetchRequest, in order. */
+  /** num_requested of the call's latest FetchRequests (at most 100, oldest first). */
   requested: number[];
+  /** The sum of every num_requested of the call. */
+  requestedTotal: number;
   /** The most events ever requested and not yet sent, before the cap of 100 applies. */
   maxOutstanding: number;
   sent: number;
@@ -72,6 +75,7 @@ export class SimStream {
       topic: "",
       preset: "",
       requested: [],
+      requestedTotal: 0,
       maxOutstanding: 0,
       sent: 0,
       keepalives: 0,
@@ -159,7 +163,9 @@ export class SimStream {
   private request(req: FetchRequest): void {
     if (this.closed) return;
     const n = req.num_requested;
-    this.stats.requested.push(n);
+    // A long stream makes thousands of requests: only the latest are kept, so memory stays flat.
+    if (this.stats.requested.push(n) > KEPT_REQUESTS) this.stats.requested.shift();
+    this.stats.requestedTotal += n;
     if (this.topic === undefined) {
       if (!this.start(req)) return;
     } else if (req.topic_name !== "" && req.topic_name !== this.topic.name) {
@@ -266,6 +272,13 @@ export class SimStream {
   private schedule(ms: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.pump(), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    // The servers keep the process alive, never a stream's timer.
+    this.timer.unref();
+  }
+
+  /** The server is closing: no timer may outlive it. */
+  shutdown(): void {
+    this.stop("cancelled");
   }
 
   private write(events: FetchResponse["events"], latest: Buffer): void {
