@@ -214,7 +214,11 @@ describe("PubSubClient against the simulated org", () => {
   });
 
   it("ends a stream that goes quiet, not even a keepalive, as transient", async () => {
-    org = await startPubSub({ pubsub: { faults: [{ type: "quiet", for: "1m" }] } }, { quietMs: 200 });
+    // Keepalives every 50 ms would keep the stream alive: only the fault silences it.
+    org = await startPubSub(
+      { pubsub: { keepalive: "50ms", faults: [{ type: "quiet", for: "1m" }] } },
+      { quietMs: 500 },
+    );
     const sub = org.client.subscribe(LOGIN_TOPIC, { preset: "earliest" }, { capacity: 10 });
     const err = (await failure(sub)) as PubSubError;
     expect(err.kind).toBe("transient");

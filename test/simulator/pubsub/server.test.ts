@@ -231,6 +231,29 @@ describe("the simulator's Pub/Sub API", () => {
     expect(accepted.events().map((e) => e.event.id)).toEqual(truth.slice(1, 4).map((e) => e.EventIdentifier));
   });
 
+  it("publishes events as a running clock reaches them", async () => {
+    // The org's clock runs from a moment just past; a burst is due half a second after it.
+    const now = Date.now();
+    const at = new Date(now + 500).toISOString();
+    await start({
+      start: new Date(now).toISOString(),
+      clock: { running: true },
+      objects: { bursts: [{ object: "ApiEvent", rows: 300, at, span: "200ms" }] },
+    });
+    const s = subscribe({ topic_name: "/event/ApiEventStream", replay_preset: "LATEST", num_requested: 100 });
+    let asked = 100;
+    while (s.events().length < 300) {
+      await s.until(() => s.events().length >= Math.min(asked, 300));
+      s.request(100);
+      asked += 100;
+    }
+    s.close();
+    const truth = await published(sim as Simulator, "/event/ApiEventStream", new Date(now).toISOString());
+    const ids = s.events().map((e) => e.event.id);
+    expect(ids.slice(0, truth.length)).toEqual(truth.slice(0, ids.length).map((e) => e.EventIdentifier));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it("sends a keepalive, with a replay id, when it has nothing to send", async () => {
     await start({ pubsub: { keepalive: "50ms" } });
     const s = subscribe({ topic_name: LOGIN_TOPIC, replay_preset: "LATEST", num_requested: 10 });
