@@ -5,6 +5,7 @@ import { startSimulator } from "../simulator/server/index.js";
 
 interface SimulateOptions {
   port?: number;
+  pubsubPort?: number;
   seed?: number;
   days?: number;
   hourly?: boolean;
@@ -29,6 +30,11 @@ export function command(): Command {
         "standard output is its URL; it serves until stopped (Ctrl-C).",
     )
     .option("--port <port>", "port on 127.0.0.1 (0 = any free port)", integer("--port"))
+    .option(
+      "--pubsub-port <port>",
+      "port of the Pub/Sub API (gRPC, plaintext) on 127.0.0.1 (0 = any free port)",
+      integer("--pubsub-port"),
+    )
     .option("--seed <n>", "seed of the org's data: the same seed gives the same files", integer("--seed"))
     .option("--days <n>", "days of history before now (default 7)", integer("--days"))
     .option("--no-hourly", "an org whose Event Monitoring has only daily files (Interval does not exist)")
@@ -49,7 +55,9 @@ function scenarioFrom(options: SimulateOptions): ScenarioInput {
   const scenario: ScenarioInput = options.scenario === undefined ? {} : loadScenario(options.scenario);
   const org = { ...scenario.org };
   const oauth = { ...scenario.oauth };
+  const pubsub = { ...scenario.pubsub };
   if (options.port !== undefined) scenario.port = options.port;
+  if (options.pubsubPort !== undefined) pubsub.port = options.pubsubPort;
   if (options.seed !== undefined) scenario.seed = options.seed;
   if (options.days !== undefined) scenario.days = options.days;
   // commander sets hourly=true unless --no-hourly is given: only the flag itself overrides the file.
@@ -59,7 +67,7 @@ function scenarioFrom(options: SimulateOptions): ScenarioInput {
   if (options.tokenTtl !== undefined) {
     oauth.token_ttl = /^\d+$/.test(options.tokenTtl) ? Number(options.tokenTtl) : options.tokenTtl;
   }
-  return { ...scenario, org, oauth };
+  return { ...scenario, org, oauth, pubsub };
 }
 
 async function simulate(input: ScenarioInput): Promise<void> {
@@ -80,6 +88,7 @@ async function simulate(input: ScenarioInput): Promise<void> {
   if (simulator.clientSecret === DEFAULT_CREDENTIALS.clientSecret)
     out(`client_secret: ${simulator.clientSecret}`);
   out(`username: ${simulator.username}`);
+  out(`pubsub: ${simulator.pubsub.endpoint} (gRPC, plaintext)`);
   out(
     `simulated time: ${simulator.clock.now().toISOString()} (move it with POST ${simulator.url}/__sim/clock)`,
   );

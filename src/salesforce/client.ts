@@ -1,7 +1,13 @@
 import type { Readable } from "node:stream";
 import { request, type Dispatcher } from "undici";
 import type { Logger } from "../observability/logger.js";
-import { SalesforceSession, type SalesforceCredentials, type SessionInfo } from "./auth/session.js";
+import { ExplainedError } from "../core/errors.js";
+import {
+  type AccessToken,
+  SalesforceSession,
+  type SalesforceCredentials,
+  type SessionInfo,
+} from "./auth/session.js";
 import { apiError, ERROR_BODY_LIMIT, SalesforceApiError, SalesforceTruncatedAnswerError } from "./errors.js";
 import { createDispatcher } from "../http/dispatcher.js";
 import { toNetworkError } from "../http/network-error.js";
@@ -9,6 +15,7 @@ import { header, readCapped, retryAfterMs } from "../http/response.js";
 import { ApiUsageGovernor, type ApiUsage, type LimitInfo } from "./limits.js";
 import { logFileBody } from "./log-file-body.js";
 import { OrgClock } from "./org-clock.js";
+import type { PubSubAuth } from "./pubsub/client.js";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "./retry.js";
 
 export const DEFAULT_API_VERSION = "64.0";
@@ -132,6 +139,19 @@ export class SalesforceClient {
   async authenticate(): Promise<SessionInfo> {
     const { accessToken: _, ...info } = await this.session.authenticate();
     return info;
+  }
+
+  /**
+   * What a Pub/Sub API call carries: the session's token, its instance URL and the org id (the
+   * tenant). The token goes nowhere else: keep the result out of logs.
+   */
+  async pubSubAuth(): Promise<PubSubAuth> {
+    return pubSubAuthOf(await this.session.token());
+  }
+
+  /** After the Pub/Sub API refused `refusedToken`: the same session renewal a 401 triggers. */
+  async renewPubSubAuth(refusedToken: string): Promise<PubSubAuth> {
+    return pubSubAuthOf(await this.session.renew(refusedToken));
   }
 
   /**
@@ -296,6 +316,16 @@ function sameOrigin(base: string, path: string): URL {
     throw new Error(`Refusing to send the Salesforce token to ${url.origin}: only ${base} is trusted.`);
   }
   return url;
+}
+
+function pubSubAuthOf(token: AccessToken): PubSubAuth {
+  if (token.orgId === undefined) {
+    throw new ExplainedError(
+      "The Pub/Sub API needs the org id, and Salesforce's token answer had no identity URL (id) to read it from; check that salesforce.url is the org's My Domain URL.",
+      "stop",
+    );
+  }
+  return { accessToken: token.accessToken, instanceUrl: token.instanceUrl, tenantId: token.orgId };
 }
 
 function pathOnly(path: string): string {

@@ -9,10 +9,11 @@ export class SimulatedClock {
   /** Simulated time at the wall-clock instant `since`. */
   private base: number;
   private since: number;
+  private readonly moved = new Set<() => void>();
 
   constructor(
     start: Date,
-    private readonly running: boolean,
+    readonly running: boolean,
     private readonly wall: () => number = Date.now,
   ) {
     this.base = start.getTime();
@@ -36,6 +37,13 @@ export class SimulatedClock {
     }
     this.base = target;
     this.since = this.wall();
+    for (const listener of this.moved) listener();
+  }
+
+  /** Calls `listener` after every move (set or advance); returns what removes it. */
+  onMove(listener: () => void): () => void {
+    this.moved.add(listener);
+    return () => this.moved.delete(listener);
   }
 
   /** Moves forward by a duration such as "3h", "90m" or "1d". */

@@ -87,6 +87,24 @@ export const faultSchema = z
   });
 export type FaultSpec = z.output<typeof faultSchema>;
 
+export const PUBSUB_FAULT_TYPES = ["drop-stream", "auth-error", "refuse-replay-id", "quiet"] as const;
+
+/**
+ * A fault of the Pub/Sub API: drop-stream (UNAVAILABLE) and auth-error (UNAUTHENTICATED) end a
+ * stream after `after_events` more events; refuse-replay-id fails the next CUSTOM subscription as
+ * corrupted; quiet sends nothing at all, not even keepalives, for `for` (wall-clock time).
+ */
+export const pubSubFaultSchema = z
+  .object({
+    type: z.enum(PUBSUB_FAULT_TYPES),
+    /** Only streams of this topic, e.g. /event/LoginEventStream. */
+    topic: z.string().min(1).optional(),
+    after_events: z.number().int().nonnegative().default(0),
+    for: duration("30s").default("30s"),
+  })
+  .strict();
+export type PubSubFaultSpec = z.output<typeof pubSubFaultSchema>;
+
 const largeFile = z
   .object({
     event_type: z.string().min(1),
@@ -213,6 +231,20 @@ export const scenarioSchema = z
       .strict()
       .default({}),
     faults: z.array(faultSchema).default([]),
+    pubsub: z
+      .object({
+        /** The gRPC port on 127.0.0.1; 0 picks a free one. */
+        port: z.number().int().min(0).max(65535).default(0),
+        /** How far back EARLIEST and CUSTOM replay ids reach. */
+        retention: duration("72h").default("72h"),
+        /** With nothing to send for this long (wall time), a stream gets an empty keepalive. */
+        keepalive: duration("270s").default("270s"),
+        /** ConcurLongRunApexErrEvent events per hour (the topic has no storage object). */
+        concur_rate: z.number().nonnegative().default(0.5),
+        faults: z.array(pubSubFaultSchema).default([]),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

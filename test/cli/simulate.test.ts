@@ -4,7 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:net";
+import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { PubSubService } from "../../src/salesforce/pubsub/proto.js";
 import { requestToken } from "../simulator/server/helpers.js";
+
+/** A port free right now (the OS picks it, then lets it go). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** The built CLI, as a user runs it (npm test builds it first). */
 const CLI = new URL("../../dist/cli/main.js", import.meta.url).pathname;
@@ -48,6 +61,29 @@ describe("sfevents simulate", () => {
     }
     running = undefined;
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves the Pub/Sub API on --pubsub-port and prints its endpoint", async () => {
+    const port = await freePort();
+    running = await startCli(["--port", "0", "--pubsub-port", String(port), "--days", "1"]);
+    const current = running;
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        current.lines.some((l) => l.startsWith("pubsub:")) ? resolve() : setTimeout(check, 20);
+      check();
+    });
+    expect(current.lines).toContain(`pubsub: 127.0.0.1:${port} (gRPC, plaintext)`);
+    const stub = new PubSubService(`127.0.0.1:${port}`, credentials.createInsecure());
+    const answer = await new Promise<ServiceError | null>((resolve) =>
+      (
+        stub as unknown as {
+          GetTopic: (r: object, m: Metadata, cb: (e: ServiceError | null) => void) => void;
+        }
+      ).GetTopic({ topic_name: "/event/LoginEventStream" }, new Metadata(), (err) => resolve(err)),
+    );
+    stub.close();
+    // No token: the server is there and answers as Salesforce does.
+    expect(answer?.code).toBe(status.UNAUTHENTICATED);
   });
 
   it("prints its URL first, serves the API with the default app, and stops cleanly on SIGTERM", async () => {

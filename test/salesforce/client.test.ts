@@ -390,3 +390,28 @@ describe("secrets", () => {
     expect(everything).not.toContain("token-number-");
   });
 });
+
+describe("SalesforceClient's Pub/Sub auth", () => {
+  it("gives the session's token, instance URL and org id, and renews a refused token once", async () => {
+    const auth = await client.pubSubAuth();
+    expect(auth).toEqual({
+      accessToken: "00Dxx0000001gPL!token-number-1",
+      instanceUrl: org.url,
+      tenantId: "00Dxx0000001gPLEAY",
+    });
+    expect((await client.pubSubAuth()).accessToken).toBe(auth.accessToken);
+    const renewed = await client.renewPubSubAuth(auth.accessToken);
+    expect(renewed.accessToken).toBe("00Dxx0000001gPL!token-number-2");
+    // A second caller refused the same old token gets the new one, without another grant.
+    expect((await client.renewPubSubAuth(auth.accessToken)).accessToken).toBe(renewed.accessToken);
+    expect(org.tokensIssued).toBe(2);
+    expect(log.text()).not.toContain("token-number");
+  });
+
+  it("says what is wrong when the token answer names no org", async () => {
+    org.on("POST", "/services/oauth2/token", (_req, res) =>
+      json(res, 200, { access_token: "00Dxx0000001gPL!no-identity", instance_url: org.url }),
+    );
+    await expect(client.pubSubAuth()).rejects.toThrow(/needs the org id.*identity URL/);
+  });
+});

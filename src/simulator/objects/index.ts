@@ -8,7 +8,7 @@ import { buildRecord, eventIdentifier } from "./records.js";
 import { type Burst, ObjectTimeline, type Slot } from "./timeline.js";
 
 export { OBJECTS, type ObjectSpec, objectSpec, EMPTY_ID } from "./catalog.js";
-export type { Slot } from "./timeline.js";
+export { compareSlots, type Slot } from "./timeline.js";
 
 export interface MonitoringOptions {
   seed: number;
@@ -113,6 +113,14 @@ export class MonitoringObjects {
     for (const slot of this.timeline.slots(spec, this.bursts, from, Math.min(hi, now), descending)) {
       if (slot.visible <= now) yield slot;
     }
+  }
+
+  /**
+   * Rows whose event happened in (lo, hi], stored yet or not, in stream order (compareSlots): what
+   * the object's Pub/Sub topic publishes, at each row's EventDate.
+   */
+  published(spec: ObjectSpec, lo: number, hi: number): Generator<Slot> {
+    return this.timeline.slots(spec, this.bursts, Math.max(lo, this.options.historyStart - 1), hi, false);
   }
 
   /** The full row of a slot, every field in describe order. */

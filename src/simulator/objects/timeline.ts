@@ -168,7 +168,11 @@ function* burstSlots(burst: Burst, from: number, to: number, descending: boolean
   }
 }
 
-function compareSlots(a: Slot, b: Slot): number {
+/** The order of a stream: time, then burst stream, then index. */
+export function compareSlots(
+  a: Pick<Slot, "time" | "stream" | "index">,
+  b: Pick<Slot, "time" | "stream" | "index">,
+): number {
   return a.time - b.time || a.stream - b.stream || a.index - b.index;
 }
 

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ZodError } from "zod";
 import { describeIssue } from "../../config/load.js";
+import { formatDuration, parseDuration } from "../../core/duration.js";
 import { OBJECTS, objectSpec } from "../objects/index.js";
+import type { ActivePubSubFault } from "../pubsub/faults.js";
 import type { SimulatorContext } from "./context.js";
 import { fieldsJson } from "./sobject-json.js";
 import type { ActiveFault } from "./faults.js";
@@ -48,6 +50,35 @@ export async function answerAdmin(
         return;
       case "GET /__sim/stats":
         return sendJson(req, res, 200, statsJson(context));
+      case "GET /__sim/pubsub":
+        return sendJson(req, res, 200, pubSubJson(context));
+      case "POST /__sim/pubsub/retention": {
+        const body = await jsonBody(req);
+        const ms = typeof body.retention === "string" ? parseDuration(body.retention) : undefined;
+        if (ms === undefined) throw new RangeError('send {"retention": "1h"} (units ms, s, m, h, d)');
+        context.pubsub.retentionMs = ms;
+        return sendJson(req, res, 200, pubSubJson(context));
+      }
+      case "GET /__sim/pubsub/published":
+        return sendJson(req, res, 200, publishedJson(context, url));
+      case "GET /__sim/pubsub/events":
+        return sendPublishedEvents(context, req, res, url);
+      case "GET /__sim/pubsub/subscriptions":
+        return sendJson(req, res, 200, JSON.stringify(context.pubsub.subscriptions()));
+      case "GET /__sim/pubsub/faults":
+        return sendJson(req, res, 200, JSON.stringify(context.pubsub.faults.list().map(pubSubFaultJson)));
+      case "POST /__sim/pubsub/faults": {
+        const body: unknown = JSON.parse((await readBody(req)) || "null");
+        const added = (Array.isArray(body) ? body : [body]).map((spec) => context.pubsub.faults.add(spec));
+        // A fault due now (after 0 events) meets the open streams at once.
+        context.pubsub.pumpAll();
+        return sendJson(req, res, 201, JSON.stringify(added.map(pubSubFaultJson)));
+      }
+      case "DELETE /__sim/pubsub/faults":
+        context.pubsub.faults.clear();
+        context.pubsub.pumpAll();
+        res.writeHead(204).end();
+        return;
       case "POST /__sim/api-usage": {
         const body = await jsonBody(req);
         context.usage.set(typeof body.used === "number" ? body.used : 0);
@@ -82,6 +113,69 @@ function clockJson(context: SimulatorContext): string {
 
 function faultJson(fault: ActiveFault) {
   return { id: fault.id, ...fault.spec, seen: fault.seen, fired: fault.fired };
+}
+
+function pubSubFaultJson(fault: ActivePubSubFault) {
+  return { id: fault.id, ...fault.spec, seen: fault.seen, fired: fault.fired };
+}
+
+function pubSubJson(context: SimulatorContext): string {
+  const ps = context.pubsub;
+  return JSON.stringify({
+    endpoint: ps.endpoint,
+    retention: formatDuration(ps.retentionMs),
+    keepalive: formatDuration(ps.keepaliveMs),
+    topics: ps
+      .available()
+      .map((t) => ({ topic: t.name, object: t.object?.name ?? null, schemaId: t.schemaId })),
+  });
+}
+
+/** `since` (ISO) or the start of history; a topic the org lacks is a 400. */
+function publishedScope(context: SimulatorContext, url: URL) {
+  const since = url.searchParams.get("since");
+  const from = since === null ? Number.NEGATIVE_INFINITY : Date.parse(since);
+  if (Number.isNaN(from)) throw new RangeError("since must be an ISO date-time such as 2026-11-20T15:00:00Z");
+  const name = url.searchParams.get("topic");
+  const topics = name === null ? context.pubsub.available() : [context.pubsub.topic(name)];
+  if (topics[0] === undefined && name !== null) {
+    const known = context.pubsub.available().map((t) => t.name);
+    throw new RangeError(`no topic ${name} in this org; known: ${known.join(", ")}`);
+  }
+  return { from, topics: topics as NonNullable<(typeof topics)[number]>[] };
+}
+
+/** Ground truth for the Pub/Sub topics: how many events each has published with EventDate in (since, now]. */
+function publishedJson(context: SimulatorContext, url: URL): string {
+  const { from, topics } = publishedScope(context, url);
+  const counts = Object.fromEntries(
+    topics.map((t) => [t.name, { object: t.object?.name ?? null, published: context.pubsub.count(t, from) }]),
+  );
+  return JSON.stringify({ time: context.clock.now().toISOString(), topics: counts });
+}
+
+/** Ground truth, event by event: NDJSON {"topic", "replayId" (base64), "EventIdentifier", "EventDate"}. */
+function sendPublishedEvents(
+  context: SimulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const { from, topics } = publishedScope(context, url);
+  function* events() {
+    for (const topic of topics) {
+      for (const { replayId, record } of context.pubsub.published(topic, from))
+        yield { topic, replayId, record };
+    }
+  }
+  return sendNdjson(req, res, events(), ({ topic, replayId, record }) =>
+    JSON.stringify({
+      topic: topic.name,
+      replayId: replayId.toString("base64"),
+      EventIdentifier: record.EventIdentifier,
+      EventDate: new Date(record.EventDate as number).toISOString(),
+    }),
+  );
 }
 
 function statsJson(context: SimulatorContext): string {

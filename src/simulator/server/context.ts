@@ -1,6 +1,7 @@
 import type { SimulatedClock } from "../clock.js";
 import type { MonitoringObjects } from "../objects/index.js";
 import type { SimulatedOrg } from "../org/index.js";
+import type { PubSubSimulator } from "../pubsub/server.js";
 import type { Scenario } from "../scenario.js";
 import type { ApiUsage } from "./api-usage.js";
 import type { AssertionPolicy } from "./jwt-assertion.js";
@@ -20,6 +21,8 @@ export interface SimulatorContext {
   readonly objects: MonitoringObjects;
   readonly identity: OrgIdentity;
   readonly sessions: Sessions;
+  /** The Pub/Sub API's topics, streams and faults (served over gRPC on its own port). */
+  readonly pubsub: PubSubSimulator;
   readonly usage: ApiUsage;
   readonly locators: QueryLocators;
   readonly faults: FaultRegistry;

@@ -8,6 +8,7 @@ import { toCaseSafeId } from "../../salesforce/ids.js";
 import { GENERATORS } from "../org/generators.js";
 import { MonitoringObjects } from "../objects/index.js";
 import { type OrgOptions, SimulatedOrg } from "../org/index.js";
+import { PubSubSimulator } from "../pubsub/server.js";
 import { parseScenario, type Scenario, type ScenarioInput } from "../scenario.js";
 import { ApiUsage } from "./api-usage.js";
 import type { SimulatorContext } from "./context.js";
@@ -31,6 +32,8 @@ export interface Simulator {
   clock: SimulatedClock;
   org: SimulatedOrg;
   faults: FaultRegistry;
+  /** The Pub/Sub API (gRPC, plaintext): `pubsub.endpoint` is "127.0.0.1:PORT", `pubsub.port` its port. */
+  pubsub: PubSubSimulator;
   close(): Promise<void>;
 }
 
@@ -71,19 +74,24 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
   const faults = new FaultRegistry();
   for (const spec of scenario.faults) faults.add(spec);
 
+  const sessions = new Sessions(identity.orgId15, scenario.oauth.token_ttl, now);
+  const latestVersion = Number.parseInt(scenario.org.api_version, 10);
+  const pubsub = new PubSubSimulator({ scenario, clock, org, objects, identity, sessions, latestVersion });
+
   const context: SimulatorContext = {
     scenario,
     clock,
     org,
     objects,
     identity,
-    sessions: new Sessions(identity.orgId15, scenario.oauth.token_ttl, now),
+    sessions,
+    pubsub,
     usage: new ApiUsage(scenario.api.daily_limit, now),
     locators: new QueryLocators(scenario.query.locator_ttl, scenario.query.max_open_locators, now),
     faults,
     requests: {},
     eventTypes: EVENT_TYPE_SCHEMAS.map((s) => s.eventType),
-    latestVersion: Number.parseInt(scenario.org.api_version, 10),
+    latestVersion,
     jwtPolicy: undefined,
     url: "",
   };
@@ -103,6 +111,12 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
     });
   });
   await listen(server, scenario.port);
+  try {
+    await pubsub.listen(scenario.pubsub.port);
+  } catch (err) {
+    await close(server);
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   context.url = `http://127.0.0.1:${port}`;
   context.jwtPolicy = jwtPolicy(scenario, context.url);
@@ -116,7 +130,11 @@ export async function startSimulator(input: ScenarioInput = {}): Promise<Simulat
     clock,
     org,
     faults,
-    close: () => close(server),
+    pubsub,
+    close: () => {
+      pubsub.close();
+      return close(server);
+    },
   };
 }
 

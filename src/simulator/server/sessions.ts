@@ -50,8 +50,12 @@ export class Sessions {
   /** The session behind an Authorization header ("Bearer x" or Salesforce's older "OAuth x"), if live. */
   check(authorization: string | undefined): Session | undefined {
     const match = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (match === null) return undefined;
-    const session = this.byToken.get(match[1]);
+    return match === null ? undefined : this.live(match[1]);
+  }
+
+  /** The session of an access token, if live (the Pub/Sub API's `accesstoken` metadata). */
+  live(token: string): Session | undefined {
+    const session = this.byToken.get(token);
     if (session === undefined || session.expiresAt <= this.now()) return undefined;
     return session;
   }
