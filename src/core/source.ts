@@ -1,7 +1,7 @@
 import type { EventOrigin, ReadProblem, SourceEvent } from "./event.js";
 
 /**
- * Something sfevents collects from: Event Log Files today. A source knows its Salesforce objects;
+ * Something sfevents collects from: Event Log Files, objects over SOQL, Pub/Sub streams. A source knows its Salesforce objects;
  * the engine knows none and only keeps the promise: a unit's checkpoint is committed, in order,
  * once every output acknowledged every event of that unit and of the units before it.
  */
@@ -13,10 +13,18 @@ export interface Source {
   readonly id: string;
   /** What one unit is called in log lines: "hourly Event Log File". */
   readonly unitNoun: string;
+  /**
+   * A stream lists what arrived since its last cycle, cycle after cycle, many a minute: its
+   * per-cycle and per-unit lines are debug, and collect sums them up once a minute instead.
+   */
+  readonly streaming?: boolean;
   /** Asks Salesforce what the source needs to know (a describe, the interval); a setup problem is an ExplainedError with its fix. */
   open(): Promise<void>;
-  /** The units of work from a checkpoint (the source's own value, as last committed), in checkpoint order. */
-  list(checkpoint: string | undefined): Promise<Listing>;
+  /**
+   * The units of work from a checkpoint (the source's own value, as last committed), in checkpoint
+   * order. A stream may wait in it for events to arrive, until `signal` aborts.
+   */
+  list(checkpoint: string | undefined, signal?: AbortSignal): Promise<Listing>;
 }
 
 export interface Listing {
@@ -25,10 +33,15 @@ export interface Listing {
    * listing's start may be forgotten: no listing can offer them again.
    */
   since: Date;
+  /**
+   * Delivered units positioned before this may be forgotten now, whatever the engine's retention:
+   * a stream keeps only the span a backfill could read again.
+   */
+  forgetBefore?: Date;
   units: WorkUnit[];
 }
 
-/** A unit of work: an Event Log File (a SOQL time window, a Pub/Sub fetch). */
+/** A unit of work: an Event Log File, a SOQL time window, the events of a Pub/Sub fetch. */
 export interface WorkUnit {
   /** Its identity within the source, in the state: an Event Log File is `Id@CreatedDate`. */
   readonly key: string;

@@ -94,7 +94,7 @@ export class Engine {
 
   private async cycle(source: Source, signal: AbortSignal | undefined): Promise<CycleReport> {
     const { state, logger, settings, outputs } = this.deps;
-    const listing = await source.list(await state.checkpoint(source.id));
+    const listing = await source.list(await state.checkpoint(source.id), signal);
     const units = listing.units;
     // One after the other: a store on a server is not flooded with a catch-up's thousands at once.
     const delivered: boolean[] = [];
@@ -102,7 +102,8 @@ export class Engine {
     const watermark = new Watermark(units, (_, index) => delivered[index]);
     const pending = units.map((unit, index) => ({ unit, index })).filter(({ index }) => !delivered[index]);
     const since = listing.since.toISOString();
-    logger.info(
+    const log = source.streaming ? logger.debug.bind(logger) : logger.info.bind(logger);
+    log(
       { source: source.id, since, listed: units.length, new: pending.length },
       `found ${count(pending.length, `new ${source.unitNoun}`)} since ${since}`,
     );
@@ -186,7 +187,8 @@ export class Engine {
     if (fatal !== undefined) throw fatal;
 
     // Housekeeping only, and only after a cycle that ran its course (the state may be what failed).
-    if (!stop.signal.aborted) await state.prune(source.id, this.forgetBefore(listing.since));
+    if (!stop.signal.aborted)
+      await state.prune(source.id, listing.forgetBefore ?? this.forgetBefore(listing.since));
     report.deadLetters = this.deps.deadLetters.count - deadLettersBefore;
     report.possibleDuplicates = possibleDuplicates(outputs) - possibleDuplicatesBefore;
     return report;
@@ -236,7 +238,8 @@ export class Engine {
       written.repeatedRows > 0
         ? ` (${count(written.repeatedRows, "row")} already delivered by an earlier ${source.unitNoun} skipped)`
         : "";
-    this.deps.logger.info(
+    const { logger } = this.deps;
+    (source.streaming ? logger.debug.bind(logger) : logger.info.bind(logger))(
       { ...unit.logFields, rows: written.rows, repeatedRows: written.repeatedRows },
       `delivered ${unit.name}: ${count(written.rows, "row")}${skipped}`,
     );
