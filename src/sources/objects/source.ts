@@ -32,6 +32,8 @@ export interface ObjectSourceDeps {
   required: boolean;
   /** The org's time (see SalesforceClient.orgNow): where windows end. */
   now?: () => Date;
+  /** The source its windows are part of, when not its own (`objects:<Name>`): a stream's backfill. */
+  id?: string;
 }
 
 /** Compound fields repeat their components, which are fields of their own; they are not selected. */
@@ -61,7 +63,7 @@ export class ObjectSource implements Source {
   private readonly now: () => Date;
 
   constructor(private readonly deps: ObjectSourceDeps) {
-    this.id = `objects:${deps.kind.name}`;
+    this.id = deps.id ?? `objects:${deps.kind.name}`;
     this.unitNoun = `${deps.kind.name} window`;
     this.now = deps.now ?? (() => new Date());
   }
@@ -97,10 +99,11 @@ export class ObjectSource implements Source {
     const through = checkpoint === undefined ? undefined : readWindowCheckpoint(checkpoint, this.id);
     const { since, windows } = planWindows(through, this.now(), this.deps.plan);
     if (this.unreadable) return { since, units: [] };
-    return { since, units: windows.map((window) => this.unit(window)) };
+    return { since, units: windows.map((window) => this.unitFor(window)) };
   }
 
-  private unit(window: Window): WorkUnit {
+  /** The unit that reads one window (a stream's backfill reads its storage object's windows this way). */
+  unitFor(window: Window): WorkUnit {
     const { kind } = this.deps;
     const from = window.from.toISOString();
     const to = window.to.toISOString();

@@ -16,11 +16,13 @@ export interface WindowPlan {
   overlap: number;
   /** The longest window one query reads; a longer span is cut into several. */
   window: number;
+  /** No window ends after this: a stream's backfill reads only the span the stream missed. */
+  until?: Date;
 }
 
 /**
  * The windows to read from a checkpoint (the end of the last window delivered) to the org's now
- * minus the lag, oldest first, each at most `plan.window` long. Bounds fall on whole seconds, the
+ * minus the lag (or `until`, if earlier), oldest first, each at most `plan.window` long. Bounds fall on whole seconds, the
  * precision every SOQL datetime literal keeps.
  */
 export function planWindows(
@@ -31,7 +33,7 @@ export function planWindows(
   const since = seconds(
     through ? through.getTime() - plan.overlap : (plan.start?.getTime() ?? now.getTime() - plan.lookback),
   );
-  const end = seconds(now.getTime() - plan.lag);
+  const end = seconds(Math.min(now.getTime() - plan.lag, plan.until?.getTime() ?? Number.POSITIVE_INFINITY));
   const windows: Window[] = [];
   for (let from = since; from < end; from += plan.window) {
     windows.push({ from: new Date(from), to: new Date(Math.min(from + plan.window, end)) });
