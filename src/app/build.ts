@@ -7,6 +7,7 @@ import { OUTPUT_TYPES, type OutputContext, type OutputType } from "../outputs/in
 import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
+import { PubSubClient } from "../salesforce/pubsub/index.js";
 import { openState, passwordOf, type StateStore, stateName } from "../state/index.js";
 import type { CycleObserver, CycleReport } from "../core/cycle.js";
 import { type DeadLetter, type DeadLetterSink, watchedDeadLetters } from "../core/dead-letters.js";
@@ -135,7 +136,17 @@ export async function assemble(config: Config, logger: Logger, watchers: Watcher
     opened.push(() => Promise.allSettled(outputs.map((o) => o.close())));
     // Engine settings live in the Event Log File section since 0.1; a file without one takes their defaults.
     const elf = config.event_log_files ?? EVENT_LOG_FILE_DEFAULTS;
-    const sources = buildSources(config, client, logger);
+    const streams = config.streams;
+    const pubsub =
+      streams &&
+      new PubSubClient({
+        endpoint: streams.endpoint,
+        tls: streams.tls,
+        auth: { current: () => client.pubSubAuth(), renew: (refused) => client.renewPubSubAuth(refused) },
+        logger,
+      });
+    if (pubsub) opened.push(() => pubsub.close());
+    const sources = buildSources(config, client, logger, pubsub);
     const engine = new Engine({
       state,
       outputs,

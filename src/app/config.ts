@@ -3,6 +3,7 @@ import { readDocument, validated } from "../config/load.js";
 import { EVENT_LOG_FILE_DEFAULTS, configSchema as withOutputs } from "../config/schema.js";
 import { OUTPUT_TYPES } from "../outputs/index.js";
 import { objectsSchema } from "../sources/objects/config.js";
+import { streamsSchema } from "../sources/streams/config.js";
 
 type OutputTypes = (typeof OUTPUT_TYPES)[number];
 
@@ -13,8 +14,11 @@ function outputsShape(): OutputsShape {
   return Object.fromEntries(OUTPUT_TYPES.map((type) => [type.key, type.schema.optional()])) as OutputsShape;
 }
 
-/** The configuration file's schema, its outputs taken from the registry, the objects' section from its folder. */
-export const configSchema = withOutputs(outputsShape(), { objects: objectsSchema.optional() });
+/** The configuration file's schema, its outputs taken from the registry, each source's section from its folder. */
+export const configSchema = withOutputs(outputsShape(), {
+  objects: objectsSchema.optional(),
+  streams: streamsSchema.optional(),
+});
 
 export type Config = z.output<typeof configSchema>;
 
@@ -24,7 +28,7 @@ export type Config = z.output<typeof configSchema>;
  */
 export function eventLogFilesOf(config: Config): typeof EVENT_LOG_FILE_DEFAULTS | undefined {
   if (config.event_log_files) return config.event_log_files;
-  return config.objects ? undefined : EVENT_LOG_FILE_DEFAULTS;
+  return config.objects || config.streams ? undefined : EVENT_LOG_FILE_DEFAULTS;
 }
 
 /** Validates a parsed document; every mistake is listed at once, each naming its key. */

@@ -5,15 +5,22 @@ import type { SalesforceClient } from "../salesforce/index.js";
 import { EventLogFileSource } from "../sources/event-log-files/source.js";
 import { configuredKinds, type ObjectsConfig } from "../sources/objects/config.js";
 import { ObjectSource } from "../sources/objects/source.js";
+import { configuredStreams, type StreamsConfig } from "../sources/streams/config.js";
+import { type PubSubApi, StreamSource } from "../sources/streams/source.js";
 
-/** A source and how often collect polls it. */
+/** A source and how often collect polls it: a stream, whose listing waits for events, at once. */
 export interface ScheduledSource {
   source: Source;
   pollEvery: number;
 }
 
-/** The sources a configuration asks for, each built from its own section. */
-export function buildSources(config: Config, client: SalesforceClient, logger: Logger): ScheduledSource[] {
+/** The sources a configuration asks for, each built from its own section; `pubsub` when it has streams. */
+export function buildSources(
+  config: Config,
+  client: SalesforceClient,
+  logger: Logger,
+  pubsub?: PubSubApi,
+): ScheduledSource[] {
   const now = () => client.orgNow();
   const sources: ScheduledSource[] = [];
   const elf = eventLogFilesOf(config);
@@ -35,7 +42,40 @@ export function buildSources(config: Config, client: SalesforceClient, logger: L
     });
   }
   if (config.objects) sources.push(...objectSources(config.objects, client, logger, now));
+  if (config.streams) {
+    if (pubsub === undefined) throw new Error("a configuration with streams needs a Pub/Sub client");
+    sources.push(...streamSources(config.streams, client, pubsub, logger, now));
+  }
   return sources;
+}
+
+/** One source per stream, each with its own subscription and replay id. */
+function streamSources(
+  section: StreamsConfig,
+  client: SalesforceClient,
+  pubsub: PubSubApi,
+  logger: Logger,
+  now: () => Date,
+): ScheduledSource[] {
+  const settings = {
+    start: section.start,
+    lookback: section.lookback,
+    backfill: section.backfill,
+    capacity: section.capacity,
+  };
+  return configuredStreams(section).map((kind) => ({
+    pollEvery: 0,
+    source: new StreamSource({
+      pubsub,
+      objects: client,
+      logger,
+      kind,
+      settings,
+      required: section.topics !== undefined,
+      now,
+      syncClock: () => client.versions(),
+    }),
+  }));
 }
 
 /** One source per object: each has its own checkpoint and is polled on the section's schedule. */

@@ -11,6 +11,9 @@ import { createDispatcher } from "../http/dispatcher.js";
 import { checkEventLogFiles, EVENT_LOG_FILE_CHECKS } from "../sources/event-log-files/check.js";
 import { checkObjects } from "../sources/objects/check.js";
 import { configuredKinds } from "../sources/objects/config.js";
+import { checkStreams } from "../sources/streams/check.js";
+import { configuredStreams } from "../sources/streams/config.js";
+import { PubSubClient } from "../salesforce/pubsub/index.js";
 import { inspectState, type StateFileInspection, stateName } from "../state/index.js";
 import { describeError } from "../core/errors.js";
 import { type Finding, failed, skipped } from "../core/finding.js";
@@ -92,6 +95,20 @@ async function checkSalesforce(
   if (config.objects) {
     const kinds = configuredKinds(config.objects, client.apiVersion);
     out.push(...(await checkObjects(client, kinds, config.objects.types !== undefined)));
+  }
+  if (config.streams) {
+    const { endpoint, tls, topics } = config.streams;
+    const pubsub = new PubSubClient({
+      endpoint,
+      tls,
+      auth: { current: () => client.pubSubAuth(), renew: (refused) => client.renewPubSubAuth(refused) },
+      logger,
+    });
+    try {
+      out.push(...(await checkStreams(pubsub, configuredStreams(config.streams), topics !== undefined)));
+    } finally {
+      pubsub.close();
+    }
   }
   out.push(...apiUsage(client, config));
   return out;

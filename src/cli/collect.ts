@@ -14,6 +14,10 @@ import { boundHeapGrowth } from "./heap.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */
 const SHUTDOWN_GRACE_MS = 8_000;
+/** A stream cycles many times a minute: its cycle lines are summed up this often. */
+const STREAM_SUMMARY_MS = 60_000;
+/** A stream whose cycle failed (a permission, a licence) is tried again this long after, not at once. */
+const STREAM_RETRY_MS = 60_000;
 
 export function command(): Command {
   return new Command()
@@ -122,14 +126,57 @@ async function summarize(report: CycleReport, source: Source, app: Assembly, log
   );
 }
 
+/**
+ * One cycle of each source; a stream cycles until it has nothing more (what it holds now, and the
+ * backfill windows that have settled).
+ */
 async function runOnce(app: Assembly, signal: AbortSignal, logger: Logger): Promise<number> {
   let failed = false;
   for (const { source } of app.sources) {
-    const report = await app.engine.runCycle(source, signal);
-    await summarize(report, source, app, logger);
-    failed ||= report.failed.length > 0;
+    const streamed = source.streaming ? new StreamSummary() : undefined;
+    for (;;) {
+      const report = await app.engine.runCycle(source, signal);
+      failed ||= report.failed.length > 0;
+      if (streamed === undefined) await summarize(report, source, app, logger);
+      else streamed.add(report);
+      if (streamed === undefined || report.listed === 0 || failed || signal.aborted) break;
+    }
+    if (streamed !== undefined) await summarize(streamed.take(), source, app, logger);
   }
   return failed || signal.aborted ? 1 : 0;
+}
+
+/** A stream's cycles since its last summary line, added up into one report. */
+class StreamSummary {
+  private sum: CycleReport | undefined;
+  private since = performance.now();
+
+  add(report: CycleReport): void {
+    if (this.sum === undefined) {
+      this.sum = { ...report, failed: [...report.failed] };
+      return;
+    }
+    const sum = this.sum;
+    sum.listed += report.listed;
+    sum.delivered += report.delivered;
+    sum.rows += report.rows;
+    sum.repeatedRows += report.repeatedRows;
+    sum.deadLetters += report.deadLetters;
+    sum.possibleDuplicates += report.possibleDuplicates;
+    sum.failed.push(...report.failed);
+  }
+
+  /** Whether a summary is due: a minute has passed, or something failed. */
+  due(): boolean {
+    return (this.sum?.failed.length ?? 0) > 0 || performance.now() - this.since >= STREAM_SUMMARY_MS;
+  }
+
+  take(): CycleReport {
+    const sum = this.sum as CycleReport;
+    this.sum = undefined;
+    this.since = performance.now();
+    return sum;
+  }
 }
 
 /**
@@ -140,22 +187,30 @@ async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): 
   const stopAll = new AbortController();
   const stopped = AbortSignal.any([signal, stopAll.signal]);
   const poll = async ({ source, pollEvery }: ScheduledSource) => {
-    logger.info(`polling every ${formatDuration(pollEvery)}`);
+    const streamed = source.streaming ? new StreamSummary() : undefined;
+    logger.info(streamed ? `streaming ${source.id}` : `polling every ${formatDuration(pollEvery)}`);
     while (!stopped.aborted) {
+      let wait = pollEvery;
       try {
-        await summarize(await app.engine.runCycle(source, stopped), source, app, logger);
+        const report = await app.engine.runCycle(source, stopped);
+        if (streamed === undefined) await summarize(report, source, app, logger);
+        else {
+          streamed.add(report);
+          if (streamed.due()) await summarize(streamed.take(), source, app, logger);
+        }
       } catch (err) {
         if (actionOf(err) === "stop") {
           stopAll.abort(err);
           throw err;
         }
         if (stopped.aborted) break;
+        if (streamed) wait = STREAM_RETRY_MS;
         logger.error(
           { err: describeError(err) },
-          `cycle failed, trying again in ${formatDuration(pollEvery)}: ${describeError(err)}`,
+          `cycle failed, trying again in ${formatDuration(wait)}: ${describeError(err)}`,
         );
       }
-      await sleep(pollEvery, stopped);
+      await sleep(wait, stopped);
     }
   };
   const outcomes = await Promise.allSettled(app.sources.map(poll));
