@@ -4,10 +4,26 @@ import { startLocalIntake } from "../dist/simulator/sekoia-intake.js";
  * The Sekoia-style intake of the collect scenarios, in a process of its own so its CPU time is not the
  * collector's: it acknowledges each batch at once and keeps counts only. Prints its URL, then on
  * SIGTERM its counts as one JSON line ({"batches","events","bytes","rejected"}).
+ *
+ * With `--latency`, it also notes for each event how long after its EventDate it arrived (the Sekoia
+ * shape's TIMESTAMP_DERIVED), by the millisecond, and adds `latency: [[ms, events], ...]` to the line.
  */
-const intake = await startLocalIntake();
+const latency = process.argv.includes("--latency") ? new Map() : undefined;
+const onBatch =
+  latency &&
+  ((events) => {
+    const now = Date.now();
+    for (const event of events) {
+      const ms = now - Date.parse(JSON.parse(event).TIMESTAMP_DERIVED);
+      latency.set(ms, (latency.get(ms) ?? 0) + 1);
+    }
+  });
+const intake = await startLocalIntake({ onBatch });
 process.stdout.write(`${intake.url}\n`);
 process.once("SIGTERM", async () => {
   await intake.close();
-  process.stdout.write(`${JSON.stringify(intake.stats)}\n`);
+  const line = latency
+    ? { ...intake.stats, latency: [...latency].sort((a, b) => a[0] - b[0]) }
+    : intake.stats;
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 });

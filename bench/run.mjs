@@ -19,6 +19,7 @@ import { parseOnly } from "./scenarios/parse-only.mjs";
 import { replay } from "./scenarios/replay.mjs";
 import { simulatorObjectsBurst } from "./scenarios/simulator-objects-burst.mjs";
 import { simulatorStream } from "./scenarios/simulator-stream.mjs";
+import { streamLatency } from "./scenarios/stream-latency.mjs";
 
 /**
  * `npm run bench`: every scenario in order (later ones are judged against earlier ones), one JSON
@@ -35,6 +36,7 @@ const SCENARIOS = [
   ["simulator-stream-gzip", simulatorStream(true)],
   ["simulator-objects-burst", simulatorObjectsBurst],
   ["collect-objects-burst", collectObjectsBurst],
+  ["stream-latency", streamLatency],
 ];
 
 const log = (text) => process.stderr.write(`${text}\n`);

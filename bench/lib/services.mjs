@@ -29,9 +29,9 @@ export async function startSimulator(context, name, scenario) {
   return { run, url, stop: () => stop(run) };
 }
 
-/** bench/intake.mjs; `stop()` gives its figures and what it received. */
-export async function startIntake() {
-  const run = launch(process.execPath, [INTAKE]);
+/** bench/intake.mjs (`--latency`: it measures each event's delay); `stop()` gives its figures and what it received. */
+export async function startIntake(args = []) {
+  const run = launch(process.execPath, [INTAKE, ...args]);
   const url = await firstLine(run, "the benchmark's intake");
   return {
     run,
