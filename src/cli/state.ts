@@ -4,6 +4,7 @@ import { ExplainedError } from "../core/errors.js";
 import { count } from "../observability/count.js";
 import { cursorAt, readCursor } from "../sources/event-log-files/cursor.js";
 import { windowCheckpoint } from "../sources/objects/windows.js";
+import { rewoundStream } from "../sources/streams/checkpoint.js";
 import {
   openState,
   type SourceSummary,
@@ -14,6 +15,7 @@ import {
 
 const ELF_SOURCE = /^event_log_files:/;
 const OBJECT_SOURCE = /^objects:/;
+const STREAM_SOURCE = /^streams:/;
 
 export function command(): Command {
   const state = new Command().description(
@@ -68,10 +70,14 @@ async function rewind(
     ? { units: "delivered file", checkpoint: cursorAt({ CreatedDate: to.toISOString(), Id: "" }) }
     : OBJECT_SOURCE.test(options.source)
       ? { units: "delivered window", checkpoint: windowCheckpoint({ from: to, to }) }
-      : undefined;
+      : STREAM_SOURCE.test(options.source)
+        ? // A stream cannot replay from an instant: it resumes at its newest event, and the span since
+          // `to` is read from its storage object, as a gap is.
+          { units: "delivered segment", checkpoint: rewoundStream(to) }
+        : undefined;
   if (kind === undefined)
     throw new ExplainedError(
-      `--source ${options.source}: only Event Log File sources (event_log_files:hourly, event_log_files:daily) and objects (objects:LoginEvent, ...) can be rewound.`,
+      `--source ${options.source}: only Event Log File sources (event_log_files:hourly, event_log_files:daily), objects (objects:LoginEvent, ...) and streams (streams:LoginEventStream, ...) can be rewound.`,
       "stop",
     );
   // Opened as a collector opens it: a collector holding the state makes this fail with that message.

@@ -27,6 +27,15 @@ export function writeStreamCheckpoint(checkpoint: StreamCheckpoint): string {
   return JSON.stringify(checkpoint);
 }
 
+/**
+ * The checkpoint `sfevents state rewind` gives a stream: no replay id (a stream cannot start at an
+ * instant), and `to` as both its last event and its first start, so that the next subscription
+ * opens a gap from `to` that the storage object fills.
+ */
+export function rewoundStream(to: Date): string {
+  return writeStreamCheckpoint({ replayId: "", at: to.toISOString(), since: to.toISOString() });
+}
+
 export function readStreamCheckpoint(value: string, source: string): StreamCheckpoint {
   let parsed: Partial<StreamCheckpoint> | undefined;
   try {
