@@ -95,7 +95,8 @@ describe("sfevents collect of a Pub/Sub stream against the simulated org", () =>
   const ids = (records: Record<string, unknown>[]) => tally(records.map((r) => String(r.EventIdentifier)));
   const waitForAll = async () => {
     const truth = await published();
-    await waitFor(() => delivered().length >= truth.length, 30_000, `${truth.length} events in the file`);
+    // Counted once each: a duplicate must not end the wait before every event came.
+    await waitFor(() => ids(delivered()).size >= truth.length, 30_000, `${truth.length} events in the file`);
     return truth;
   };
   const exactlyOnce = (truth: Published[]) => {
@@ -333,6 +334,42 @@ describe("sfevents collect of a Pub/Sub stream against the simulated org", () =>
     const rewoundIds = new Set(before.filter((e) => e.EventDate > to).map((e) => e.EventIdentifier));
     expect(ids(delivered())).toEqual(
       new Map(truth.map((e) => [e.EventIdentifier, rewoundIds.has(e.EventIdentifier) ? 2 : 1])),
+    );
+  });
+
+  it("starts at the earliest event within the lookback when asked, and goes on from there", async () => {
+    await moveClock(org.url, { advance: "1h" });
+    const path = config({ start: "earliest", lookback: "30m" });
+    await start(path);
+    const since = new Date(Date.parse(START) + 30 * 60_000).toISOString();
+    const res = await fetch(
+      `${org.url}/__sim/pubsub/events?topic=${encodeURIComponent(TOPIC)}&since=${since}`,
+    );
+    const recent = (await res.text())
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Published);
+    await waitFor(() => delivered().length >= recent.length, 30_000, "the last 30 minutes");
+    await stop();
+    expect(recent.length).toBeGreaterThan(100);
+    // Older events the stream still keeps (the org has a day of them) were passed over.
+    expect(ids(delivered())).toEqual(tally(recent.map((e) => e.EventIdentifier)));
+  });
+
+  it("reports the span a stream without a storage object lost to a refused replay id", async () => {
+    await org.close();
+    org = await startSimulator({ ...SCENARIO, pubsub: { ...SCENARIO.pubsub, concur_rate: 600 } });
+    const path = config({ topics: ["/event/ConcurLongRunApexErrEvent"] });
+    await start(path);
+    await moveClock(org.url, { advance: "10m" });
+    await waitFor(() => delivered().length > 20, 30_000, "ConcurLongRunApexErrEvent events");
+    await stop();
+    await moveClock(org.url, { advance: "10m" });
+    await faults({ type: "refuse-replay-id" });
+    await start(path);
+    await waitFor(() => /are lost/.test(running?.stderr() ?? ""), 20_000, "the lost span reported");
+    expect(running?.stderr()).toMatch(
+      /refused the stored replay id.* Events from 2026-11-20T12:(0\d|10):\d\d\.\d{3}Z to 2026-11-20T12:20:\d\d\.\d{3}Z are lost: ConcurLongRunApexErrEvent has no storage object/,
     );
   });
 });

@@ -304,19 +304,28 @@ export class StreamSource implements Source {
     let from: Date;
     let why: string;
     if (this.refused !== undefined || this.latestSince === undefined) {
-      // From a little before the last delivered event (the stream's order is not EventDate's), never
-      // before the stream's first start.
-      const at = Date.parse(stored?.at ?? resumed.toISOString()) - settings.backfill.overlap;
+      // From a little before the last delivered event when there is a storage object to read again
+      // (the stream's order is not EventDate's), never before the stream's first start.
+      const overlap = kind.storage === undefined ? 0 : settings.backfill.overlap;
+      const at = Date.parse(stored?.at ?? resumed.toISOString()) - overlap;
       const since = Date.parse(stored?.since ?? this.firstStart ?? "") || Number.NEGATIVE_INFINITY;
       from = new Date(Math.max(at, since));
-      why = this.refused?.message ?? "The stream has no replay id to resume from.";
+      why =
+        this.refused === undefined
+          ? "The stream has no replay id to resume from."
+          : "Salesforce refused the stored replay id: it is older than the stream keeps (about three days), or the org was migrated.";
     } else {
       from = this.latestSince;
       why = `The stream ended before any event since ${from.toISOString()} was delivered, and a new subscription can only start at the newest event.`;
     }
+    const span = {
+      topic: kind.topic,
+      from: from.toISOString(),
+      to: resumed.toISOString(),
+      err: this.refused?.message,
+    };
     this.refused = undefined;
     const until = new Date(resumed.getTime() + GAP_MARGIN_MS).toISOString();
-    const span = { topic: kind.topic, from: from.toISOString(), to: resumed.toISOString() };
     if (kind.storage === undefined) {
       logger.warn(
         span,
