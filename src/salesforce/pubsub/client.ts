@@ -128,8 +128,9 @@ export class PubSubClient {
   }
 
   /**
-   * Opens a Subscribe call. At most min(capacity, 100) events are ever requested and not yet taken,
-   * so a consumer that stops taking stops the stream instead of filling memory.
+   * Opens a Subscribe call. At most `capacity` events are ever held, received or requested (and at
+   * most 100 requested, Salesforce's ceiling), so a consumer that stops taking stops the stream
+   * instead of filling memory.
    */
   subscribe(topic: string, start: ReplayStart, options: { capacity: number }): Subscription {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
@@ -319,6 +320,9 @@ class StreamSubscription implements Subscription {
         this.fail(err);
       }
       this.notify();
+      // Room left under the capacity is asked for at once: waiting for the next take() would cap
+      // the stream at 100 events per cycle of the consumer.
+      this.topUp();
     });
   }
 
@@ -340,7 +344,7 @@ class StreamSubscription implements Subscription {
     return { replayId: Buffer.from(consumed.replay_id), id: event.id, schemaId: event.schema_id, record };
   }
 
-  /** Asks for more once take() has made room, by whole halves of the window so requests stay few. */
+  /** Asks for more while the subscription holds less than its capacity, by whole halves of the window so requests stay few. */
   private topUp(): void {
     if (this.call === undefined || this.closed || this.failure !== undefined) return;
     const held = this.ready.length + this.decoding + this.outstanding;
