@@ -202,9 +202,19 @@ export function snakeCase(column: string): string {
  * field finds the place of its column. A relationship's field (`CreatedBy.Username`) joins with `_`.
  */
 export function elfColumnName(field: string): string {
-  return field
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
-    .replace(/[^A-Za-z0-9]+/g, "_")
-    .toUpperCase();
+  let column = COLUMN_NAMES.get(field);
+  if (column === undefined) {
+    column = field
+      .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+      .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+      .replace(/[^A-Za-z0-9]+/g, "_")
+      .toUpperCase();
+    // Field names are a few hundred across every object; the bound only guards against a surprise.
+    if (COLUMN_NAMES.size >= 10_000) COLUMN_NAMES.clear();
+    COLUMN_NAMES.set(field, column);
+  }
+  return column;
 }
+
+/** elfColumnName's answers: it runs for every field of every record the Sekoia.io output sends. */
+const COLUMN_NAMES = new Map<string, string>();
