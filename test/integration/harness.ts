@@ -78,11 +78,12 @@ export function writeConfig(dir: string, document: unknown): string {
   return path;
 }
 
+/** The file's complete lines: a last line still being written (no line break yet) is not one. */
 export function readNdjson(path: string): string[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l.length > 0);
+  const lines = readFileSync(path, "utf8").split("\n");
+  lines.pop();
+  return lines.filter((l) => l.length > 0);
 }
 
 export interface GroundTruthRow {

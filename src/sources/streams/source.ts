@@ -161,10 +161,13 @@ export class StreamSource implements Source {
       since: stored?.since ?? this.firstStart,
       backfill: stored?.backfill,
     };
+    // A first start is recorded, alone, before any event is taken: a restart after it knows where
+    // the stream started, and fills what it missed since.
+    if (stored === undefined && this.gap === undefined) {
+      const start = this.startUnit(position);
+      return { since: now, forgetBefore: now, units: [start] };
+    }
     const units: WorkUnit[] = [];
-    // A first start is recorded before its first event: a restart before any is delivered then
-    // knows where the stream started, and fills what it missed since.
-    if (stored === undefined) units.push(this.startUnit(position));
     const backfill = widest(stored?.backfill, this.gap);
     if (backfill !== undefined) {
       const windows = await this.backfillUnits(position, backfill);
