@@ -1,5 +1,6 @@
 import { type Config, eventLogFilesOf } from "./config.js";
 import type { Source } from "../core/source.js";
+import type { LogFileReading } from "../csv/log-file-read.js";
 import type { Logger } from "../observability/logger.js";
 import type { SalesforceClient } from "../salesforce/index.js";
 import { EventLogFileSource } from "../sources/event-log-files/source.js";
@@ -14,12 +15,16 @@ export interface ScheduledSource {
   pollEvery: number;
 }
 
-/** The sources a configuration asks for, each built from its own section; `pubsub` when it has streams. */
+/**
+ * The sources a configuration asks for, each built from its own section; `pubsub` when it has
+ * streams, `reading` when Event Log Files are parsed in threads.
+ */
 export function buildSources(
   config: Config,
   client: SalesforceClient,
   logger: Logger,
   pubsub?: PubSubApi,
+  reading?: LogFileReading,
 ): ScheduledSource[] {
   const now = () => client.orgNow();
   const sources: ScheduledSource[] = [];
@@ -31,6 +36,7 @@ export function buildSources(
         api: client,
         logger,
         now,
+        reading,
         settings: {
           interval: elf.interval,
           eventTypes: elf.event_types,
