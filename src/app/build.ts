@@ -11,7 +11,6 @@ import { PubSubClient } from "../salesforce/pubsub/index.js";
 import { openState, passwordOf, type StateStore, stateName } from "../state/index.js";
 import type { CycleObserver, CycleReport } from "../core/cycle.js";
 import { type DeadLetter, type DeadLetterSink, watchedDeadLetters } from "../core/dead-letters.js";
-import { defaultParseThreads, ParsePool } from "../csv/parse-pool.js";
 import { Engine } from "../engine/engine.js";
 import { buildSources, type ScheduledSource } from "./sources.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
@@ -147,10 +146,7 @@ export async function assemble(config: Config, logger: Logger, watchers: Watcher
         logger,
       });
     if (pubsub) opened.push(() => pubsub.close());
-    const threads = elf.threads ?? defaultParseThreads();
-    const pool = threads > 0 ? new ParsePool(threads) : undefined;
-    if (pool) opened.push(() => pool.close());
-    const sources = buildSources(config, client, logger, pubsub, pool?.read);
+    const sources = buildSources(config, client, logger, pubsub);
     const engine = new Engine({
       state,
       outputs,

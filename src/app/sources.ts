@@ -1,6 +1,5 @@
 import { type Config, eventLogFilesOf } from "./config.js";
 import type { Source } from "../core/source.js";
-import type { LogFileReading } from "../csv/log-file-read.js";
 import type { Logger } from "../observability/logger.js";
 import type { SalesforceClient } from "../salesforce/index.js";
 import { EventLogFileSource } from "../sources/event-log-files/source.js";
@@ -15,16 +14,12 @@ export interface ScheduledSource {
   pollEvery: number;
 }
 
-/**
- * The sources a configuration asks for, each built from its own section; `pubsub` when it has
- * streams, `reading` when Event Log Files are parsed in threads.
- */
+/** The sources a configuration asks for, each built from its own section; `pubsub` when it has streams. */
 export function buildSources(
   config: Config,
   client: SalesforceClient,
   logger: Logger,
   pubsub?: PubSubApi,
-  reading?: LogFileReading,
 ): ScheduledSource[] {
   const now = () => client.orgNow();
   const sources: ScheduledSource[] = [];
@@ -36,7 +31,6 @@ export function buildSources(
         api: client,
         logger,
         now,
-        reading,
         settings: {
           interval: elf.interval,
           eventTypes: elf.event_types,

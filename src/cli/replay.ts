@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
-import { Command, InvalidArgumentError, Option } from "commander";
-import { type LogFileReading, readInThisThread } from "../csv/log-file-read.js";
-import { defaultParseThreads, ParsePool } from "../csv/parse-pool.js";
+import { Command, Option } from "commander";
+import { LogFileReader } from "../csv/log-file-reader.js";
+import { rowJsonEncoder } from "../csv/row-json.js";
 import { gunzippedIfGzip } from "../http/content-encoding.js";
 import { GeoIpError } from "../normalize/geoip.js";
 import { createNormalizer } from "../normalize/normalizer.js";
@@ -13,6 +13,7 @@ import { type Progress, type ProgressStream, terminalProgress } from "../observa
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { STDOUT_PATH } from "../outputs/file/config.js";
 import { FileOutput } from "../outputs/file/sink.js";
+import type { SourceEvent } from "../core/event.js";
 import { OutputError } from "../core/output.js";
 import { EVENT_TYPE_SCHEMAS } from "../salesforce/event-types.js";
 
@@ -26,8 +27,6 @@ export interface ReplayOptions {
   geoip?: string;
   asn?: string;
   includeOriginal?: boolean;
-  /** Threads that parse the CSV beside the main thread; 0 parses in the main thread. */
-  threads?: number;
 }
 
 /** Where a replay reads and writes; the process's own streams unless a test gives others. */
@@ -87,14 +86,6 @@ export function command(): Command {
     .option("--geoip <path>", "MaxMind or DB-IP City/Country .mmdb file for source.geo.* (ecs format)")
     .option("--asn <path>", "MaxMind or DB-IP ASN .mmdb file for source.as.* (ecs format)")
     .option("--include-original", "add event.original, the raw row, to ECS documents")
-    .addOption(
-      new Option(
-        "--threads <n>",
-        "threads that parse the CSV beside the main one; 0: parse in the main thread",
-      )
-        .argParser(threadCount)
-        .default(defaultParseThreads(), "one fewer than the cores, at most 2"),
-    )
     .action(async (files: string[], options: ReplayOptions) => {
       if (options.eventType !== undefined) {
         const check = checkEventType(options.eventType);
@@ -118,13 +109,6 @@ export function command(): Command {
         process.exitCode = 1;
       }
     });
-}
-
-function threadCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 16)
-    throw new InvalidArgumentError("expected a whole number of threads from 0 to 16.");
-  return n;
 }
 
 /**
@@ -178,9 +162,7 @@ export async function replay(
     chunkChars: STDOUT_CHUNK_CHARS,
     encode: normalizer && sharedEcs(normalizer),
   });
-  const threads = options.threads ?? defaultParseThreads();
-  const pool = threads > 0 ? new ParsePool(threads) : undefined;
-  const replayer = new Replayer(options, io, output, pool?.read ?? readInThisThread);
+  const replayer = new Replayer(options, io, output);
   // A failed write is reported to the write itself; without a listener the stream's own 'error'
   // event (EPIPE once the reader has gone) would end the process with a stack trace.
   const ignore = () => {};
@@ -193,7 +175,6 @@ export async function replay(
     replayer.stdoutClosed();
   } finally {
     await output.close();
-    await pool?.close();
     await replayer.deadLetters.close();
     await normalizer?.close();
     io.stdout.off("error", ignore);
@@ -221,7 +202,6 @@ class Replayer {
     private readonly options: ReplayOptions,
     private readonly io: ReplayIo,
     private readonly output: FileOutput,
-    private readonly reading: LogFileReading,
   ) {
     this.deadLetters = new DeadLetters(options.deadLetter);
     this.progress = terminalProgress(io.stderr);
@@ -247,18 +227,20 @@ class Replayer {
   }
 
   private async rows(source: Readable, name: string, eventType: string | undefined): Promise<void> {
+    const reader = new LogFileReader();
     const origin = { source: REPLAY_SOURCE, unit: name, eventType };
-    const read = this.reading(gunzippedIfGzip(source), origin);
     const deadLettersBefore = this.deadLetters.count;
-    let checked = false;
+    let header: readonly string[] = [];
     let rows = 0;
-    for await (const batch of read) {
-      if (!checked && read.header !== undefined) {
-        if (!read.header.every((column) => COLUMN_NAME.test(column)))
+    let encode: ReturnType<typeof rowJsonEncoder> | undefined;
+    for await (const batch of reader.read(gunzippedIfGzip(source))) {
+      if (encode === undefined && reader.header !== undefined) {
+        if (!reader.header.every((column) => COLUMN_NAME.test(column)))
           throw new UnreadableFile(
             `${name} is not an Event Log File: its first line is not a CSV header of column names.`,
           );
-        checked = true;
+        header = reader.header;
+        encode = rowJsonEncoder(header);
       }
       for (const problem of batch.problems) {
         await this.deadLetters.write({
@@ -271,16 +253,28 @@ class Replayer {
           payload: problem.excerpt,
         });
       }
-      for (const event of batch.events) {
-        // Backpressure: a slow reader of standard output slows the replay instead of filling memory.
-        const wait = this.output.write(event);
-        if (wait !== undefined) await wait;
+      if (encode !== undefined) {
+        const { rows: batchRows, plain } = batch;
+        for (let i = 0; i < batchRows.length; i++) {
+          const row = batchRows[i];
+          const event: SourceEvent = {
+            origin,
+            line: row.line,
+            fields: { kind: "csv", header, values: row.values },
+            json: encode(row.values, plain[i]),
+            // Declared now, so that setting it later keeps every event's shape the same.
+            ecs: undefined,
+          };
+          // Backpressure: a slow reader of standard output slows the replay instead of filling memory.
+          const wait = this.output.write(event);
+          if (wait !== undefined) await wait;
+        }
+        rows += batch.rows.length;
+        this.summary.rows += batch.rows.length;
       }
-      rows += batch.events.length;
-      this.summary.rows += batch.events.length;
       this.progress?.rows(name, rows, this.deadLetters.count - deadLettersBefore);
     }
-    if (read.header === undefined && !read.unreadableHeader)
+    if (reader.header === undefined && !reader.unreadableHeader)
       throw new UnreadableFile(`${name} is empty: an Event Log File starts with a CSV header.`);
     this.progress?.doneUnit(name, rows, this.deadLetters.count - deadLettersBefore);
   }

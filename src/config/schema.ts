@@ -73,8 +73,6 @@ const eventLogFiles = z
       ),
     overlap: duration("1h").default("1h"),
     concurrency: z.number().int().min(1).max(16).default(2),
-    // Unset: from the cores, at run time (csv/parse-pool.ts, defaultParseThreads).
-    threads: z.number().int().min(0).max(16).optional(),
     deduplicate: z.boolean().default(true),
   })
   .strict();

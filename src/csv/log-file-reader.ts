@@ -40,7 +40,6 @@ export class LogFileReader {
   private problems: RowProblem[] = [];
   private headerLine = 1;
   private readonly parser: CsvParser;
-  private readonly decoder = new TextDecoder("utf-8");
 
   constructor() {
     this.parser = new CsvParser({
@@ -84,36 +83,26 @@ export class LogFileReader {
   }
 
   async *read(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LogFileBatch> {
+    const decoder = new TextDecoder("utf-8");
     for await (const chunk of chunks) {
-      this.write(chunk);
+      this.parser.write(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
       if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
     }
-    this.end();
-    if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
-  }
-
-  /** Reads one chunk; its rows and problems wait in the reader until take(). */
-  write(chunk: Uint8Array | string): void {
-    this.parser.write(typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true }));
-  }
-
-  /** The input is complete: the last record (and any byte left undecoded) is read. */
-  end(): void {
-    this.parser.write(this.decoder.decode());
+    this.parser.write(decoder.decode());
     this.parser.end();
-  }
-
-  /** The rows and problems read since the last take(). */
-  take(): LogFileBatch {
-    const batch = { rows: this.rows, plain: this.plain, problems: this.problems };
-    this.rows = [];
-    this.plain = [];
-    this.problems = [];
-    return batch;
+    if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
   }
 
   /** A row read but not deliverable: its fields, cut to a readable length, say what it held. */
   private refuse(line: number, reason: string, fields: string[]): void {
     this.problems.push({ line, reason, excerpt: JSON.stringify(fields).slice(0, 2000) });
+  }
+
+  private take(): LogFileBatch {
+    const batch = { rows: this.rows, plain: this.plain, problems: this.problems };
+    this.rows = [];
+    this.plain = [];
+    this.problems = [];
+    return batch;
   }
 }

@@ -1,11 +1,11 @@
-import type { EventOrigin } from "../../core/event.js";
+import type { EventOrigin, SourceEvent } from "../../core/event.js";
 import type { Listing, Source, UnitBatch, WorkUnit } from "../../core/source.js";
 import { uniqueColumnNames } from "../../csv/column-names.js";
-import { type LogFileReading, readInThisThread } from "../../csv/log-file-read.js";
+import { rowJsonEncoder } from "../../csv/row-json.js";
 import type { Logger } from "../../observability/logger.js";
 import { cursorAt, readCursor } from "./cursor.js";
 import { discoverFiles, type QueryApi } from "./discovery.js";
-import type { DownloadApi } from "./download.js";
+import { type DownloadApi, readEventLogFile } from "./download.js";
 import { chooseInterval, type DescribeApi, type IntervalChoice, type IntervalSetting } from "./interval.js";
 import { describeFile, type EventLogFile, fileKey, fileScope } from "./records.js";
 
@@ -25,8 +25,6 @@ export interface EventLogFileDeps {
   settings: EventLogFileSettings;
   /** The org's time (see SalesforceClient.orgNow): where a first run starts. */
   now?: () => Date;
-  /** How a file's bytes become events: in this thread unless a parse pool is given (csv/parse-pool.ts). */
-  reading?: LogFileReading;
 }
 
 /**
@@ -104,24 +102,33 @@ export class EventLogFileSource implements Source {
     signal: AbortSignal,
   ): AsyncGenerator<UnitBatch> {
     const { api, logger } = this.deps;
-    const body = await api.download(file.LogFile, signal);
-    const read = (this.deps.reading ?? readInThisThread)(body, origin);
-    let first = true;
-    for await (const batch of read) {
-      if (first) {
-        first = false;
-        const header = read.header ?? [];
+    let encode: ReturnType<typeof rowJsonEncoder> | undefined;
+    for await (const batch of readEventLogFile(api, file, signal)) {
+      const { header } = batch;
+      if (encode === undefined) {
+        encode = rowJsonEncoder(header);
         // Without a header (it could not be read) every row is a dead letter, not a drift.
         if (header.length > 0) warnOnSchemaDrift(file, header, logger);
-        const repeated = read.repeatedColumns;
-        if (repeated.length > 0) {
+        if (batch.repeatedColumns.length > 0) {
           logger.warn(
-            { fileId: file.Id, eventType: file.EventType, repeated },
-            `${describeFile(file)}: the CSV header repeats ${repeated.join(", ")}; every value is kept, the later columns named with a suffix (${repeated[0]}_2, ...)`,
+            { fileId: file.Id, eventType: file.EventType, repeated: batch.repeatedColumns },
+            `${describeFile(file)}: the CSV header repeats ${batch.repeatedColumns.join(", ")}; every value is kept, the later columns named with a suffix (${batch.repeatedColumns[0]}_2, ...)`,
           );
         }
       }
-      yield batch;
+      const events: SourceEvent[] = new Array(batch.rows.length);
+      for (let i = 0; i < batch.rows.length; i++) {
+        const { line, values } = batch.rows[i];
+        // `ecs` declared now, so that setting it later keeps every event's shape the same.
+        events[i] = {
+          origin,
+          line,
+          fields: { kind: "csv", header, values },
+          json: encode(values, batch.plain[i]),
+          ecs: undefined,
+        };
+      }
+      yield { events, problems: batch.problems };
     }
   }
 }
