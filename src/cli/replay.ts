@@ -232,7 +232,7 @@ class Replayer {
     const deadLettersBefore = this.deadLetters.count;
     let header: readonly string[] = [];
     let rows = 0;
-    let encode: ((values: readonly string[]) => string) | undefined;
+    let encode: ReturnType<typeof rowJsonEncoder> | undefined;
     for await (const batch of reader.read(gunzippedIfGzip(source))) {
       if (encode === undefined && reader.header !== undefined) {
         if (!reader.header.every((column) => COLUMN_NAME.test(column)))
@@ -254,12 +254,14 @@ class Replayer {
         });
       }
       if (encode !== undefined) {
-        for (const row of batch.rows) {
+        const { rows: batchRows, plain } = batch;
+        for (let i = 0; i < batchRows.length; i++) {
+          const row = batchRows[i];
           const event: SourceEvent = {
             origin,
             line: row.line,
             fields: { kind: "csv", header, values: row.values },
-            json: encode(row.values),
+            json: encode(row.values, plain[i]),
             // Declared now, so that setting it later keeps every event's shape the same.
             ecs: undefined,
           };

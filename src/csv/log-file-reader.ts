@@ -15,6 +15,8 @@ export interface LogFileRow {
 /** What one chunk of input yielded: rows are batched so the per-row cost stays a function call. */
 export interface LogFileBatch {
   rows: LogFileRow[];
+  /** For each row: no value holds a character JSON escapes (see rowJsonEncoder). */
+  plain: boolean[];
   problems: RowProblem[];
 }
 
@@ -34,13 +36,14 @@ export class LogFileReader {
   /** Set when the first record could not be read: every row is then a problem. */
   unreadableHeader = false;
   private rows: LogFileRow[] = [];
+  private plain: boolean[] = [];
   private problems: RowProblem[] = [];
   private headerLine = 1;
   private readonly parser: CsvParser;
 
   constructor() {
     this.parser = new CsvParser({
-      record: (fields, line) => {
+      record: (fields, line, plain) => {
         if (this.unreadableHeader) {
           this.refuse(
             line,
@@ -59,13 +62,15 @@ export class LogFileReader {
           this.refuse(line, `expected ${this.header.length} columns, found ${fields.length}`, fields);
           return;
         }
-        for (let i = 0; i < fields.length; i++) {
+        // A plain record holds no U+FFFD.
+        for (let i = 0; !plain && i < fields.length; i++) {
           if (fields[i].includes("\uFFFD")) {
             this.refuse(line, `invalid UTF-8 in column ${this.header[i]}`, fields);
             return;
           }
         }
         this.rows.push({ line, values: fields });
+        this.plain.push(plain);
       },
       problem: (p) => {
         if (this.header === undefined && !this.unreadableHeader) {
@@ -94,8 +99,9 @@ export class LogFileReader {
   }
 
   private take(): LogFileBatch {
-    const batch = { rows: this.rows, problems: this.problems };
+    const batch = { rows: this.rows, plain: this.plain, problems: this.problems };
     this.rows = [];
+    this.plain = [];
     this.problems = [];
     return batch;
   }

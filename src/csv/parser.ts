@@ -29,8 +29,12 @@ export interface CsvProblem {
 }
 
 export interface CsvHandlers {
-  /** One record; `line` is the 1-based line where it starts (quoted line breaks count). */
-  record(fields: string[], line: number): void;
+  /**
+   * One record; `line` is the 1-based line where it starts (quoted line breaks count). `plain`: no
+   * value holds a character JSON escapes nor U+FFFD, as most records of Event Log Files (false
+   * when unsure, as for a record that spans chunks).
+   */
+  record(fields: string[], line: number, plain: boolean): void;
   problem(problem: CsvProblem): void;
 }
 
@@ -46,6 +50,12 @@ export interface CsvParserOptions {
  */
 export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 const EXCERPT_CHARS = 200;
+/**
+ * In a record's text as written: what a value JSON escapes would hold (a line break inside a quoted
+ * value included), or the decoder's U+FFFD. Quotes are left out: the text's own are delimiters, and
+ * a value's are doubled, which the scan notes. One test a record costs less than one a value.
+ */
+const NOT_PLAIN = /[\\\u0000-\u001f\ud800-\udfff\ufffd]/;
 
 /** Where the scan stands when a chunk ends. */
 const FIELD_START = 0;
@@ -71,6 +81,8 @@ export class CsvParser {
   /** The current value as decoded so far, when it began in an earlier chunk or had doubled quotes. */
   private pieces: string[] = [];
   private malformed: string | undefined;
+  /** The current record has a doubled quote: a value holds a quote. */
+  private doubledQuote = false;
   /** Line number of the current record. */
   private line = 1;
   /** What the current record had in earlier chunks: its length, its line feeds, its first characters. */
@@ -125,6 +137,7 @@ export class CsvParser {
       if (state === QUOTE_AT_END) {
         if (s.charCodeAt(pos) === QUOTE) {
           pieces.push('"');
+          this.doubledQuote = true;
           state = QUOTED;
           pos++;
         } else state = AFTER_QUOTE;
@@ -133,6 +146,7 @@ export class CsvParser {
         let scan = pos;
         let q = s.indexOf('"', scan);
         while (q !== -1 && q + 1 < len && s.charCodeAt(q + 1) === QUOTE) {
+          this.doubledQuote = true;
           pieces.push(s.slice(scan, q + 1));
           scan = q + 2;
           q = s.indexOf('"', scan);
@@ -208,6 +222,7 @@ export class CsvParser {
     this.fields = [];
     this.pieces.length = 0;
     this.malformed = undefined;
+    this.doubledQuote = false;
     this.forgetCarried();
     this.pendingLf = false;
   }
@@ -250,8 +265,11 @@ export class CsvParser {
     } else if (malformed !== undefined) {
       this.handlers.problem({ line, reason: malformed, excerpt: this.excerpt(s, start, end) });
     } else if (fields.length > 1 || fields[0] !== "") {
-      this.handlers.record(fields, line); // a blank line is not a record
+      // A blank line is not a record. A record begun in an earlier chunk is not all in `s`.
+      const plain = !this.doubledQuote && this.carriedChars === 0 && !NOT_PLAIN.test(s.slice(start, end));
+      this.handlers.record(fields, line, plain);
     }
+    this.doubledQuote = false;
     if (this.carriedChars > 0) this.forgetCarried();
   }
 

@@ -19,14 +19,23 @@ export function jsonString(value: string): string {
  * header, values the strings as written. The text is built directly from precomputed key prefixes,
  * and most values (no quote, backslash or control character) are wrapped in quotes without
  * JSON.stringify: together about three times faster than building an object and stringifying it,
- * for byte-identical output.
+ * for byte-identical output. A row the reader found `plain` (no value to escape) skips even the
+ * check of each value.
  */
-export function rowJsonEncoder(header: readonly string[]): (values: readonly string[]) => string {
+export function rowJsonEncoder(
+  header: readonly string[],
+): (values: readonly string[], plain?: boolean) => string {
   const prefixes = header.map((name, i) => `${i === 0 ? "{" : ","}${JSON.stringify(name)}:`);
+  // The same with the quotes around a value: `{"A":"`, `","B":"`, ...
+  const joints = prefixes.map((prefix, i) => `${i === 0 ? "" : '"'}${prefix}"`);
   const n = prefixes.length;
   if (n === 0) return () => "{}";
-  return (values) => {
+  return (values, plain = false) => {
     let out = "";
+    if (plain) {
+      for (let i = 0; i < n; i++) out += joints[i] + values[i];
+      return `${out}"}`;
+    }
     for (let i = 0; i < n; i++) {
       out += prefixes[i] + jsonString(values[i]);
     }

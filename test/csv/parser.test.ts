@@ -27,6 +27,23 @@ const SAMPLE =
   '"Logout","","x"';
 
 describe("CsvParser", () => {
+  it("calls a record plain only when no value holds what JSON escapes or U+FFFD", () => {
+    const text =
+      '"a","b"\n"say ""hi""","x"\n"C:\\dir","x"\n"tab\t","x"\n"two\nlines","x"\n' +
+      '"\ud800","x"\n"\ufffd","x"\n"😀","x"\n"",""\n';
+    const plainOf = (chunks: string[]) => {
+      const plain: boolean[] = [];
+      const p = new CsvParser({ record: (_, __, isPlain) => plain.push(isPlain), problem: () => {} });
+      for (const c of chunks) p.write(c);
+      p.end();
+      return plain;
+    };
+    expect(plainOf([text])).toEqual([true, false, false, false, false, false, false, false, true]);
+    // A record cut by a chunk's end is not all in one text: never called plain, whatever it holds.
+    const cut = text.indexOf('"a"') + 2;
+    expect(plainOf([text.slice(0, cut), text.slice(cut)])[0]).toBe(false);
+  });
+
   it("reads quoted values, doubled quotes, quoted line breaks, CRLF and a missing final break", () => {
     for (const chunks of splits(SAMPLE)) {
       const { records, problems } = parse(chunks);

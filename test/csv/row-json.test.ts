@@ -10,6 +10,14 @@ describe("rowJsonEncoder", () => {
     expect(text).toBe(expected);
   });
 
+  it("writes a row the reader called plain as JSON.stringify does, without checking each value", () => {
+    const header = ["EVENT_TYPE", 'WEIRD "KEY"', "EMOJI", "EMPTY"];
+    const values = ["Login", "x", "😀 ok", ""];
+    const expected = JSON.stringify(Object.fromEntries(header.map((h, i) => [h, values[i]])));
+    expect(rowJsonEncoder(header)(values, true)).toBe(expected);
+    expect(rowJsonEncoder(["ONLY"])(["v"], true)).toBe('{"ONLY":"v"}');
+  });
+
   it("encodes an empty header as an empty object", () => {
     expect(rowJsonEncoder([])([])).toBe("{}");
   });

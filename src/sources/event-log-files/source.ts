@@ -102,7 +102,7 @@ export class EventLogFileSource implements Source {
     signal: AbortSignal,
   ): AsyncGenerator<UnitBatch> {
     const { api, logger } = this.deps;
-    let encode: ((values: readonly string[]) => string) | undefined;
+    let encode: ReturnType<typeof rowJsonEncoder> | undefined;
     for await (const batch of readEventLogFile(api, file, signal)) {
       const { header } = batch;
       if (encode === undefined) {
@@ -124,7 +124,7 @@ export class EventLogFileSource implements Source {
           origin,
           line,
           fields: { kind: "csv", header, values },
-          json: encode(values),
+          json: encode(values, batch.plain[i]),
           ecs: undefined,
         };
       }
