@@ -34,6 +34,7 @@ const ORG_NAME_RULE = "lowercase letters, digits, - and _ (at most 63)";
 export const collectionSchema = configSchema
   .pick({ state: true, dead_letters: true, metrics: true, log: true })
   .extend({
+    // Checked org by org, each merged over the defaults, by the single-org schema.
     defaults: z.record(z.unknown()).optional(),
     orgs: z.array(z.record(z.unknown())).optional(),
     orgs_dir: z.string().min(1).optional(),
@@ -90,13 +91,23 @@ export function parseCollection(
       problems.push(
         `${key}: with orgs or orgs_dir, an org's settings go in its entry (or under defaults, for every org)`,
       );
+  // Org entries and defaults have their ${VAR}s expanded, and are checked, org by org below.
+  const { orgs: rawOrgs, defaults: rawDefaults, ...own } = doc;
+  const shapes: string[] = [];
+  if (rawDefaults !== undefined && !isObject(rawDefaults))
+    shapes.push("defaults: expected the keys every org inherits (salesforce, outputs, ...)");
+  if (rawOrgs !== undefined && (!Array.isArray(rawOrgs) || !rawOrgs.every(isObject)))
+    shapes.push("orgs: expected a list of orgs, each with its name, salesforce and outputs");
   const top = checked(
     collectionSchema,
-    Object.fromEntries(Object.entries(doc).filter(([key]) => !(ORG_KEYS as readonly string[]).includes(key))),
+    Object.fromEntries(Object.entries(own).filter(([key]) => !(ORG_KEYS as readonly string[]).includes(key))),
     env,
   );
-  if (!top.ok) throw invalid(source, [...problems, ...top.problems]);
-  const { defaults = {}, orgs: entries = [], orgs_dir: orgsDir, ...rest } = top.value;
+  if (!top.ok || shapes.length > 0)
+    throw invalid(source, [...problems, ...shapes, ...(top.ok ? [] : top.problems)]);
+  const defaults = (rawDefaults ?? {}) as Document;
+  const entries = (rawOrgs ?? []) as Document[];
+  const { orgs_dir: orgsDir, ...rest } = top.value;
   const processConfig = rest as ProcessConfig;
   problems.push(...misplacedKeys(defaults, "defaults"));
   if (entries.length === 0 && orgsDir === undefined)

@@ -168,6 +168,16 @@ describe("sfevents collect with several orgs", () => {
       expect(await requestsTo(globex)).toBe(0);
 
       const globexFile = join(orgsDir, "globex.yaml");
+      const { client_id: _, ...withoutClientId } = entry("globex", globex, globexIntake).salesforce;
+      writeFileSync(
+        globexFile,
+        stringify({ ...entry("globex", globex, globexIntake), salesforce: withoutClientId }),
+      );
+      await until("the invalid file reported", said(`${globexFile} is not valid:`), () => stderr);
+      expect(said("salesforce.client_id: is required")()).toBe(true);
+      expect(said("The org is not started.")()).toBe(true);
+      expect(await requestsTo(globex)).toBe(0);
+
       writeFileSync(globexFile, stringify(entry("globex", globex, globexIntake)));
       const globexExpected = await expectedEvents(globex, "Hourly");
       await until(
@@ -177,6 +187,20 @@ describe("sfevents collect with several orgs", () => {
       );
       expect(tally(globexIntake.events)).toEqual(globexExpected);
       expect(said(`org globex started from ${globexFile}`)()).toBe(true);
+
+      // A changed file restarts its org, which finds nothing new: the state is shared.
+      writeFileSync(
+        globexFile,
+        stringify({ ...entry("globex", globex, globexIntake), limits: { slow_down_at: 0.7 } }),
+      );
+      await until("globex restarted", said(`${globexFile} changed: restarting org globex`), () => stderr);
+      const starts = () =>
+        logLines(stderr).filter((l) => l.msg === `org globex started from ${globexFile}`).length;
+      await until(
+        "globex started again",
+        () => starts() === 2,
+        () => stderr,
+      );
 
       rmSync(globexFile);
       await until("globex stopped", said(`org globex stopped: ${globexFile} was removed`), () => stderr);
