@@ -123,6 +123,19 @@ describe("sfevents collect with several orgs", () => {
       (s) => s.source,
     );
     expect(sources.sort()).toEqual(["acme/event_log_files:hourly", "globex/event_log_files:hourly"]);
+    const rewind = await runCli([
+      "state",
+      "rewind",
+      "--config",
+      path,
+      "--source",
+      "globex/event_log_files:hourly",
+      "--to",
+      "2000-01-01T00:00:00Z",
+    ]);
+    expect(rewind.stdout, rewind.stderr).toMatch(
+      /^Would globex\/event_log_files:hourly: forget \d+ delivered files/,
+    );
   });
 
   it("delivers the other orgs completely when one has a wrong client secret, and names the failed one", async () => {
