@@ -84,12 +84,18 @@ async function collect(config: Config, logger: Logger, once: boolean): Promise<n
  * stops its org only, which is tried again later.
  */
 async function collectMany(collection: Collection, logger: Logger, once: boolean): Promise<number> {
+  const listen = collection.process.metrics.listen;
+  const endpoints = listen
+    ? (await import("../app/operator.js")).orgsOperatorEndpoints(listen, logger)
+    : undefined;
   const shutdown = shutdownOnSignals(logger);
   const { collectOrgs } = await import("../app/org-supervisor.js");
   try {
+    await endpoints?.start();
     return await collectOrgs(collection, logger, {
       once,
       signal: shutdown.signal,
+      watch: endpoints?.watch,
       run: once
         ? (app, signal, orgLogger) => runOnce(app, signal, orgLogger)
         : async (app, signal, orgLogger) => {
@@ -101,6 +107,7 @@ async function collectMany(collection: Collection, logger: Logger, once: boolean
     return fatal(err, logger);
   } finally {
     shutdown.release();
+    await endpoints?.close();
   }
 }
 

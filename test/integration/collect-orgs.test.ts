@@ -164,6 +164,7 @@ describe("sfevents collect with several orgs", () => {
       orgs: [{ name: "acme", ...entry("acme", acme, acmeIntake) }],
       orgs_dir: orgsDir,
       ...processKeys(),
+      metrics: { listen: "127.0.0.1:0" },
     });
     const collector = startCli(["collect", "--config", path], env());
     let stderr = "";
@@ -200,6 +201,23 @@ describe("sfevents collect with several orgs", () => {
       );
       expect(tally(globexIntake.events)).toEqual(globexExpected);
       expect(said(`org globex started from ${globexFile}`)()).toBe(true);
+      // One registry and one status for both orgs, each series and entry naming its org.
+      const url = logLines(stderr)
+        .find((l) => l.msg.startsWith("metrics at "))
+        ?.msg.match(/^metrics at (\S+)\/metrics/)?.[1];
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      for (const org of ["acme", "globex"])
+        expect(metrics).toMatch(
+          new RegExp(
+            `^sfevents_units_delivered_total\\{org="${org}",source="event_log_files:hourly"\\} [1-9]`,
+            "m",
+          ),
+        );
+      const status = (await (await fetch(`${url}/status.json`)).json()) as {
+        orgs: { org: { name: string } }[];
+      };
+      expect(status.orgs.map((o) => o.org.name).sort()).toEqual(["acme", "globex"]);
+      expect(await (await fetch(`${url}/`)).text()).toContain('<span data-testid="org">globex</span>');
 
       // A changed file restarts its org, which finds nothing new: the state is shared.
       writeFileSync(
