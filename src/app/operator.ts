@@ -115,12 +115,18 @@ export function orgsOperatorEndpoints(listen: ListenAddress, logger: Logger) {
   const metrics = new CollectorMetrics();
   const orgs = new Map<
     string,
-    { app?: Assembly; status: CollectorStatus; observer: CycleObserver; metrics: OrgMetrics }
+    {
+      app?: Assembly;
+      failed?: boolean;
+      status: CollectorStatus;
+      observer: CycleObserver;
+      metrics: OrgMetrics;
+    }
   >();
   const watched = (org: string) => {
     let entry = orgs.get(org);
     if (entry === undefined) {
-      const holder: { app?: Assembly } = {};
+      const holder: { app?: Assembly; failed?: boolean } = {};
       const status = new CollectorStatus(readingsOf(org, () => holder.app));
       const orgMetrics = metrics.addOrg(
         readingsOf(org, () => holder.app),
@@ -134,6 +140,8 @@ export function orgsOperatorEndpoints(listen: ListenAddress, logger: Logger) {
   const snapshots = () => [...orgs.values()].map((entry) => entry.status.snapshot());
   const watch: OrgWatch = {
     watchers: (org) => {
+      // An org tried again after a failure starts a fresh status: its failure is not its readiness any more.
+      if (orgs.get(org)?.failed) orgs.delete(org);
       const entry = watched(org);
       return {
         observer: entry.observer,
@@ -146,7 +154,11 @@ export function orgsOperatorEndpoints(listen: ListenAddress, logger: Logger) {
     started: (org, app) => {
       watched(org).app = app;
     },
-    failed: (org, error) => watched(org).status.openFailed(error),
+    failed: (org, error) => {
+      const entry = watched(org);
+      entry.failed = true;
+      entry.status.openFailed(error);
+    },
     stopped: (org) => {
       orgs.delete(org);
       metrics.removeOrg(org);
