@@ -8,9 +8,14 @@ import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { PubSubClient } from "../salesforce/pubsub/index.js";
-import { openState, passwordOf, type StateStore, stateName } from "../state/index.js";
+import { openState, orgState, passwordOf, type StateStore, stateName } from "../state/index.js";
 import type { CycleObserver, CycleReport } from "../core/cycle.js";
-import { type DeadLetter, type DeadLetterSink, watchedDeadLetters } from "../core/dead-letters.js";
+import {
+  type DeadLetter,
+  type DeadLetterSink,
+  orgDeadLetters,
+  watchedDeadLetters,
+} from "../core/dead-letters.js";
 import { Engine } from "../engine/engine.js";
 import { buildSources, type ScheduledSource } from "./sources.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
@@ -23,7 +28,7 @@ export interface Assembly {
   client: SalesforceClient;
   outputs: Output[];
   state: StateStore;
-  deadLetters: DeadLetters;
+  deadLetters: DeadLetterSink;
   sources: ScheduledSource[];
   engine: Engine;
   /** One cycle of every source, one after the other. */
@@ -103,7 +108,40 @@ export interface Watchers {
   deadLetterWritten?: (letter: DeadLetter) => void;
 }
 
-export async function assemble(config: Config, logger: Logger, watchers: Watchers = {}): Promise<Assembly> {
+/**
+ * What the orgs of one process share (`orgs`, `orgs_dir`): one state, in which each org's source ids
+ * are kept under its name, and one dead-letter file, whose letters name their org. Whoever opened
+ * them closes them.
+ */
+export interface SharedByOrgs {
+  org: string;
+  state: StateStore;
+  deadLetters: DeadLetters;
+}
+
+/** Opens the configured state, saying when it upgrades its schema. */
+export async function openConfiguredState(
+  config: Pick<Config, "state">,
+  logger: Logger,
+): Promise<StateStore> {
+  // The connection string's password is redacted from every log line, whatever says it.
+  if (config.state.postgres) secrets.add(passwordOf(config.state.postgres.url));
+  const stateAt = await stateName(config.state);
+  return openState(config.state, {
+    onUpgrade: (from, to) =>
+      logger.info(
+        { ...(config.state.postgres ? { database: stateAt } : { path: stateAt }), from, to },
+        `The state database ${stateAt} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
+      ),
+  });
+}
+
+export async function assemble(
+  config: Config,
+  logger: Logger,
+  watchers: Watchers = {},
+  shared?: SharedByOrgs,
+): Promise<Assembly> {
   // What is open, closed last-opened first: by close(), or at once when the assembly fails half-way.
   const opened: (() => unknown)[] = [];
   const closeAll = async () => {
@@ -115,19 +153,18 @@ export async function assemble(config: Config, logger: Logger, watchers: Watcher
     opened.push(() => dispatcher.close());
     const client = buildClient(config, logger, dispatcher);
     opened.push(() => client.close());
-    // The connection string's password is redacted from every log line, whatever says it.
-    if (config.state.postgres) secrets.add(passwordOf(config.state.postgres.url));
-    const stateAt = await stateName(config.state);
-    const state = await openState(config.state, {
-      onUpgrade: (from, to) =>
-        logger.info(
-          { ...(config.state.postgres ? { database: stateAt } : { path: stateAt }), from, to },
-          `The state database ${stateAt} was upgraded from schema version ${from} to ${to}; everything delivered stays delivered`,
-        ),
-    });
-    opened.push(() => state.close());
-    const deadLetters = new DeadLetters(config.dead_letters.path);
-    opened.push(() => deadLetters.close());
+    let state: StateStore;
+    let deadLetters: DeadLetterSink;
+    if (shared) {
+      state = orgState(shared.state, shared.org);
+      deadLetters = orgDeadLetters(shared.deadLetters, shared.org);
+    } else {
+      state = await openConfiguredState(config, logger);
+      opened.push(() => state.close());
+      const file = new DeadLetters(config.dead_letters.path);
+      opened.push(() => file.close());
+      deadLetters = file;
+    }
     const { deadLetterWritten } = watchers;
     const deadLetterSink = deadLetterWritten
       ? watchedDeadLetters(deadLetters, deadLetterWritten)

@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import type { Dispatcher } from "undici";
 import { ConfigError } from "../config/load.js";
-import { type Config, eventLogFilesOf, loadConfig } from "../app/config.js";
+import { join } from "node:path";
+import { type Config, eventLogFilesOf } from "../app/config.js";
+import { type Collection, loadCollection, orgFileNames, readOrgFile } from "../app/orgs.js";
 import { createLogger } from "../observability/logger.js";
 import { buildClient } from "../app/build.js";
 import type { SalesforceClient } from "../salesforce/index.js";
@@ -45,9 +47,9 @@ export function command(): Command {
 }
 
 export async function runChecks(path: string): Promise<Finding[]> {
-  let config: Config;
+  let collection: Collection;
   try {
-    config = loadConfig(path);
+    collection = loadCollection(path);
   } catch (err) {
     return [
       {
@@ -59,16 +61,46 @@ export async function runChecks(path: string): Promise<Finding[]> {
     ];
   }
   const findings: Finding[] = [{ status: "ok", title: "Configuration", detail: `${path} is valid` }];
+  const orgs = [...collection.orgs];
+  const dir = collection.orgsDir;
+  if (dir !== undefined) {
+    for (const file of orgFileNames(dir)) {
+      const read = readOrgFile(collection, dir, file);
+      if (read?.org) orgs.push(read.org);
+      else if (read?.problem)
+        findings.push({
+          status: "fail",
+          title: join(dir, file),
+          detail: read.problem,
+          fix: "correct the keys listed above",
+        });
+    }
+    if (orgs.length === 0)
+      findings.push({
+        status: "warn",
+        title: "Orgs",
+        detail: `no org in orgs, and no org file in ${dir} yet`,
+      });
+  }
   // Logs would interleave with the checklist; only the checklist speaks here.
   const logger = createLogger({ level: "silent" });
-  const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
-  try {
-    findings.push(...(await checkSalesforce(config, logger, dispatcher)));
-    findings.push(...(await checkOutputs(config, logger, dispatcher)));
-  } finally {
-    await dispatcher.close();
+  for (const org of orgs) {
+    const config = org.config;
+    const dispatcher = createDispatcher({ caFile: config.tls.ca_file });
+    try {
+      const own = [
+        ...(await checkSalesforce(config, logger, dispatcher)),
+        ...(await checkOutputs(config, logger, dispatcher)),
+      ];
+      // Several orgs: each finding says whose it is.
+      findings.push(
+        ...(org.name === undefined ? own : own.map((f) => ({ ...f, title: `${org.name}: ${f.title}` }))),
+      );
+    } finally {
+      await dispatcher.close();
+    }
   }
-  findings.push(await checkState(config));
+  findings.push(await checkState(collection.process));
   return findings;
 }
 
@@ -159,7 +191,7 @@ async function checkOutputs(
 }
 
 /** The state read as it is, never created nor upgraded by a check. */
-async function checkState(config: Config): Promise<Finding> {
+async function checkState(config: Pick<Config, "state">): Promise<Finding> {
   const path = await stateName(config.state);
   let inspection: StateFileInspection;
   try {

@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
-import { formatDuration } from "../core/duration.js";
+import { formatDuration, pause } from "../core/duration.js";
 import { ConfigError } from "../config/load.js";
-import { loadConfig } from "../app/config.js";
+import type { Config } from "../app/config.js";
+import { type Collection, loadCollection } from "../app/orgs.js";
 import { LOG_LEVELS } from "../config/schema.js";
 import { count } from "../observability/count.js";
 import { createLogger, type LogFormat, type Logger } from "../observability/logger.js";
@@ -38,10 +39,13 @@ export function command(): Command {
     )
     .action(async (options: { config: string; once?: boolean; logLevel?: string; logFormat?: LogFormat }) => {
       boundHeapGrowth();
-      const config = loadConfig(options.config);
-      const level = options.logLevel ?? envLogLevel() ?? config.log.level ?? "info";
+      const collection = loadCollection(options.config);
+      const level = options.logLevel ?? envLogLevel() ?? collection.process.log.level ?? "info";
       const logger = createLogger({ level, format: options.logFormat });
-      process.exitCode = await collect(config, logger, options.once ?? false);
+      const once = options.once ?? false;
+      process.exitCode = collection.multi
+        ? await collectMany(collection, logger, once)
+        : await collect(collection.orgs[0].config, logger, once);
     });
 }
 
@@ -53,17 +57,73 @@ function envLogLevel(): string | undefined {
   return level;
 }
 
-async function collect(
-  config: ReturnType<typeof loadConfig>,
-  logger: Logger,
-  once: boolean,
-): Promise<number> {
+async function collect(config: Config, logger: Logger, once: boolean): Promise<number> {
   // prom-client and the status page are loaded only when someone is to watch them.
   const listen = config.metrics.listen;
   const endpoints = listen
     ? (await import("../app/operator.js")).operatorEndpoints(config, listen, logger)
     : undefined;
   const app = await assemble(config, logger, endpoints?.watchers);
+  const shutdown = shutdownOnSignals(logger);
+  try {
+    await endpoints?.start(app);
+    if (once) return await runOnce(app, shutdown.signal, logger);
+    await pollForever(app, shutdown.signal, logger);
+    return 0;
+  } catch (err) {
+    return fatal(err, logger);
+  } finally {
+    shutdown.release();
+    await endpoints?.close();
+    await app.close();
+  }
+}
+
+/**
+ * The orgs of `orgs` and `orgs_dir`, side by side: an error that would stop a single-org collector
+ * stops its org only, which is tried again later.
+ */
+async function collectMany(collection: Collection, logger: Logger, once: boolean): Promise<number> {
+  const listen = collection.process.metrics.listen;
+  const endpoints = listen
+    ? (await import("../app/operator.js")).orgsOperatorEndpoints(listen, logger)
+    : undefined;
+  const shutdown = shutdownOnSignals(logger);
+  const { collectOrgs } = await import("../app/org-supervisor.js");
+  try {
+    await endpoints?.start();
+    return await collectOrgs(collection, logger, {
+      once,
+      signal: shutdown.signal,
+      watch: endpoints?.watch,
+      run: once
+        ? (app, signal, orgLogger) => runOnce(app, signal, orgLogger)
+        : async (app, signal, orgLogger) => {
+            await pollForever(app, signal, orgLogger);
+            return 0;
+          },
+    });
+  } catch (err) {
+    return fatal(err, logger);
+  } finally {
+    shutdown.release();
+    await endpoints?.close();
+  }
+}
+
+/** Said once: a plain line for the person at a terminal, a JSON line for a log pipeline. */
+function fatal(err: unknown, logger: Logger): number {
+  if (process.stderr.isTTY) process.stderr.write(`sfevents: ${describeError(err)}\n`);
+  else logger.fatal(describeError(err));
+  return 1;
+}
+
+/**
+ * Aborts `signal` on SIGTERM, SIGINT or SIGHUP, after which the units in flight get a grace time;
+ * `release` stops listening. SIGHUP is a closed terminal or a reload request: sfevents does not
+ * reload its configuration file, so it stops as it does on SIGTERM, and says so.
+ */
+function shutdownOnSignals(logger: Logger): { signal: AbortSignal; release(): void } {
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (shutdown.signal.aborted) return;
@@ -78,25 +138,14 @@ async function collect(
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
   };
-  // SIGHUP is a closed terminal or a reload request: sfevents does not reload its configuration, so
-  // it stops as it does on SIGTERM, and says so (a restart applies a changed configuration).
   const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
-  try {
-    await endpoints?.start(app);
-    if (once) return await runOnce(app, shutdown.signal, logger);
-    await pollForever(app, shutdown.signal, logger);
-    return 0;
-  } catch (err) {
-    // Said once: a plain line for the person at a terminal, a JSON line for a log pipeline.
-    if (process.stderr.isTTY) process.stderr.write(`sfevents: ${describeError(err)}\n`);
-    else logger.fatal(describeError(err));
-    return 1;
-  } finally {
-    for (const signal of signals) process.off(signal, onSignal);
-    await endpoints?.close();
-    await app.close();
-  }
+  return {
+    signal: shutdown.signal,
+    release: () => {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
 }
 
 /** The progress line of a cycle (after the "found" line): what it delivered, how far behind the org it is, the API spent. */
@@ -210,24 +259,10 @@ async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): 
           `cycle failed, trying again in ${formatDuration(wait)}: ${describeError(err)}`,
         );
       }
-      await sleep(wait, stopped);
+      await pause(wait, stopped);
     }
   };
   const outcomes = await Promise.allSettled(app.sources.map(poll));
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
   if (failure) throw failure.reason;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    // A signal that came during the cycle has already fired its abort event: waiting would last poll_every.
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

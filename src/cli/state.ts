@@ -13,9 +13,10 @@ import {
   summarizeState,
 } from "../state/index.js";
 
-const ELF_SOURCE = /^event_log_files:/;
-const OBJECT_SOURCE = /^objects:/;
-const STREAM_SOURCE = /^streams:/;
+// With several orgs, a source id starts with its org's name: acme/event_log_files:hourly.
+const ELF_SOURCE = /^([a-z0-9_-]+\/)?event_log_files:/;
+const OBJECT_SOURCE = /^([a-z0-9_-]+\/)?objects:/;
+const STREAM_SOURCE = /^([a-z0-9_-]+\/)?streams:/;
 
 export function command(): Command {
   const state = new Command().description(
@@ -47,7 +48,10 @@ export function command(): Command {
       "Collect a source again from an instant: forget its units delivered from then on and move its checkpoint back. Prints what it would do; --yes does it. Refused while a collector holds an SQLite state; on PostgreSQL, stop the collectors first.",
     )
     .requiredOption("-c, --config <file>", "the YAML configuration file (its state section is changed)")
-    .requiredOption("--source <id>", "the source, as `state show` names it (e.g. event_log_files:hourly)")
+    .requiredOption(
+      "--source <id>",
+      "the source, as `state show` names it (e.g. event_log_files:hourly, or acme/event_log_files:hourly for the org acme)",
+    )
     .requiredOption("--to <instant>", "an ISO date-time such as 2026-11-20T00:00:00Z")
     .option("--yes", "do it (without it, only say what would change)")
     .action(async (options: { config: string; source: string; to: string; yes?: boolean }) => {

@@ -11,15 +11,24 @@ export class ConfigError extends ExplainedError {
   }
 }
 
+/** Where a key of a document is, as a message names it: "salesforce.url", "orgs[1].salesforce.url". */
+export type Place = (path: readonly (string | number)[]) => string;
+
+/** Keys named by their dotted path below `at`. */
+export const dotted =
+  (at: readonly string[] = []): Place =>
+  (path) =>
+    [...at, ...path].join(".");
+
+interface UnsetVariable {
+  path: string[];
+  name: string;
+}
+
 /**
  * Replaces ${VAR} in every string of the parsed document (not in the raw text, so a value can never
  * break the YAML around it). `$${` escapes a literal `${`.
  */
-interface UnsetVariable {
-  key: string;
-  name: string;
-}
-
 function expandEnv(
   value: unknown,
   path: string[],
@@ -31,7 +40,7 @@ function expandEnv(
       if (match.startsWith("$$")) return match.slice(1);
       const v = env[name];
       if (v === undefined || v === "") {
-        missing.push({ key: path.join("."), name });
+        missing.push({ path, name });
         return "";
       }
       return v;
@@ -46,8 +55,8 @@ function expandEnv(
   return value;
 }
 
-export function describeIssue(issue: ZodIssue): string {
-  const key = issue.path.join(".") || "(top level)";
+/** One mistake in words; `key` is where it is, as the message names it. */
+export function describeIssue(issue: ZodIssue, key = issue.path.join(".") || "(top level)"): string {
   if (issue.code === "unrecognized_keys") {
     return `${key === "(top level)" ? "" : `${key}: `}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
   }
@@ -66,6 +75,40 @@ export function describeIssue(issue: ZodIssue): string {
 }
 
 /**
+ * A document with ${VAR}s expanded, checked by `schema`: its value, or every mistake, each naming
+ * its key as `place` says (a dotted path by default).
+ */
+export function checked<T extends ZodTypeAny>(
+  schema: T,
+  document: unknown,
+  env: NodeJS.ProcessEnv,
+  place: Place = dotted(),
+): { ok: true; value: output<T> } | { ok: false; problems: string[] } {
+  const missing: UnsetVariable[] = [];
+  const expanded = expandEnv(document ?? {}, [], env, missing);
+  const result = schema.safeParse(expanded);
+  // A key whose variable is unset holds what is left of it (often ""): its own complaint would
+  // only repeat, less clearly, the line naming the variable.
+  const unsetKeys = new Set(missing.map((m) => m.path.join(".")));
+  const issues = result.success
+    ? []
+    : result.error.issues.filter((issue) => !unsetKeys.has(issue.path.join(".")));
+  const problems = [
+    ...missing.map((m) => `${place(m.path)}: environment variable ${m.name} is not set`),
+    ...issues.map((issue) =>
+      describeIssue(issue, issue.path.length === 0 && place([]) === "" ? undefined : place(issue.path)),
+    ),
+  ];
+  if (problems.length > 0 || !result.success) return { ok: false, problems };
+  return { ok: true, value: result.data };
+}
+
+/** The ConfigError listing every problem of `source` (a file, a section), one a line. */
+export function invalid(source: string, problems: readonly string[]): ConfigError {
+  return new ConfigError(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+}
+
+/**
  * A document (or the section of one at `at`) with ${VAR}s expanded, validated by `schema`; every
  * mistake is listed at once, each naming its key.
  */
@@ -76,25 +119,9 @@ export function validated<T extends ZodTypeAny>(
   source: string,
   at: string[] = [],
 ): output<T> {
-  const missing: UnsetVariable[] = [];
-  const expanded = expandEnv(document ?? {}, at, env, missing);
-  const result = schema.safeParse(expanded);
-  // A key whose variable is unset holds what is left of it (often ""): its own complaint would
-  // only repeat, less clearly, the line naming the variable.
-  const unsetKeys = new Set(missing.map((m) => m.key));
-  const issues = result.success
-    ? []
-    : result.error.issues
-        .map((issue) => ({ ...issue, path: [...at, ...issue.path] }))
-        .filter((issue) => !unsetKeys.has(issue.path.join(".")));
-  const problems = [
-    ...missing.map((m) => `${m.key}: environment variable ${m.name} is not set`),
-    ...issues.map(describeIssue),
-  ];
-  if (problems.length > 0 || !result.success) {
-    throw new ConfigError(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  }
-  return result.data;
+  const result = checked(schema, document, env, dotted(at));
+  if (!result.ok) throw invalid(source, result.problems);
+  return result.value;
 }
 
 /** Reads and parses a YAML (or JSON) file, with a message naming the file when that fails. */

@@ -1,6 +1,8 @@
 /** A row or event that could not be delivered as it is, kept with everything needed to find it again. */
 export interface DeadLetter {
   reason: string;
+  /** The org it was read from, when the configuration has several (`orgs`, `orgs_dir`). */
+  org?: string;
   /** The source that read it (`event_log_files:hourly`, `replay`), when known. */
   source?: string;
   /** The unit it was read in: the EventLogFile Id, or the path of a replayed file. */
@@ -37,6 +39,23 @@ export function watchedDeadLetters(
     async write(letter) {
       await sink.write(letter);
       written(letter);
+    },
+  };
+}
+
+/** One org's letters in a file several orgs share: each says its org, and the org counts its own. */
+export function orgDeadLetters(sink: DeadLetterSink, org: string): DeadLetterSink {
+  let written = 0;
+  return {
+    get path() {
+      return sink.path;
+    },
+    get count() {
+      return written;
+    },
+    async write(letter) {
+      await sink.write({ org, ...letter });
+      written++;
     },
   };
 }

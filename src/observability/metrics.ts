@@ -8,10 +8,22 @@ import type { CollectorStatus, StatusReadings } from "./collector-status.js";
 /** From a quick cycle with nothing new to a long catch-up. */
 const CYCLE_BUCKETS = [0.5, 1, 5, 15, 60, 300, 900, 3600];
 
+/** What one org's engine and dead-letter file tell the metrics. */
+export interface OrgMetrics extends CycleObserver {
+  deadLetterWritten(letter: DeadLetter): void;
+}
+
+interface WatchedOrg {
+  readings: StatusReadings;
+  status: CollectorStatus;
+}
+
 /**
  * The collector's Prometheus metrics (names and labels in docs/operations.md), with Node's process
  * metrics. Counters are fed as the engine tells of cycles and units; what the collector already
- * counts elsewhere (API requests and usage, output retries, the lag) is read when scraped.
+ * counts elsewhere (API requests and usage, output retries, the lag) is read when scraped. One
+ * registry serves every org of the process, each series labelled with its org: the org given to the
+ * constructor, which the class's own observer methods are for, and those of addOrg().
  */
 export class CollectorMetrics implements CycleObserver {
   readonly registry = new Registry();
@@ -23,15 +35,12 @@ export class CollectorMetrics implements CycleObserver {
   private readonly cycleDuration: Histogram<"org" | "source">;
   /** Errors already counted: a failed output rejects every write with the same error until its next flush. */
   private readonly countedErrors = new WeakSet<object>();
-  private readonly org: string;
+  private readonly orgs = new Map<string, WatchedOrg>();
+  private readonly primary: OrgMetrics | undefined;
 
-  constructor(
-    private readonly readings: StatusReadings,
-    status: CollectorStatus,
-  ) {
+  constructor(readings?: StatusReadings, status?: CollectorStatus) {
     const registers = [this.registry];
-    const org = readings.org;
-    this.org = org;
+    const orgs = this.orgs;
     collectDefaultMetrics({ register: this.registry });
     this.eventsDelivered = new Counter({
       name: "sfevents_events_delivered_total",
@@ -77,10 +86,11 @@ export class CollectorMetrics implements CycleObserver {
       registers,
       collect() {
         this.reset();
-        for (const source of status.sourceIds()) {
-          const lag = status.lagSeconds(source);
-          if (lag !== undefined) this.set({ org, source }, lag);
-        }
+        for (const [org, { status }] of orgs)
+          for (const source of status.sourceIds()) {
+            const lag = status.lagSeconds(source);
+            if (lag !== undefined) this.set({ org, source }, lag);
+          }
       },
     });
     new Counter({
@@ -90,7 +100,7 @@ export class CollectorMetrics implements CycleObserver {
       registers,
       collect() {
         this.reset();
-        this.inc({ org }, readings.apiRequests());
+        for (const [org, { readings }] of orgs) this.inc({ org }, readings.apiRequests());
       },
     });
     new Gauge({
@@ -100,8 +110,10 @@ export class CollectorMetrics implements CycleObserver {
       registers,
       collect() {
         this.reset();
-        const usage = readings.apiUsage();
-        if (usage !== undefined) this.set({ org }, usage.used / usage.max);
+        for (const [org, { readings }] of orgs) {
+          const usage = readings.apiUsage();
+          if (usage !== undefined) this.set({ org }, usage.used / usage.max);
+        }
       },
     });
     new Counter({
@@ -111,34 +123,61 @@ export class CollectorMetrics implements CycleObserver {
       registers,
       collect() {
         this.reset();
-        for (const output of readings.outputs()) {
-          if (output.retries !== undefined) this.inc({ output: output.name }, output.retries);
-        }
+        // Summed over the orgs whose outputs share a name.
+        for (const { readings } of orgs.values())
+          for (const output of readings.outputs()) {
+            if (output.retries !== undefined) this.inc({ output: output.name }, output.retries);
+          }
       },
     });
+    if (readings && status) this.primary = this.addOrg(readings, status);
+  }
+
+  /** Watches one more org (`readings.org`): what its engine and dead letters tell, labelled with it. */
+  addOrg(readings: StatusReadings, status: CollectorStatus): OrgMetrics {
+    const org = readings.org;
+    this.orgs.set(org, { readings, status });
+    return {
+      cycleStarted: (source) => {
+        // Every series a source has exists from its first cycle, so that increase() sees its first event.
+        const labels = { org, source };
+        this.unitsDelivered.inc(labels, 0);
+        this.deadLetters.inc(labels, 0);
+        for (const { name } of readings.outputs()) this.eventsDelivered.inc({ ...labels, output: name }, 0);
+      },
+      unitDelivered: (source, _unit, rows) => {
+        const labels = { org, source };
+        this.unitsDelivered.inc(labels);
+        // Delivered means that every output acknowledged the unit's rows.
+        for (const { name } of readings.outputs())
+          this.eventsDelivered.inc({ ...labels, output: name }, rows);
+      },
+      cycleEnded: (source, seconds, report) => {
+        const labels = { org, source };
+        this.cycleDuration.observe(labels, seconds);
+        const outcome = report === undefined ? "failed" : report.failed.length > 0 ? "partial" : "ok";
+        this.cycles.inc({ ...labels, outcome });
+      },
+      outputFailed: (output, error) => this.outputFailed(output, error),
+      deadLetterWritten: (letter) => this.deadLetters.inc({ org, source: letter.source ?? "unknown" }),
+    };
+  }
+
+  /** Stops reading an org that no longer runs (its file removed from orgs_dir); its counters stay. */
+  removeOrg(org: string): void {
+    this.orgs.delete(org);
   }
 
   cycleStarted(source: string): void {
-    // Every series a source has exists from its first cycle, so that increase() sees its first event.
-    const labels = { org: this.org, source };
-    this.unitsDelivered.inc(labels, 0);
-    this.deadLetters.inc(labels, 0);
-    for (const { name } of this.readings.outputs()) this.eventsDelivered.inc({ ...labels, output: name }, 0);
+    this.primary?.cycleStarted?.(source);
   }
 
-  unitDelivered(source: string, _unit: WorkUnit, rows: number): void {
-    const labels = { org: this.org, source };
-    this.unitsDelivered.inc(labels);
-    // Delivered means that every output acknowledged the unit's rows.
-    for (const { name } of this.readings.outputs())
-      this.eventsDelivered.inc({ ...labels, output: name }, rows);
+  unitDelivered(source: string, unit: WorkUnit, rows: number): void {
+    this.primary?.unitDelivered?.(source, unit, rows);
   }
 
   cycleEnded(source: string, seconds: number, report: CycleReport | undefined): void {
-    const labels = { org: this.org, source };
-    this.cycleDuration.observe(labels, seconds);
-    const outcome = report === undefined ? "failed" : report.failed.length > 0 ? "partial" : "ok";
-    this.cycles.inc({ ...labels, outcome });
+    this.primary?.cycleEnded?.(source, seconds, report);
   }
 
   outputFailed(output: string, error: unknown): void {
@@ -151,7 +190,7 @@ export class CollectorMetrics implements CycleObserver {
   }
 
   deadLetterWritten(letter: DeadLetter): void {
-    this.deadLetters.inc({ org: this.org, source: letter.source ?? "unknown" });
+    this.primary?.deadLetterWritten(letter);
   }
 
   /** The Prometheus text exposition. */

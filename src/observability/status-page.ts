@@ -31,17 +31,26 @@ export function formatLag(seconds: number): string {
  * from the snapshot, escaped; the snapshot holds no secret (error texts are redacted).
  */
 export function renderStatusPage(status: StatusSnapshot): string {
-  const usage = status.org.apiUsage;
-  const readiness = status.ready
-    ? `<p class="banner ok" data-testid="readiness">Ready: every source's last cycle succeeded.</p>`
-    : `<p class="banner bad" data-testid="readiness">Not ready: ${escapeHtml(status.reason ?? "")}</p>`;
+  return page(status.org.name, orgStatus(status));
+}
+
+/** The page of a process collecting several orgs: each org's status, one after the other. */
+export function renderOrgsStatusPage(orgs: readonly StatusSnapshot[]): string {
+  const body =
+    orgs.length === 0
+      ? "<h1>sfevents</h1>\n<p>No org runs yet.</p>\n"
+      : orgs.map((status) => `<section data-testid="org-status">\n${orgStatus(status)}</section>\n`).join("");
+  return page(`${orgs.length} orgs`, body);
+}
+
+function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="refresh" content="${REFRESH_SECONDS}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>sfevents: ${escapeHtml(status.org.name)}</title>
+<title>sfevents: ${escapeHtml(title)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1d2733; background: #fff; }
 h1 { font-size: 1.4em; margin: 0 0 .2em; } h2 { font-size: 1.1em; margin: 1.4em 0 .4em; }
@@ -54,7 +63,18 @@ svg.chart { display: block; background: #f4f6f8; } svg.chart rect { fill: #3b7dd
 </style>
 </head>
 <body>
-<h1>sfevents: <span data-testid="org">${escapeHtml(status.org.name)}</span></h1>
+${body}</body>
+</html>
+`;
+}
+
+/** One org's part of the page: readiness, API usage, sources, outputs. */
+function orgStatus(status: StatusSnapshot): string {
+  const usage = status.org.apiUsage;
+  const readiness = status.ready
+    ? `<p class="banner ok" data-testid="readiness">Ready: every source's last cycle succeeded.</p>`
+    : `<p class="banner bad" data-testid="readiness">Not ready: ${escapeHtml(status.reason ?? "")}</p>`;
+  return `<h1>sfevents: <span data-testid="org">${escapeHtml(status.org.name)}</span></h1>
 <p class="muted">As of ${escapeHtml(status.generatedAt)}; this page reloads every ${REFRESH_SECONDS} s. JSON: <a href="/status.json">/status.json</a>, metrics: <a href="/metrics">/metrics</a>.</p>
 ${readiness}
 <h2>Salesforce API</h2>
@@ -75,8 +95,6 @@ ${status.outputs
   )
   .join("\n")}
 </table>
-</body>
-</html>
 `;
 }
 

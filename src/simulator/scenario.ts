@@ -256,7 +256,7 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export function parseScenario(input: unknown, source = "scenario"): Scenario {
   const result = scenarioSchema.safeParse(input ?? {});
   if (!result.success) {
-    const problems = result.error.issues.map(describeIssue);
+    const problems = result.error.issues.map((issue) => describeIssue(issue));
     throw new ConfigError(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   return result.data;

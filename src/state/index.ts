@@ -12,3 +12,4 @@ export {
   stateName,
   summarizeState,
 } from "./open.js";
+export { orgState } from "./org-state.js";

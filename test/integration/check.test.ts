@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -119,6 +119,31 @@ describe("sfevents check", () => {
     expect(run.stdout).toContain("Event Monitoring Settings");
     expect(run.stdout).toMatch(/^✗ Sekoia.io intake: /m);
     expect(run.stdout).not.toContain("wrong-intake-key");
+  });
+
+  it("checks each org of a configuration that lists several, each finding prefixed by its org", async () => {
+    org = await startSimulator({ seed: 3, days: 1 });
+    const orgsDir = join(dir.path, "orgs.d");
+    mkdirSync(orgsDir);
+    writeFileSync(join(orgsDir, "initech.yaml"), "salesforce: { url: https://initech.my.salesforce.com }\n");
+    const entry = (name: string, secret: string) => ({
+      name,
+      salesforce: { url: org?.url, client_id: org?.clientId, client_secret: secret },
+    });
+    const path = writeConfig(dir.path, {
+      defaults: { outputs: { sekoia: { url: intake.url, intake_key: INTAKE_KEY } } },
+      orgs: [entry("acme", org.clientSecret), entry("globex", "not-the-secret")],
+      orgs_dir: orgsDir,
+      state: { path: join(dir.path, "var", "state.sqlite") },
+    });
+    const run = await runCli(["check", "--config", path]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✓ acme: Salesforce token: /m);
+    expect(run.stdout).toMatch(/^✓ acme: Sekoia.io intake: /m);
+    expect(run.stdout).toMatch(/^✗ globex: Salesforce token: .*invalid_client/m);
+    expect(run.stdout).toMatch(/^✓ globex: Sekoia.io intake: /m);
+    expect(run.stdout).toMatch(/^✗ .*initech\.yaml: .*salesforce\.client_id: is required/ms);
+    expect(run.stdout).toMatch(/^✓ State: /m);
   });
 
   it("names the key of a configuration mistake", async () => {

@@ -4,9 +4,8 @@ import { startSimulator } from "../../src/simulator/server/index.js";
 import { FakeIntake } from "../support/intake.js";
 import {
   addFault,
-  expectedCounts,
+  expectedEvents,
   faultsFired,
-  groundTruth,
   moveClock,
   readNdjson,
   runCli,
@@ -32,20 +31,6 @@ interface FileRow {
   Interval?: string;
   Sequence?: number;
   CreatedDate: string;
-}
-
-/**
- * The raw events a collector must deliver for the files of one interval the org has published
- * (replaced daily files included), each row exactly once per scope: a row that a later file of the
- * same event type and hour (or day) repeats is counted once, as deduplication delivers it.
- */
-async function expectedEvents(org: Org, interval: "Hourly" | "Daily"): Promise<Map<string, number>> {
-  // Only daily files are ever replaced (and so missing from the listing); a daily-only org has no
-  // Interval field at all.
-  const listed = await soql<FileRow>(org, "SELECT Id, Interval FROM EventLogFile").catch(() => []);
-  const intervalOf = new Map(listed.map((f) => [f.Id, f.Interval ?? "Daily"]));
-  const rows = (await groundTruth(org.url)).filter((r) => (intervalOf.get(r.fileId) ?? "Daily") === interval);
-  return expectedCounts(rows, interval);
 }
 
 describe("sfevents collect against the simulated org", () => {

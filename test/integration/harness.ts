@@ -178,3 +178,23 @@ export function tally(items: Iterable<string>): Map<string, number> {
   for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
   return counts;
 }
+
+/**
+ * The raw events a collector must deliver for the files of one interval the org has published
+ * (replaced daily files included), each row exactly once per scope: a row that a later file of the
+ * same event type and hour (or day) repeats is counted once, as deduplication delivers it.
+ */
+export async function expectedEvents(
+  org: ClientCredentials,
+  interval: "Hourly" | "Daily",
+): Promise<Map<string, number>> {
+  // Only daily files are ever replaced (and so missing from the listing); a daily-only org has no
+  // Interval field at all.
+  const listed = await soql<{ Id: string; Interval?: string }>(
+    org,
+    "SELECT Id, Interval FROM EventLogFile",
+  ).catch(() => []);
+  const intervalOf = new Map(listed.map((f) => [f.Id, f.Interval ?? "Daily"]));
+  const rows = (await groundTruth(org.url)).filter((r) => (intervalOf.get(r.fileId) ?? "Daily") === interval);
+  return expectedCounts(rows, interval);
+}

@@ -89,7 +89,12 @@ export async function answerAdmin(
     }
   } catch (err) {
     if (err instanceof ZodError) {
-      return sendJson(req, res, 400, JSON.stringify({ error: err.issues.map(describeIssue).join("; ") }));
+      return sendJson(
+        req,
+        res,
+        400,
+        JSON.stringify({ error: err.issues.map((issue) => describeIssue(issue)).join("; ") }),
+      );
     }
     if (err instanceof RangeError || err instanceof SyntaxError) {
       return sendJson(req, res, 400, JSON.stringify({ error: err.message }));

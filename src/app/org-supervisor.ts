@@ -1,0 +1,285 @@
+import { join } from "node:path";
+import { formatDuration, pause } from "../core/duration.js";
+import { describeError } from "../core/errors.js";
+import type { Logger } from "../observability/logger.js";
+import { DeadLetters } from "../outputs/dead-letter.js";
+import type { StateStore } from "../state/index.js";
+import { type Assembly, assemble, openConfiguredState, type Watchers } from "./build.js";
+import { type Collection, type OrgConfig, orgFileNames, readOrgFile } from "./orgs.js";
+
+/** An org stopped by an error no retry of a cycle can fix (credentials, a permission) is tried again this long after. */
+export const ORG_RETRY_MS = 5 * 60_000;
+/** How often `orgs_dir` is read for added, changed and removed files. */
+export const ORGS_DIR_POLL_MS = 2_000;
+
+/**
+ * How collect runs one org's assembled collector: until `signal` aborts (resolving), or until an
+ * error no cycle can get past (rejecting); with `--once`, one complete cycle, resolving to its exit
+ * code.
+ */
+export type RunOrg = (app: Assembly, signal: AbortSignal, logger: Logger) => Promise<number>;
+
+/** Tells the operator endpoints of an org as it starts and stops; they are none without metrics.listen. */
+export interface OrgWatch {
+  watchers(org: string): Watchers;
+  started(org: string, app: Assembly): void;
+  failed(org: string, error: unknown): void;
+  stopped(org: string): void;
+}
+
+interface Options {
+  run: RunOrg;
+  signal: AbortSignal;
+  watch?: OrgWatch;
+}
+
+/**
+ * Runs the orgs of a configuration side by side in one process, on one state and one dead-letter
+ * file. Each org has its own client, outputs, engine and log lines (`org` in each); an org that fails
+ * is said and tried again later, and never stops the others. With `once`, every org runs one
+ * complete cycle and the result is non-zero when any failed.
+ */
+export async function collectOrgs(
+  collection: Collection,
+  logger: Logger,
+  options: Options & { once: boolean },
+): Promise<number> {
+  const state = await openConfiguredState(collection.process, logger);
+  const deadLetters = new DeadLetters(collection.process.dead_letters.path);
+  const supervisor = new Supervisor(collection, logger, options, { state, deadLetters });
+  try {
+    if (options.once) return await supervisor.once();
+    await supervisor.forever();
+    return 0;
+  } finally {
+    await deadLetters.close();
+    await state.close();
+  }
+}
+
+interface Shared {
+  state: StateStore;
+  deadLetters: DeadLetters;
+}
+
+/** An org collecting until it is stopped: paused and tried again after an error that stops it. */
+class OrgRun {
+  private readonly halt = new AbortController();
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly org: OrgConfig & { name: string },
+    private readonly supervisor: Supervisor,
+  ) {
+    this.done = this.loop();
+  }
+
+  /** Stops it once its units in flight are settled. */
+  async stop(): Promise<void> {
+    this.halt.abort();
+    await this.done;
+  }
+
+  private async loop(): Promise<void> {
+    const { name } = this.org;
+    const { logger: parent, options } = this.supervisor;
+    const logger = parent.child({ org: name });
+    const signal = AbortSignal.any([options.signal, this.halt.signal]);
+    while (!signal.aborted) {
+      try {
+        await this.supervisor.withAssembly(this.org, logger, (app) => options.run(app, signal, logger));
+        if (signal.aborted) break;
+      } catch (err) {
+        if (signal.aborted) break;
+        logger.error(
+          { err: describeError(err), retryInSeconds: ORG_RETRY_MS / 1000 },
+          `org ${name} stopped: ${describeError(err)} The other orgs go on; ${name} is tried again in ${formatDuration(ORG_RETRY_MS)}.`,
+        );
+      }
+      await pause(ORG_RETRY_MS, signal);
+      if (!signal.aborted) logger.info(`org ${name}: trying again`);
+    }
+  }
+}
+
+class Supervisor {
+  /** The running orgs by name. */
+  private readonly running = new Map<string, OrgRun>();
+
+  constructor(
+    private readonly collection: Collection,
+    readonly logger: Logger,
+    readonly options: Options,
+    private readonly shared: Shared,
+  ) {}
+
+  /** Assembles the org's collector, hands it to `use`, and closes it whatever happens. */
+  async withAssembly<T>(org: OrgConfig, logger: Logger, use: (app: Assembly) => Promise<T>): Promise<T> {
+    const name = org.name as string;
+    const watch = this.options.watch;
+    let app: Assembly | undefined;
+    try {
+      app = await assemble(org.config, logger, watch?.watchers(name), { org: name, ...this.shared });
+      watch?.started(name, app);
+      return await use(app);
+    } catch (err) {
+      watch?.failed(name, err);
+      throw err;
+    } finally {
+      await app?.close();
+    }
+  }
+
+  /** Every org's complete cycle, side by side; then one line per org. Non-zero when any failed. */
+  async once(): Promise<number> {
+    const orgs = [...this.collection.orgs];
+    let invalidFiles = 0;
+    const dir = this.collection.orgsDir;
+    if (dir !== undefined) {
+      for (const file of orgFileNames(dir)) {
+        const read = readOrgFile(this.collection, dir, file);
+        if (read?.problem !== undefined) {
+          invalidFiles++;
+          this.logger.error({ file: read.path }, `not collected: ${read.problem}`);
+        } else if (read?.org && this.nameTaken(read.org, orgs)) invalidFiles++;
+        else if (read?.org) orgs.push(read.org);
+      }
+    }
+    if (orgs.length === 0)
+      this.logger.warn("no org to collect: orgs is empty and orgs_dir holds no org file");
+    const outcomes = await Promise.all(
+      orgs.map(async (org) => {
+        const name = org.name as string;
+        const logger = this.logger.child({ org: name });
+        try {
+          const code = await this.withAssembly(org, logger, (app) =>
+            this.options.run(app, this.options.signal, logger),
+          );
+          return { name, code };
+        } catch (err) {
+          return { name, code: 1, error: describeError(err) };
+        }
+      }),
+    );
+    for (const { name, code, error } of outcomes) {
+      if (error !== undefined)
+        this.logger.error({ org: name, outcome: "failed" }, `org ${name}: failed: ${error}`);
+      else if (code !== 0)
+        this.logger.warn(
+          { org: name, outcome: "partial" },
+          `org ${name}: not everything was delivered; the next run collects the rest`,
+        );
+      else this.logger.info({ org: name, outcome: "ok" }, `org ${name}: everything available was delivered`);
+    }
+    return invalidFiles > 0 || outcomes.some((o) => o.code !== 0) ? 1 : 0;
+  }
+
+  /** Every org until the signal aborts; `orgs_dir` read again every few seconds. */
+  async forever(): Promise<void> {
+    for (const org of this.collection.orgs) this.start(org);
+    const dir = this.collection.orgsDir;
+    if (dir !== undefined) {
+      this.logger.info(
+        { orgsDir: dir },
+        `watching ${dir} for org files (*.yaml, *.yml): one added starts its org, changed restarts it, removed stops it`,
+      );
+      const files = new OrgsDir(this, this.collection, dir);
+      while (!this.options.signal.aborted) {
+        await files.read();
+        await pause(ORGS_DIR_POLL_MS, this.options.signal);
+      }
+    } else
+      await new Promise((resolve) => this.options.signal.addEventListener("abort", resolve, { once: true }));
+    await Promise.all([...this.running.values()].map((run) => run.done));
+  }
+
+  start(org: OrgConfig): void {
+    const name = org.name as string;
+    this.running.set(name, new OrgRun({ ...org, name }, this));
+  }
+
+  async stop(name: string): Promise<void> {
+    const run = this.running.get(name);
+    this.running.delete(name);
+    await run?.stop();
+    this.options.watch?.stopped(name);
+  }
+
+  /** Whether another org already has this one's name: said, and the org is not collected. */
+  nameTaken(org: OrgConfig, others: readonly OrgConfig[]): boolean {
+    const other = others.find((o) => o.name === org.name && o.from !== org.from);
+    if (other === undefined) return false;
+    this.logger.error(
+      { file: org.from },
+      `not collected: ${org.from} is the org ${org.name}, which ${other.from} already is; give one of them another name`,
+    );
+    return true;
+  }
+
+  runningOrgs(): OrgConfig[] {
+    return [...this.collection.orgs, ...[...this.running.values()].map((run) => run.org)];
+  }
+}
+
+/**
+ * The org files of `orgs_dir`, read again and again: a file added starts its org, a changed one
+ * restarts it (once its units in flight are settled), a removed one stops it. A file that does not
+ * validate is said once, and its org keeps its last good configuration (or is not started).
+ */
+class OrgsDir {
+  /** The text last read of each file, and the org it started, if it did. */
+  private readonly files = new Map<string, { text: string; org?: string }>();
+
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly collection: Collection,
+    private readonly dir: string,
+  ) {}
+
+  async read(): Promise<void> {
+    const { logger } = this.supervisor;
+    let names: string[];
+    try {
+      names = orgFileNames(this.dir);
+    } catch (err) {
+      logger.error(`cannot read orgs_dir ${this.dir}: ${(err as Error).message}; the orgs running go on`);
+      return;
+    }
+    for (const [file, known] of this.files) {
+      if (names.includes(file)) continue;
+      this.files.delete(file);
+      if (known.org === undefined) continue;
+      logger.info({ org: known.org }, `org ${known.org} stopped: ${join(this.dir, file)} was removed`);
+      await this.supervisor.stop(known.org);
+    }
+    for (const file of names) {
+      const read = readOrgFile(this.collection, this.dir, file);
+      const known = this.files.get(file);
+      if (read === undefined || read.text === known?.text) continue;
+      if (read.org === undefined) {
+        this.files.set(file, { text: read.text, org: known?.org });
+        logger.error(
+          { file: read.path, ...(known?.org ? { org: known.org } : {}) },
+          `${read.problem} ${known?.org ? `The org ${known.org} goes on with its previous configuration.` : "The org is not started."}`,
+        );
+        continue;
+      }
+      const org = read.org;
+      const name = org.name as string;
+      if (known?.org !== undefined) {
+        logger.info(
+          { org: known.org },
+          `${read.path} changed: restarting org ${name} once its units in flight are settled`,
+        );
+        await this.supervisor.stop(known.org);
+      }
+      if (this.supervisor.nameTaken(org, this.supervisor.runningOrgs())) {
+        this.files.set(file, { text: read.text });
+        continue;
+      }
+      this.files.set(file, { text: read.text, org: name });
+      logger.info({ org: name, file: read.path }, `org ${name} started from ${read.path}`);
+      this.supervisor.start(org);
+    }
+  }
+}
