@@ -8,7 +8,14 @@ import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { PubSubClient } from "../salesforce/pubsub/index.js";
-import { openState, passwordOf, type StateStore, stateName } from "../state/index.js";
+import {
+  isLeasable,
+  openState,
+  passwordOf,
+  type StateStore,
+  stateName,
+  type WorkLeases,
+} from "../state/index.js";
 import type { CycleObserver, CycleReport } from "../core/cycle.js";
 import { type DeadLetter, type DeadLetterSink, watchedDeadLetters } from "../core/dead-letters.js";
 import { Engine } from "../engine/engine.js";
@@ -17,12 +24,15 @@ import { DeadLetters } from "../outputs/dead-letter.js";
 import { EVENT_LOG_FILE_DEFAULTS } from "../config/schema.js";
 import type { Config } from "./config.js";
 import { ecsEncoders } from "./ecs.js";
+import { collectorId } from "./leased-work.js";
 
 /** Everything a configured collector is made of, built in one place for collect, check and demo. */
 export interface Assembly {
   client: SalesforceClient;
   outputs: Output[];
   state: StateStore;
+  /** With a state collectors share (PostgreSQL): the leases this one divides the sources with. */
+  leases?: WorkLeases;
   deadLetters: DeadLetters;
   sources: ScheduledSource[];
   engine: Engine;
@@ -126,6 +136,10 @@ export async function assemble(config: Config, logger: Logger, watchers: Watcher
         ),
     });
     opened.push(() => state.close());
+    const leases =
+      config.state.postgres && isLeasable(state)
+        ? state.workLeases(collectorId(), config.state.postgres.lease)
+        : undefined;
     const deadLetters = new DeadLetters(config.dead_letters.path);
     opened.push(() => deadLetters.close());
     const { deadLetterWritten } = watchers;
@@ -161,6 +175,7 @@ export async function assemble(config: Config, logger: Logger, watchers: Watcher
       client,
       outputs,
       state,
+      leases,
       deadLetters,
       sources,
       engine,
