@@ -12,8 +12,17 @@ import type { ScheduledSource } from "./sources.js";
  * run, takes its share of the others and gives back what is over it.
  */
 
-/** Runs one source until `signal` aborts, committing through `state`. */
-export type LeasedRun = (scheduled: ScheduledSource, state: StateStore, signal: AbortSignal) => Promise<void>;
+/**
+ * Runs one source, committing through `state`, until `signal` aborts (the lease lost, a shutdown), or
+ * until `drain` aborts and the cycle under way ends (the lease given back: nothing in flight is
+ * dropped, so nothing is sent twice).
+ */
+export type LeasedRun = (
+  scheduled: ScheduledSource,
+  state: StateStore,
+  signal: AbortSignal,
+  drain: AbortSignal,
+) => Promise<void>;
 
 /** This process among the collectors: host, pid and a few random bytes (a pid is reused after a restart). */
 export function collectorId(): string {
@@ -37,7 +46,7 @@ export async function runLeased(
   let failure: unknown;
   const start = (scheduled: ScheduledSource, acquired: AcquiredLease) => {
     const lease = new HeldLease(leases, acquired, logger);
-    const running = run(scheduled, lease.state, AbortSignal.any([signal, lease.stopped]))
+    const running = run(scheduled, lease.state, AbortSignal.any([signal, lease.stopped]), lease.draining)
       .catch((err) => {
         failure ??= err;
       })
@@ -89,7 +98,6 @@ export async function runLeased(
       await sleep(every * (0.9 + 0.2 * Math.random()), signal);
     }
   } finally {
-    for (const { lease } of held.values()) lease.giveBack();
     await Promise.allSettled([...held.values()].map((h) => h.running));
     await leases.leave().catch(() => {});
   }
@@ -139,6 +147,7 @@ class HeldLease {
   readonly state: StateStore;
   lost = false;
   private readonly stop = new AbortController();
+  private readonly drain = new AbortController();
   private readonly timer: NodeJS.Timeout;
   /** When the last successful renewal was sent (or the lease taken): the lease runs from then at least. */
   private renewedAt = performance.now();
@@ -153,10 +162,15 @@ class HeldLease {
     private readonly logger: Logger,
   ) {
     this.lease = lease;
-    this.state = leases.fenced(lease, () => this.lose());
+    // Lost first, so that the run stops; the refusal is said here, once, whatever the run was doing.
+    this.state = leases.fenced(lease, (err) => {
+      this.lose();
+      logger.warn({ lease: lease.key, token: lease.token }, err.message);
+    });
     logger.info(
       {
         lease: lease.key,
+        holder: lease.holder,
         token: lease.token,
         ...(expiredHolder === undefined ? {} : { previousHolder: expiredHolder }),
       },
@@ -176,8 +190,13 @@ class HeldLease {
     return this.stop.signal;
   }
 
+  /** Aborted when the lease is given back: its run stops after the cycle under way. */
+  get draining(): AbortSignal {
+    return this.drain.signal;
+  }
+
   giveBack(): void {
-    this.stop.abort(new Error(`the lease of ${this.lease.key} is given back`));
+    this.drain.abort(new Error(`the lease of ${this.lease.key} is given back`));
   }
 
   /** Once the run stopped: no more renewals, and the lease released unless it was lost. */

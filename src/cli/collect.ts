@@ -194,14 +194,23 @@ class StreamSummary {
 async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): Promise<void> {
   const stopAll = new AbortController();
   const stopped = AbortSignal.any([signal, stopAll.signal]);
-  // Through its lease's fenced state, when collectors share the sources; `signal` then stops it when the lease goes.
-  const poll = async ({ source, pollEvery }: ScheduledSource, state = app.state, until = stopped) => {
+  // Through its lease's fenced state, when collectors share the sources: `until` then stops it when
+  // the lease is lost, `drain` after its cycle when the lease is given back (see LeasedRun).
+  const poll = async (
+    { source, pollEvery }: ScheduledSource,
+    state = app.state,
+    until = stopped,
+    drain?: AbortSignal,
+  ) => {
+    // A stream's cycle waits for events until aborted: it ends at once.
+    const cycleUntil = drain && source.streaming ? AbortSignal.any([until, drain]) : until;
+    const pause = drain ? AbortSignal.any([until, drain]) : until;
     const streamed = source.streaming ? new StreamSummary() : undefined;
     logger.info(streamed ? `streaming ${source.id}` : `polling every ${formatDuration(pollEvery)}`);
-    while (!until.aborted) {
+    while (!pause.aborted) {
       let wait = pollEvery;
       try {
-        const report = await app.engine.runCycle(source, until, state);
+        const report = await app.engine.runCycle(source, cycleUntil, state);
         if (streamed === undefined) await summarize(report, source, app, logger);
         else {
           streamed.add(report);
@@ -219,7 +228,7 @@ async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): 
           `cycle failed, trying again in ${formatDuration(wait)}: ${describeError(err)}`,
         );
       }
-      await sleep(wait, until);
+      await sleep(wait, pause);
     }
   };
   if (app.leases) return runLeased(app.sources, app.leases, logger, stopped, poll);
