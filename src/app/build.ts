@@ -8,7 +8,15 @@ import type { Dispatcher } from "undici";
 import { createDispatcher } from "../http/dispatcher.js";
 import { type RetryOptions, SalesforceClient } from "../salesforce/index.js";
 import { PubSubClient } from "../salesforce/pubsub/index.js";
-import { openState, orgState, passwordOf, type StateStore, stateName } from "../state/index.js";
+import {
+  isLeasable,
+  openState,
+  orgState,
+  passwordOf,
+  type StateStore,
+  stateName,
+  type WorkLeases,
+} from "../state/index.js";
 import type { CycleObserver, CycleReport } from "../core/cycle.js";
 import {
   type DeadLetter,
@@ -22,12 +30,15 @@ import { DeadLetters } from "../outputs/dead-letter.js";
 import { EVENT_LOG_FILE_DEFAULTS } from "../config/schema.js";
 import type { Config } from "./config.js";
 import { ecsEncoders } from "./ecs.js";
+import { collectorId } from "./leased-work.js";
 
 /** Everything a configured collector is made of, built in one place for collect, check and demo. */
 export interface Assembly {
   client: SalesforceClient;
   outputs: Output[];
   state: StateStore;
+  /** With a state collectors share (PostgreSQL): the leases this one divides the sources with. */
+  leases?: WorkLeases;
   deadLetters: DeadLetterSink;
   sources: ScheduledSource[];
   engine: Engine;
@@ -155,12 +166,20 @@ export async function assemble(
     opened.push(() => client.close());
     let state: StateStore;
     let deadLetters: DeadLetterSink;
+    // Leases divide one org's sources between collectors; with several orgs in one process they are
+    // not used yet: each process runs every org it is given.
+    let leases: WorkLeases | undefined;
     if (shared) {
       state = orgState(shared.state, shared.org);
       deadLetters = orgDeadLetters(shared.deadLetters, shared.org);
     } else {
-      state = await openConfiguredState(config, logger);
-      opened.push(() => state.close());
+      const own = await openConfiguredState(config, logger);
+      state = own;
+      opened.push(() => own.close());
+      leases =
+        config.state.postgres && isLeasable(own)
+          ? own.workLeases(collectorId(), config.state.postgres.lease)
+          : undefined;
       const file = new DeadLetters(config.dead_letters.path);
       opened.push(() => file.close());
       deadLetters = file;
@@ -198,6 +217,7 @@ export async function assemble(
       client,
       outputs,
       state,
+      leases,
       deadLetters,
       sources,
       engine,

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { formatDuration, pause } from "../core/duration.js";
+import { formatDuration } from "../core/duration.js";
+import { abortableSleep as pause } from "../core/sleep.js";
 import { describeError } from "../core/errors.js";
 import type { Logger } from "../observability/logger.js";
 import { DeadLetters } from "../outputs/dead-letter.js";

@@ -12,6 +12,11 @@ import { type PubSubApi, StreamSource } from "../sources/streams/source.js";
 export interface ScheduledSource {
   source: Source;
   pollEvery: number;
+  /**
+   * The work collectors sharing a database divide by leases: known before the source opens (its id
+   * may depend on what opening learns), the same in every collector with this configuration.
+   */
+  leaseKey: string;
 }
 
 /** The sources a configuration asks for, each built from its own section; `pubsub` when it has streams. */
@@ -27,6 +32,7 @@ export function buildSources(
   if (elf) {
     sources.push({
       pollEvery: elf.poll_every,
+      leaseKey: "event_log_files",
       source: new EventLogFileSource({
         api: client,
         logger,
@@ -65,6 +71,7 @@ function streamSources(
   };
   return configuredStreams(section).map((kind) => ({
     pollEvery: 0,
+    leaseKey: `streams:${kind.name}`,
     source: new StreamSource({
       pubsub,
       objects: client,
@@ -95,6 +102,7 @@ function objectSources(
   };
   return kinds.map((kind) => ({
     pollEvery: section.poll_every,
+    leaseKey: `objects:${kind.name}`,
     source: new ObjectSource({ api: client, logger, kind, plan, required: section.types !== undefined, now }),
   }));
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { formatDuration, pause } from "../core/duration.js";
+import { formatDuration } from "../core/duration.js";
 import { ConfigError } from "../config/load.js";
 import type { Config } from "../app/config.js";
 import { type Collection, loadCollection } from "../app/orgs.js";
@@ -12,6 +12,9 @@ import type { CycleReport } from "../core/cycle.js";
 import type { Source } from "../core/source.js";
 import { actionOf, describeError } from "../core/errors.js";
 import { boundHeapGrowth } from "./heap.js";
+import { abortableSleep as sleep } from "../core/sleep.js";
+import { runEachLeased, runLeased } from "../app/leased-work.js";
+import type { StateStore } from "../state/index.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */
 const SHUTDOWN_GRACE_MS = 8_000;
@@ -180,18 +183,23 @@ async function summarize(report: CycleReport, source: Source, app: Assembly, log
  * backfill windows that have settled).
  */
 async function runOnce(app: Assembly, signal: AbortSignal, logger: Logger): Promise<number> {
-  let failed = false;
-  for (const { source } of app.sources) {
+  // Returns whether a cycle failed.
+  const once = async ({ source }: ScheduledSource, state: StateStore, stopped: AbortSignal) => {
+    let failed = false;
     const streamed = source.streaming ? new StreamSummary() : undefined;
     for (;;) {
-      const report = await app.engine.runCycle(source, signal);
+      const report = await app.engine.runCycle(source, stopped, state);
       failed ||= report.failed.length > 0;
       if (streamed === undefined) await summarize(report, source, app, logger);
       else streamed.add(report);
-      if (streamed === undefined || report.listed === 0 || failed || signal.aborted) break;
+      if (streamed === undefined || report.listed === 0 || failed || stopped.aborted) break;
     }
     if (streamed !== undefined) await summarize(streamed.take(), source, app, logger);
-  }
+    return failed;
+  };
+  let failed = false;
+  if (app.leases) failed = await runEachLeased(app.sources, app.leases, logger, signal, once);
+  else for (const scheduled of app.sources) failed = (await once(scheduled, app.state, signal)) || failed;
   return failed || signal.aborted ? 1 : 0;
 }
 
@@ -235,13 +243,23 @@ class StreamSummary {
 async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): Promise<void> {
   const stopAll = new AbortController();
   const stopped = AbortSignal.any([signal, stopAll.signal]);
-  const poll = async ({ source, pollEvery }: ScheduledSource) => {
+  // Through its lease's fenced state, when collectors share the sources: `until` then stops it when
+  // the lease is lost, `drain` after its cycle when the lease is given back (see LeasedRun).
+  const poll = async (
+    { source, pollEvery }: ScheduledSource,
+    state = app.state,
+    until = stopped,
+    drain?: AbortSignal,
+  ) => {
+    // A stream's cycle waits for events until aborted: it ends at once.
+    const cycleUntil = drain && source.streaming ? AbortSignal.any([until, drain]) : until;
+    const pause = drain ? AbortSignal.any([until, drain]) : until;
     const streamed = source.streaming ? new StreamSummary() : undefined;
     logger.info(streamed ? `streaming ${source.id}` : `polling every ${formatDuration(pollEvery)}`);
-    while (!stopped.aborted) {
+    while (!pause.aborted) {
       let wait = pollEvery;
       try {
-        const report = await app.engine.runCycle(source, stopped);
+        const report = await app.engine.runCycle(source, cycleUntil, state);
         if (streamed === undefined) await summarize(report, source, app, logger);
         else {
           streamed.add(report);
@@ -252,17 +270,18 @@ async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): 
           stopAll.abort(err);
           throw err;
         }
-        if (stopped.aborted) break;
+        if (until.aborted) break;
         if (streamed) wait = STREAM_RETRY_MS;
         logger.error(
           { err: describeError(err) },
           `cycle failed, trying again in ${formatDuration(wait)}: ${describeError(err)}`,
         );
       }
-      await pause(wait, stopped);
+      await sleep(wait, pause);
     }
   };
-  const outcomes = await Promise.allSettled(app.sources.map(poll));
+  if (app.leases) return runLeased(app.sources, app.leases, logger, stopped, poll);
+  const outcomes = await Promise.allSettled(app.sources.map((scheduled) => poll(scheduled)));
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
   if (failure) throw failure.reason;
 }

@@ -95,7 +95,16 @@ const postgresUrl = z
 export const stateSection = z
   .object({
     path: z.string().min(1).optional(),
-    postgres: z.object({ url: postgresUrl }).strict().optional(),
+    postgres: z
+      .object({
+        url: postgresUrl,
+        // How long a collector keeps a source of work without renewing its lease (at a third of it).
+        lease: duration("30s")
+          .default("30s")
+          .refine((ms) => ms >= 1_000, "expected at least 1s (a lease is renewed at a third of it)"),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((state) => state.path === undefined || state.postgres === undefined, {

@@ -29,18 +29,3 @@ export function formatDuration(ms: number): string {
   }
   return rest > 0 ? `${out}${rest}ms` : out;
 }
-
-/** Waits `ms`, or less when `signal` aborts: a poll's wait that a shutdown cuts short. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    // A signal that came during the cycle has already fired its abort event: waiting would last it all.
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}

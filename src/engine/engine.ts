@@ -67,8 +67,12 @@ export class Engine {
     });
   }
 
-  /** One cycle of one source: list, read what is new, deliver, commit. */
-  async runCycle(source: Source, signal?: AbortSignal): Promise<CycleReport> {
+  /**
+   * One cycle of one source: list, read what is new, deliver, commit. `state`, when given, is what
+   * this cycle reads and commits through instead of the engine's: a view fenced by the source's
+   * lease, when collectors share the work.
+   */
+  async runCycle(source: Source, signal?: AbortSignal, state = this.deps.state): Promise<CycleReport> {
     const { observer } = this.deps;
     const started = performance.now();
     // A source's id may depend on what opening it learns: the observer hears of a cycle once it is known.
@@ -82,7 +86,7 @@ export class Engine {
     let report: CycleReport | undefined;
     let failure: unknown;
     try {
-      report = await this.cycle(source, signal);
+      report = await this.cycle(source, signal, state);
       return report;
     } catch (err) {
       failure = err;
@@ -92,8 +96,12 @@ export class Engine {
     }
   }
 
-  private async cycle(source: Source, signal: AbortSignal | undefined): Promise<CycleReport> {
-    const { state, logger, settings, outputs } = this.deps;
+  private async cycle(
+    source: Source,
+    signal: AbortSignal | undefined,
+    state: StateStore,
+  ): Promise<CycleReport> {
+    const { logger, settings, outputs } = this.deps;
     const listing = await source.list(await state.checkpoint(source.id), signal);
     const units = listing.units;
     // One after the other: a store on a server is not flooded with a catch-up's thousands at once.
@@ -160,7 +168,7 @@ export class Engine {
         }
         let written: WrittenUnit;
         try {
-          written = await this.writeUnit(source, unit, stop.signal);
+          written = await this.writeUnit(source, unit, stop.signal, state);
         } catch (err) {
           fail(unit, err);
           settle();
@@ -173,7 +181,7 @@ export class Engine {
               "an output failed while this unit was being delivered, and may have dropped some of its events",
             );
           }
-          return this.commit(source, unit, written, watermark.complete(index), report);
+          return this.commit(state, source, unit, written, watermark.complete(index), report);
         });
         acknowledgements.push(acknowledged.catch((err) => fail(unit, err)).finally(settle));
       }
@@ -211,13 +219,14 @@ export class Engine {
 
   /** Every output acknowledged the unit: record it, and the checkpoint if the prefix grew. */
   private async commit(
+    state: StateStore,
     source: Source,
     unit: WorkUnit,
     written: WrittenUnit,
     prefixEnd: WorkUnit | undefined,
     report: CycleReport,
   ): Promise<void> {
-    await this.deps.state.markDelivered(
+    await state.markDelivered(
       {
         source: source.id,
         key: unit.key,
@@ -246,12 +255,17 @@ export class Engine {
   }
 
   /** Streams one unit to every output, reading it again after an error that may not recur. */
-  private async writeUnit(source: Source, unit: WorkUnit, signal: AbortSignal): Promise<WrittenUnit> {
+  private async writeUnit(
+    source: Source,
+    unit: WorkUnit,
+    signal: AbortSignal,
+    state: StateStore,
+  ): Promise<WrittenUnit> {
     const attempts = this.deps.settings.attemptsPerUnit ?? 3;
     const { logger } = this.deps;
     for (let attempt = 1; ; attempt++) {
       try {
-        const written = await this.streamUnit(source, unit, signal);
+        const written = await this.streamUnit(source, unit, signal, state);
         if (attempt > 1) {
           logger.info(
             { ...unit.logFields, attempts: attempt },
@@ -287,8 +301,13 @@ export class Engine {
     }
   }
 
-  private async streamUnit(source: Source, unit: WorkUnit, signal: AbortSignal): Promise<WrittenUnit> {
-    const { outputs, deadLetters, progress, state, settings } = this.deps;
+  private async streamUnit(
+    source: Source,
+    unit: WorkUnit,
+    signal: AbortSignal,
+    state: StateStore,
+  ): Promise<WrittenUnit> {
+    const { outputs, deadLetters, progress, settings } = this.deps;
     const outputFailuresAtStart = this.outputFailures;
     const fingerprints =
       settings.deduplicate === false || unit.scope === undefined

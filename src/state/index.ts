@@ -5,6 +5,14 @@ export { inspectSqliteState, type StateFileInspection } from "./sqlite/inspect.j
 export { summarizeSqliteState, type StateFileSummary } from "./sqlite/summary.js";
 export { passwordOf } from "./postgres/url.js";
 export {
+  type AcquiredLease,
+  isLeasable,
+  type LeasableStore,
+  type Lease,
+  LeaseLostError,
+  type WorkLeases,
+} from "./leases.js";
+export {
   inspectState,
   openState,
   type StateLocation,

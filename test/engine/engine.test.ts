@@ -181,6 +181,24 @@ describe("the engine", () => {
     ]);
   });
 
+  it("reads and commits a cycle through the state it is given (a lease's fenced view), not its own", async () => {
+    const source = new MemorySource([
+      { key: "a", scope: "x", events: ['{"n":1}'] },
+      { key: "b", scope: "x", events: ['{"n":1}', '{"n":2}'] },
+    ]);
+    const other = openSqliteState(join(dir, "fenced.sqlite"));
+    try {
+      const report = await engine([new MemoryOutput()]).runCycle(source, undefined, other);
+      expect(report).toMatchObject({ delivered: 2, rows: 2, repeatedRows: 1 });
+      expect(await other.checkpoint(SOURCE)).toBe("after-b");
+      expect(await other.isDelivered(SOURCE, "b")).toBe(true);
+      expect(await state.checkpoint(SOURCE)).toBeUndefined();
+      expect(await state.isDelivered(SOURCE, "a")).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("opens a source once, and lists from the checkpoint it committed", async () => {
     const source = new MemorySource([{ key: "a", events: ['{"n":1}'] }]);
     const run = engine([new MemoryOutput()]);

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
 import { waitFor } from "../faults/support.js";
+import { readableObjectRows, tallyObjects } from "../support/objects.js";
 import {
   addFault,
   faultsFired,
@@ -17,12 +18,6 @@ type Org = Awaited<ReturnType<typeof startSimulator>>;
 
 /** Objects of each storage: big (EventDate, DESC only), Threat Detection (CreatedDate), audit, login history. */
 const TYPES = ["LoginEvent", "ApiEvent", "SessionHijackingEventStore", "SetupAuditTrail", "LoginHistory"];
-const IDENTITY: Record<string, string> = { SetupAuditTrail: "Id", LoginHistory: "Id" };
-const TIMESTAMP: Record<string, string> = {
-  SessionHijackingEventStore: "CreatedDate",
-  SetupAuditTrail: "CreatedDate",
-  LoginHistory: "LoginTime",
-};
 const START = "2026-11-20T00:00:00.000Z";
 const LAG_MS = 60_000;
 
@@ -52,36 +47,8 @@ const SCENARIO = {
   },
 };
 
-interface Visible {
-  object: string;
-  record: Record<string, unknown>;
-}
-
 /** Every row the org shows now whose timestamp the windows have reached: after `start`, up to now minus the lag. */
-async function readable(org: Org, now: Date): Promise<Map<string, number>> {
-  const res = await fetch(`${org.url}/__sim/objects/rows`);
-  const rows = (await res.text())
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as Visible)
-    .filter((r) => TYPES.includes(r.object))
-    .filter((r) => {
-      const at = Date.parse(String(r.record[TIMESTAMP[r.object] ?? "EventDate"]));
-      return at > Date.parse(START) && at <= now.getTime() - LAG_MS;
-    });
-  return tallyBy(rows.map((r) => ({ ...r.record, sobject: r.object })));
-}
-
-/** How many times each (object, identity) was seen. */
-function tallyBy(records: Record<string, unknown>[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of records) {
-    const object = String(r.sobject);
-    const key = `${object} ${String(r[IDENTITY[object] ?? "EventIdentifier"])}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return counts;
-}
+const readable = (org: Org, now: Date) => readableObjectRows(org.url, TYPES, START, now, LAG_MS);
 
 describe("sfevents collect of Salesforce objects against the simulated org", () => {
   let org: Org;
@@ -98,7 +65,8 @@ describe("sfevents collect of Salesforce objects against the simulated org", () 
       dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
     });
   const env = () => ({ SF_SECRET: org.clientSecret });
-  const delivered = () => tallyBy(readNdjson(outFile).map((l) => JSON.parse(l) as Record<string, unknown>));
+  const delivered = () =>
+    tallyObjects(readNdjson(outFile).map((l) => JSON.parse(l) as Record<string, unknown>));
   const advance = async (by: string, ms: number) => {
     await moveClock(org.url, { advance: by });
     now = new Date(now.getTime() + ms);
@@ -182,7 +150,7 @@ describe("sfevents collect of Salesforce objects against the simulated org", () 
     expect(rewound.stdout).toContain("objects:LoginEvent: forget 2 delivered windows positioned at or after");
     expect((await runCli(["collect", "--once", "--config", path], env())).code).toBe(0);
     const records = readNdjson(outFile).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const twice = [...tallyBy(records)].filter(([, n]) => n === 2).map(([key]) => key);
+    const twice = [...tallyObjects(records)].filter(([, n]) => n === 2).map(([key]) => key);
     // The window from 10:00 and the overlap before it are read again; nothing before the overlap.
     const again = records.filter((r) => twice.includes(`LoginEvent ${String(r.EventIdentifier)}`));
     expect(twice.length).toBeGreaterThan(0);
@@ -245,7 +213,10 @@ describe("sfevents collect of a big object whose answers come without nextRecord
       dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
     });
     const run = await runCli(["collect", "--once", "--config", path], { SF_SECRET: org.clientSecret });
-    return { run, got: tallyBy(readNdjson(outFile).map((l) => JSON.parse(l) as Record<string, unknown>)) };
+    return {
+      run,
+      got: tallyObjects(readNdjson(outFile).map((l) => JSON.parse(l) as Record<string, unknown>)),
+    };
   };
 
   it("halves a window whose answer holds fewer records than its totalSize, until every row is read once", async () => {

@@ -12,6 +12,7 @@ import {
 } from "../../salesforce/pubsub/index.js";
 import { type ObjectsApi, ObjectSource } from "../objects/source.js";
 import { planWindows, type Window } from "../objects/windows.js";
+import { abortableSleep } from "../../core/sleep.js";
 import { cannotSubscribe, type StreamKind } from "./catalog.js";
 import {
   type Backfill,
@@ -465,17 +466,4 @@ function widest(a: Backfill | undefined, b: Backfill | undefined): Backfill | un
 
 async function* once(batch: UnitBatch): AsyncGenerator<UnitBatch> {
   yield batch;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

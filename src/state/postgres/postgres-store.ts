@@ -1,12 +1,8 @@
 import pg from "pg";
-import {
-  type DeliveredUnit,
-  type FingerprintUnit,
-  type RowFingerprints,
-  StateError,
-  type StateStore,
-} from "../store.js";
+import { type DeliveredUnit, type FingerprintUnit, type RowFingerprints, StateError } from "../store.js";
+import { type LeasableStore, type Lease, LeaseLostError, type WorkLeases } from "../leases.js";
 import { stateErrorFromPg } from "./errors.js";
+import { PostgresLeases } from "./leases.js";
 import { fromBigEndian, PostgresRowFingerprints } from "./row-fingerprints.js";
 import { migrate, SCHEMA_VERSION } from "./schema.js";
 import { shownUrl } from "./url.js";
@@ -34,7 +30,7 @@ const FINGERPRINT_BATCH = 65_536;
 export async function openPostgresState(
   url: string,
   options: PostgresStateOptions = {},
-): Promise<StateStore> {
+): Promise<LeasableStore> {
   const pool = new pg.Pool({
     connectionString: url,
     max: POOL_SIZE,
@@ -59,15 +55,33 @@ export async function openPostgresState(
   }
 }
 
-class PostgresStateStore implements StateStore {
+/** What a fenced view checks its writes against (see WorkLeases.fenced). */
+interface Fence {
+  lease: Lease;
+  durationMs: number;
+  lost: (err: LeaseLostError) => void;
+}
+
+class PostgresStateStore implements LeasableStore {
   /** Writes run one after the other, in the order they were called (see StateStore). */
   private writes: Promise<unknown> = Promise.resolve();
   private closed: Promise<void> | undefined;
 
+  /** With a fence, a view of the store through a lease, sharing its pool (which it does not close). */
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
+    private readonly fence?: Fence,
   ) {}
+
+  workLeases(holder: string, durationMs: number): WorkLeases {
+    return new PostgresLeases(
+      holder,
+      durationMs,
+      (operation) => this.transaction(operation),
+      (lease, lost) => new PostgresStateStore(this.pool, this.url, { lease, durationMs, lost }),
+    );
+  }
 
   async isDelivered(source: string, key: string): Promise<boolean> {
     const { rowCount } = await this.query(
@@ -179,8 +193,8 @@ class PostgresStateStore implements StateStore {
   }
 
   close(): Promise<void> {
-    // After the writes in flight; twice is once.
-    this.closed ??= this.writes.then(() => this.pool.end());
+    // After the writes in flight; twice is once. A fenced view leaves the pool to its store.
+    this.closed ??= this.writes.then(() => (this.fence === undefined ? this.pool.end() : undefined));
     return this.closed;
   }
 
@@ -196,35 +210,61 @@ class PostgresStateStore implements StateStore {
   }
 
   /**
-   * One transaction on a connection of its own, after the writes called before it. A lease's fence
-   * (a later change) is a condition checked here, inside the same transaction.
+   * One transaction on a connection of its own, after the writes called before it. Through a
+   * lease, its fence is checked first, inside the same transaction.
    */
   private write<T>(operation: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const run = this.writes.then(async () => {
-      let checkedOut: Checkout | undefined;
-      try {
-        checkedOut = await checkout(this.pool);
-        const { client } = checkedOut;
-        await client.query("BEGIN");
-        const result = await operation(client);
-        await client.query("COMMIT");
-        checkedOut.release();
-        return result;
-      } catch (err) {
-        // A connection that failed mid-transaction is dropped, not handed to the next query.
-        if (checkedOut !== undefined) {
-          const rolledBack = await checkedOut.client.query("ROLLBACK").then(
-            () => true,
-            () => false,
-          );
-          checkedOut.release(!rolledBack);
-        }
-        throw stateErrorFromPg(err, this.url);
-      }
-    });
+    const { fence } = this;
+    const run = this.writes.then(() =>
+      this.transaction(async (client) => {
+        if (fence !== undefined) await checkFence(client, fence);
+        return operation(client);
+      }),
+    );
     this.writes = run.catch(() => {});
     return run;
   }
+
+  private async transaction<T>(operation: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let checkedOut: Checkout | undefined;
+    try {
+      checkedOut = await checkout(this.pool);
+      const { client } = checkedOut;
+      await client.query("BEGIN");
+      const result = await operation(client);
+      await client.query("COMMIT");
+      checkedOut.release();
+      return result;
+    } catch (err) {
+      // A connection that failed mid-transaction is dropped, not handed to the next query.
+      if (checkedOut !== undefined) {
+        const rolledBack = await checkedOut.client.query("ROLLBACK").then(
+          () => true,
+          () => false,
+        );
+        checkedOut.release(!rolledBack);
+      }
+      if (err instanceof LeaseLostError) this.fence?.lost(err);
+      throw stateErrorFromPg(err, this.url);
+    }
+  }
+}
+
+/**
+ * The lease is still this collector's: same holder and token, unexpired by the database's clock.
+ * The row is locked FOR KEY SHARE until the transaction ends, so that a takeover (which locks it
+ * FOR UPDATE SKIP LOCKED) cannot happen while the commit is under way. A process paused inside the
+ * transaction would hold that lock: the server ends a transaction left idle for a lease's time.
+ */
+async function checkFence(client: pg.PoolClient, { lease, durationMs }: Fence): Promise<void> {
+  await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(durationMs)}`);
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM sfevents_leases
+     WHERE work_key = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp()
+     FOR KEY SHARE`,
+    [lease.key, lease.holder, lease.token],
+  );
+  if (rowCount !== 1) throw new LeaseLostError(lease);
 }
 
 interface Checkout {

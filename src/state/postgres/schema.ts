@@ -7,8 +7,7 @@ import { StateError } from "../store.js";
  * `sfevents_`, as the database may be shared with other applications. The layout follows the SQLite
  * store's schema 5, without what only an upgraded 0.1 file holds (MD5 fingerprints, attempts'
  * fingerprints written before their unit was delivered: here a unit's fingerprints are written
- * with it). Leases (several collectors dividing sources) will be tables of their own, and their
- * fence a condition of markDelivered's transaction.
+ * with it). Migration 2 adds the leases collectors divide the work with (see leases.ts).
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE sfevents_delivered_units (
@@ -44,6 +43,20 @@ const MIGRATIONS: readonly string[] = [
      fingerprint bigint NOT NULL,
      unit bigint NOT NULL,
      PRIMARY KEY (scope, fingerprint)
+   );`,
+  `-- One row per work key (a source of an org) once a collector asked for it; holder NULL: released.
+   CREATE TABLE sfevents_leases (
+     work_key text PRIMARY KEY,
+     holder text,
+     -- Grows on every acquisition: the fence a commit is checked against.
+     token bigint NOT NULL,
+     expires_at timestamptz NOT NULL,
+     acquired_at timestamptz
+   );
+   -- The collectors alive, so that each takes its share of the work and no more.
+   CREATE TABLE sfevents_collectors (
+     holder text PRIMARY KEY,
+     alive_until timestamptz NOT NULL
    );`,
 ];
 
