@@ -215,7 +215,7 @@ describe("configuration", () => {
       { ...minimal, state: { postgres: { url: "${PG_URL}" } } },
       { SF_SECRET: "s3cret-value", PG_URL: url },
     );
-    expect(config.state).toEqual({ postgres: { url } });
+    expect(config.state).toEqual({ postgres: { url, lease: 30_000 } });
     expect(
       problems({ ...minimal, state: { path: "./state.sqlite", postgres: { url } } }, { SF_SECRET: "x" }),
     ).toContain("state: give either path (an SQLite file, one collector) or postgres");
