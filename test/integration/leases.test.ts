@@ -1,17 +1,12 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
 import { INTAKE_KEY, liveStderr, logLines, waitFor } from "../faults/support.js";
 import { FakeIntake } from "../support/intake.js";
 import { objectRowKey, objectRowTime, readableObjectRows, tallyObjects } from "../support/objects.js";
-import {
-  postgresUnavailable,
-  sayPostgresSkipped,
-  startPostgres,
-  type TestPostgres,
-} from "../support/postgres.js";
+import { postgresUnavailable, sayPostgresSkipped, postgresForSuite } from "../support/postgres.js";
 import { readNdjson, type RunResult, startCli, tempDir, writeConfig } from "./harness.js";
 
 sayPostgresSkipped("collectors sharing their sources through leases on PostgreSQL");
@@ -62,13 +57,7 @@ interface Collector {
 describe.skipIf(postgresUnavailable() !== undefined)(
   "collectors sharing their sources through leases",
   () => {
-    let server: TestPostgres;
-    beforeAll(async () => {
-      server = await startPostgres();
-    }, 60_000);
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const server = postgresForSuite();
 
     let org: Org;
     let dir: ReturnType<typeof tempDir>;
@@ -77,7 +66,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     beforeEach(async () => {
       dir = tempDir("leases");
       org = await startSimulator(SCENARIO);
-      database = await server.createDatabase();
+      database = await server().createDatabase();
     });
     afterEach(async () => {
       for (const c of collectors) {
@@ -106,7 +95,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         },
         // Named, so that the database can tell which collector wrote what.
         state: {
-          postgres: { url: `${server.url(database)}?application_name=sfevents-${name}`, lease: LEASE },
+          postgres: { url: `${server().url(database)}?application_name=sfevents-${name}`, lease: LEASE },
         },
         dead_letters: { path: join(folder, "dead-letters.ndjson") },
       });
@@ -169,7 +158,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     };
     /** From now on, every unit and checkpoint written is recorded with the collector that wrote it. */
     const auditWrites = () =>
-      server.sql(
+      server().sql(
         database,
         `CREATE TABLE audit (app text, source text, at timestamptz DEFAULT clock_timestamp());
          CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -211,7 +200,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         new Set(TYPES.map((t) => `objects:${t}`)),
       );
       // A clean shutdown gives every lease back.
-      const held = await server.sql(
+      const held = await server().sql(
         database,
         "SELECT count(*)::int AS n FROM sfevents_leases WHERE holder IS NOT NULL",
       );
@@ -304,7 +293,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         );
       // Whatever it wrote after it resumed, it wrote through a lease it took again after it resumed
       // (the other gives back what is over its share), never through a lease it had lost.
-      const { rows: writes } = await server.sql(
+      const { rows: writes } = await server().sql(
         database,
         "SELECT source, at FROM audit WHERE app = 'sfevents-a'",
       );

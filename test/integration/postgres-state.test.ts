@@ -1,12 +1,7 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collectorEnv, expectedRows, useFrozenOrg } from "../faults/support.js";
-import {
-  postgresUnavailable,
-  sayPostgresSkipped,
-  startPostgres,
-  type TestPostgres,
-} from "../support/postgres.js";
+import { postgresUnavailable, sayPostgresSkipped, postgresForSuite } from "../support/postgres.js";
 import { runCli, writeConfig } from "./harness.js";
 
 sayPostgresSkipped("collect with its state on PostgreSQL");
@@ -17,17 +12,11 @@ describe.skipIf(postgresUnavailable() !== undefined)("collect with its state on 
   const EVENT_TYPES = ["Login", "URI"];
   // The server trusts local connections, so the password is never checked: only never shown.
   const PASSWORD = "pg-pa55word-never-shown";
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = postgresForSuite();
 
   it("delivers every row once, then nothing on a second run, and state show reads the database", async () => {
     const { org, intake, dir } = shared;
-    const database = await server.createDatabase();
+    const database = await server().createDatabase();
     const config = writeConfig(dir, {
       salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
       event_log_files: { interval: "auto", start: "2000-01-01T00:00:00Z", event_types: EVENT_TYPES },
@@ -35,7 +24,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("collect with its state on 
       state: { postgres: { url: "${SFEVENTS_PG_URL}" } },
       dead_letters: { path: join(dir, "dead-letters.ndjson") },
     });
-    const env = { ...collectorEnv(org), SFEVENTS_PG_URL: server.url(database, "postgres", PASSWORD) };
+    const env = { ...collectorEnv(org), SFEVENTS_PG_URL: server().url(database, "postgres", PASSWORD) };
 
     const before = await runCli(["check", "--config", config], env);
     expect(before.stdout).toMatch(
@@ -60,7 +49,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("collect with its state on 
     const show = await runCli(["state", "show", "--config", config], env);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain(
-      `State database postgres://postgres@127.0.0.1:${server.port}/${database} (`,
+      `State database postgres://postgres@127.0.0.1:${server().port}/${database} (`,
     );
     expect(show.stdout).toMatch(/^event_log_files:hourly$/m);
     for (const output of [

@@ -1,12 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type LeasableStore, LeaseLostError } from "../../src/state/index.js";
 import { openPostgresState } from "../../src/state/postgres/postgres-store.js";
-import {
-  postgresUnavailable,
-  sayPostgresSkipped,
-  startPostgres,
-  type TestPostgres,
-} from "../support/postgres.js";
+import { postgresUnavailable, sayPostgresSkipped, postgresForSuite } from "../support/postgres.js";
 import { row, unit } from "./store-contract.js";
 
 sayPostgresSkipped("the PostgreSQL leases' tests");
@@ -17,21 +12,15 @@ const SHORT_MS = 400;
 const LONG_MS = 60_000;
 
 describe.skipIf(postgresUnavailable() !== undefined)("leases on the PostgreSQL state", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = postgresForSuite();
 
   let open: LeasableStore[] = [];
   let database: string;
   const twoCollectors = async () => {
-    database = await server.createDatabase();
+    database = await server().createDatabase();
     const [one, two] = await Promise.all([
-      openPostgresState(server.url(database)),
-      openPostgresState(server.url(database)),
+      openPostgresState(server().url(database)),
+      openPostgresState(server().url(database)),
     ]);
     open.push(one, two);
     return [one, two];
@@ -42,7 +31,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("leases on the PostgreSQL s
   });
   const untilExpired = async (key: string) => {
     for (;;) {
-      const { rows } = await server.sql(
+      const { rows } = await server().sql(
         database,
         `SELECT expires_at <= clock_timestamp() AS expired FROM sfevents_leases WHERE work_key = '${key}'`,
       );
@@ -52,7 +41,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("leases on the PostgreSQL s
   };
   const counts = async () =>
     (
-      await server.sql(
+      await server().sql(
         database,
         `SELECT (SELECT count(*) FROM sfevents_delivered_units)::int AS units,
                 (SELECT count(*) FROM sfevents_checkpoints)::int AS checkpoints,
@@ -128,7 +117,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("leases on the PostgreSQL s
     const b = two.workLeases("host-b/2/bbbb", LONG_MS);
     const lease = (await a.acquire(KEY))!.lease;
     const expiry = async () =>
-      (await server.sql(database, "SELECT expires_at FROM sfevents_leases")).rows[0].expires_at as Date;
+      (await server().sql(database, "SELECT expires_at FROM sfevents_leases")).rows[0].expires_at as Date;
     const before = await expiry();
     expect(await a.renew([lease])).toEqual(new Set([KEY]));
     expect((await expiry()).getTime()).toBeGreaterThan(before.getTime());

@@ -1,40 +1,29 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { StateError, type StateStore } from "../../src/state/index.js";
 import { openPostgresState } from "../../src/state/postgres/postgres-store.js";
-import {
-  postgresUnavailable,
-  sayPostgresSkipped,
-  startPostgres,
-  type TestPostgres,
-} from "../support/postgres.js";
+import { postgresUnavailable, sayPostgresSkipped, postgresForSuite } from "../support/postgres.js";
 import { cursor, row, storeContract, unit } from "./store-contract.js";
 
 sayPostgresSkipped("the PostgreSQL store's tests");
 
 describe.skipIf(postgresUnavailable() !== undefined)("the PostgreSQL store", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = postgresForSuite();
 
   let database: string;
   storeContract({
     async fresh() {
-      database = await server.createDatabase();
-      return openPostgresState(server.url(database));
+      database = await server().createDatabase();
+      return openPostgresState(server().url(database));
     },
     async again() {
-      return openPostgresState(server.url(database));
+      return openPostgresState(server().url(database));
     },
   });
 
   describe("beyond the contract", () => {
     let open: StateStore[] = [];
     const openOn = async (name: string) => {
-      const store = await openPostgresState(server.url(name));
+      const store = await openPostgresState(server().url(name));
       open.push(store);
       return store;
     };
@@ -44,7 +33,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("the PostgreSQL store", () 
     });
 
     it("lets two collectors on one database see each other's delivered units and checkpoints", async () => {
-      const name = await server.createDatabase();
+      const name = await server().createDatabase();
       // Opened together, as two collectors starting at once: the schema is created once.
       const [one, two] = await Promise.all([openOn(name), openOn(name)]);
       await one.markDelivered(unit({ key: "by-one" }), cursor("2026-11-01T14:03:12.000+0000", "0AT1"));
@@ -64,7 +53,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("the PostgreSQL store", () 
     async function failLastStep(name: string, how: string): Promise<StateStore> {
       const store = await openOn(name);
       await store.setCheckpoint("s", "before");
-      await server.sql(
+      await server().sql(
         name,
         `CREATE FUNCTION fail_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${how}; RETURN NEW; END $$;
          CREATE TRIGGER fail_checkpoint BEFORE UPDATE ON sfevents_checkpoints FOR EACH ROW EXECUTE FUNCTION fail_checkpoint();`,
@@ -78,14 +67,14 @@ describe.skipIf(postgresUnavailable() !== undefined)("the PostgreSQL store", () 
           rows,
         ),
       ).rejects.toThrow(StateError);
-      await server.sql(name, "DROP TRIGGER fail_checkpoint ON sfevents_checkpoints");
+      await server().sql(name, "DROP TRIGGER fail_checkpoint ON sfevents_checkpoints");
       return store;
     }
 
     async function nothingWritten(name: string, store: StateStore): Promise<void> {
       expect(await store.checkpoint("s")).toBe("before");
       expect(await store.isDelivered("s", "a")).toBe(false);
-      const counts = await server.sql(
+      const counts = await server().sql(
         name,
         "SELECT (SELECT count(*) FROM sfevents_row_fingerprints)::int AS fingerprints, (SELECT count(*) FROM sfevents_delivered_units)::int AS units",
       );
@@ -93,13 +82,13 @@ describe.skipIf(postgresUnavailable() !== undefined)("the PostgreSQL store", () 
     }
 
     it("writes nothing of markDelivered when its last statement fails", async () => {
-      const name = await server.createDatabase();
+      const name = await server().createDatabase();
       const store = await failLastStep(name, "RAISE EXCEPTION 'refused by a test'");
       await nothingWritten(name, store);
     });
 
     it("writes nothing of markDelivered when the connection dies inside it, and goes on with a new one", async () => {
-      const name = await server.createDatabase();
+      const name = await server().createDatabase();
       const store = await failLastStep(name, "PERFORM pg_terminate_backend(pg_backend_pid())");
       await nothingWritten(name, store);
       await store.markDelivered(unit({ key: "later" }));
@@ -108,7 +97,7 @@ describe.skipIf(postgresUnavailable() !== undefined)("the PostgreSQL store", () 
 
     it("says the server cannot be reached, without the password", async () => {
       const password = "s3cret-Pa55word";
-      const url = server.url("sfevents", "collector", password).replace(`:${server.port}/`, ":1/");
+      const url = server().url("sfevents", "collector", password).replace(`:${server().port}/`, ":1/");
       const failure = openPostgresState(url, { connectTimeoutMs: 2_000 });
       await expect(failure).rejects.toThrow(StateError);
       const message = await failure.catch((err: Error) => err.message);
@@ -119,15 +108,15 @@ describe.skipIf(postgresUnavailable() !== undefined)("the PostgreSQL store", () 
     });
 
     it("says the database does not exist, and how to create it", async () => {
-      await expect(openPostgresState(server.url("no_such_db"))).rejects.toThrow(
+      await expect(openPostgresState(server().url("no_such_db"))).rejects.toThrow(
         /^The PostgreSQL state database postgres:\/\/postgres@127\.0\.0\.1:\d+\/no_such_db does not exist on that server .*createdb no_such_db/,
       );
     });
 
     it("says the user lacks rights, and which", async () => {
-      const name = await server.createDatabase();
-      await server.sql("postgres", "CREATE ROLE reader LOGIN");
-      await expect(openPostgresState(server.url(name, "reader"))).rejects.toThrow(
+      const name = await server().createDatabase();
+      await server().sql("postgres", "CREATE ROLE reader LOGIN");
+      await expect(openPostgresState(server().url(name, "reader"))).rejects.toThrow(
         /: the user reader lacks the rights sfevents needs \(permission denied for schema public\)/,
       );
     });

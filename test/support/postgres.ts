@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 /**
  * A real PostgreSQL server for tests: initdb into a temporary folder, the server on a free port of
@@ -123,5 +124,23 @@ export async function startPostgres(): Promise<TestPostgres> {
       return name;
     },
     stop,
+  };
+}
+
+/**
+ * A real PostgreSQL for the tests of the describe it is called in: started before them, stopped
+ * after. Returns the server once started.
+ */
+export function postgresForSuite(): () => TestPostgres {
+  let server: TestPostgres | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error("the test PostgreSQL has not started");
+    return server;
   };
 }
