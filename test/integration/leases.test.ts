@@ -241,14 +241,15 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     it("a collector paused past its lease and resumed commits nothing stale: its writes are refused", async () => {
       const want = await expected();
       const [a, b] = await Promise.all([collector("a"), collector("b")]);
-      await waitFor(
-        () => taken(a).length > 0 && taken(b).length > 0 && delivering(a) >= 3,
-        120_000,
-        "both collectors to hold a lease and the first to deliver",
-      );
-      // The first collector's intake holds its answers: its units wait for their acknowledgement, then it is paused.
+      // The first collector's intake holds its answers from the start: its units wait for their
+      // acknowledgement, then it is paused. (Held only after some deliveries, a collector that had
+      // already caught up with the frozen org sent nothing more to hold.)
       a.intake.fallback = "stall";
-      await waitFor(() => a.intake.stalledCount > 0, 60_000, "a batch of the first collector to wait");
+      await waitFor(
+        () => taken(a).length > 0 && taken(b).length > 0 && a.intake.stalledCount > 0,
+        120_000,
+        "both collectors to hold a lease and a batch of the first to wait",
+      );
       a.child.kill("SIGSTOP");
       const heldByA = holding(a);
       await waitFor(
