@@ -166,8 +166,8 @@ export async function assemble(
     opened.push(() => client.close());
     let state: StateStore;
     let deadLetters: DeadLetterSink;
-    // Leases divide one org's sources between collectors; with several orgs in one process they are
-    // not used yet: each process runs every org it is given.
+    // Leases divide a single org's sources between collectors; several orgs are divided whole, each
+    // under its own lease, by the org supervisor, which hands in the lease's fenced state.
     let leases: WorkLeases | undefined;
     if (shared) {
       state = orgState(shared.state, shared.org);

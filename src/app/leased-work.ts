@@ -4,21 +4,27 @@ import { describeError } from "../core/errors.js";
 import { abortableSleep as sleep } from "../core/sleep.js";
 import type { Logger } from "../observability/logger.js";
 import type { AcquiredLease, Lease, StateStore, WorkLeases } from "../state/index.js";
-import type { ScheduledSource } from "./sources.js";
 
 /**
- * Collectors sharing a PostgreSQL state divide their sources by leases (state/leases.ts): each runs
- * only the sources it holds, through its lease's fenced view of the state, renews them while they
- * run, takes its share of the others and gives back what is over it.
+ * Collectors sharing a PostgreSQL state divide their work by leases (state/leases.ts): a single
+ * org's sources, or the orgs of a configuration with several. Each collector runs only the work it
+ * holds, through its lease's fenced view of the state, renews the leases while the work runs, takes
+ * its share of the rest and gives back what is over it.
  */
 
+/** Work collectors divide by leases: a source of one org, or a whole org among several. */
+export interface LeasedWork {
+  /** The same in every collector with this configuration, and unique in the shared database. */
+  readonly leaseKey: string;
+}
+
 /**
- * Runs one source, committing through `state`, until `signal` aborts (the lease lost, a shutdown), or
- * until `drain` aborts and the cycle under way ends (the lease given back: nothing in flight is
- * dropped, so nothing is sent twice).
+ * Runs one piece of work, committing through `state`, until `signal` aborts (the lease lost, a
+ * shutdown), or until `drain` aborts and the cycle under way ends (the lease given back: nothing in
+ * flight is dropped, so nothing is sent twice).
  */
-export type LeasedRun = (
-  scheduled: ScheduledSource,
+export type LeasedRun<W extends LeasedWork> = (
+  work: W,
   state: StateStore,
   signal: AbortSignal,
   drain: AbortSignal,
@@ -29,57 +35,68 @@ export function collectorId(): string {
   return `${hostname()}/${process.pid}/${randomBytes(3).toString("hex")}`;
 }
 
+/** How runLeased is told of its work. */
+export interface LeasedWorkOptions {
+  /** What the work is, in log lines: "sources", "orgs". */
+  noun: string;
+  /** Aborted when the work changed (an org added): the next division is tried at once, not at the next round. */
+  changed?: () => AbortSignal;
+}
+
 /**
- * Polls the sources this collector holds until `signal` aborts, trying for the others at a third of
- * the lease (with some jitter, so collectors started together take turns): never more than its
- * share, the sources divided by the collectors alive, rounded up. A run that fails with an error
- * that stops collection ends every run, and is thrown once the leases are released.
+ * Runs the work this collector holds until `signal` aborts, trying for the rest at a third of the
+ * lease (with some jitter, so collectors started together take turns): never more than its share,
+ * the work divided by the collectors alive, rounded up. `work` is asked again every round, so work
+ * may come and go; work that goes is stopped by its own run. A run that fails with an error that
+ * stops collection ends every run, and is thrown once the leases are released.
  */
-export async function runLeased(
-  sources: readonly ScheduledSource[],
+export async function runLeased<W extends LeasedWork>(
+  work: () => readonly W[],
   leases: WorkLeases,
   logger: Logger,
   signal: AbortSignal,
-  run: LeasedRun,
+  run: LeasedRun<W>,
+  options: LeasedWorkOptions,
 ): Promise<void> {
   const held = new Map<string, { lease: HeldLease; running: Promise<void>; givingBack?: boolean }>();
   let failure: unknown;
-  const start = (scheduled: ScheduledSource, acquired: AcquiredLease) => {
+  const start = (item: W, acquired: AcquiredLease) => {
     const lease = new HeldLease(leases, acquired, logger);
-    const running = run(scheduled, lease.state, AbortSignal.any([signal, lease.stopped]), lease.draining)
+    const running = run(item, lease.state, AbortSignal.any([signal, lease.stopped]), lease.draining)
       .catch((err) => {
         failure ??= err;
       })
       .finally(async () => {
         await lease.end();
-        held.delete(scheduled.leaseKey);
+        held.delete(item.leaseKey);
       });
-    held.set(scheduled.leaseKey, { lease, running });
+    held.set(item.leaseKey, { lease, running });
   };
   const share = async () => {
+    const items = work();
     const alive = await leases.alive();
-    const fair = Math.ceil(sources.length / alive);
+    const fair = Math.ceil(items.length / alive);
     const keeping = [...held.values()].filter((h) => !h.givingBack && !h.lease.lost);
     if (keeping.length > fair) {
       // One at a time, so that the collector that joined takes it before the next one goes.
       const last = keeping[keeping.length - 1];
       last.givingBack = true;
       logger.info(
-        { lease: last.lease.key, collectors: alive, sources: sources.length },
-        `giving the lease of ${last.lease.key} back: ${alive} collectors share ${sources.length} sources`,
+        { lease: last.lease.key, collectors: alive, [options.noun]: items.length },
+        `giving the lease of ${last.lease.key} back: ${alive} collectors share ${items.length} ${options.noun}`,
       );
       last.lease.giveBack();
       return;
     }
     let holding = keeping.length;
-    // From a random place in the list: collectors asking together ask for different sources first.
-    const first = Math.floor(Math.random() * sources.length);
-    for (let i = 0; i < sources.length && holding < fair && !signal.aborted; i++) {
-      const scheduled = sources[(first + i) % sources.length];
-      if (held.has(scheduled.leaseKey)) continue;
-      const acquired = await leases.acquire(scheduled.leaseKey);
+    // From a random place in the list: collectors asking together ask for different work first.
+    const first = Math.floor(Math.random() * items.length);
+    for (let i = 0; i < items.length && holding < fair && !signal.aborted; i++) {
+      const item = items[(first + i) % items.length];
+      if (held.has(item.leaseKey)) continue;
+      const acquired = await leases.acquire(item.leaseKey);
       if (acquired === undefined) continue;
-      start(scheduled, acquired);
+      start(item, acquired);
       holding++;
     }
   };
@@ -89,13 +106,15 @@ export async function runLeased(
     await leases.alive();
     await sleep(Math.random() * Math.min(every, 1_000), signal);
     while (!signal.aborted) {
+      const changed = options.changed?.();
       await share().catch((err) =>
         logger.warn(
           { err: describeError(err) },
           `cannot divide the work with the other collectors this time: ${describeError(err)}`,
         ),
       );
-      await sleep(every * (0.9 + 0.2 * Math.random()), signal);
+      const until = changed === undefined ? signal : AbortSignal.any([signal, changed]);
+      await sleep(every * (0.9 + 0.2 * Math.random()), until);
     }
   } finally {
     await Promise.allSettled([...held.values()].map((h) => h.running));
@@ -104,36 +123,52 @@ export async function runLeased(
   if (failure !== undefined) throw failure;
 }
 
+/** What withLease did: nothing when another collector holds the lease. */
+export type LeasedOutcome<T> = { ran: false } | { ran: true; value: T; lost: boolean };
+
 /**
- * `sfevents collect --once`: each source whose lease is free (or expired) gets one run, one after
- * the other, its lease renewed meanwhile and released after; a source another collector holds is
- * said and skipped. Returns whether a run failed.
+ * One run under the key's lease when it is free (or expired), the lease renewed meanwhile and
+ * released after; when another collector holds it, that is said and nothing runs.
  */
-export async function runEachLeased(
-  sources: readonly ScheduledSource[],
+export async function withLease<T>(
+  leases: WorkLeases,
+  key: string,
+  logger: Logger,
+  signal: AbortSignal,
+  use: (state: StateStore, signal: AbortSignal) => Promise<T>,
+): Promise<LeasedOutcome<T>> {
+  const acquired = await leases.acquire(key);
+  if (acquired === undefined) {
+    logger.info({ lease: key }, `skipped ${key}: another collector holds its lease`);
+    return { ran: false };
+  }
+  const lease = new HeldLease(leases, acquired, logger);
+  try {
+    const value = await use(lease.state, AbortSignal.any([signal, lease.stopped]));
+    return { ran: true, value, lost: lease.lost };
+  } finally {
+    await lease.end();
+  }
+}
+
+/**
+ * `sfevents collect --once`: each piece of work whose lease is free gets one run, one after the
+ * other. Returns whether a run failed (or lost its lease).
+ */
+export async function runEachLeased<W extends LeasedWork>(
+  work: readonly W[],
   leases: WorkLeases,
   logger: Logger,
   signal: AbortSignal,
-  run: (scheduled: ScheduledSource, state: StateStore, signal: AbortSignal) => Promise<boolean>,
+  run: (work: W, state: StateStore, signal: AbortSignal) => Promise<boolean>,
 ): Promise<boolean> {
   let failed = false;
-  for (const scheduled of sources) {
+  for (const item of work) {
     if (signal.aborted) break;
-    const acquired = await leases.acquire(scheduled.leaseKey);
-    if (acquired === undefined) {
-      logger.info(
-        { lease: scheduled.leaseKey },
-        `skipped ${scheduled.leaseKey}: another collector holds its lease`,
-      );
-      continue;
-    }
-    const lease = new HeldLease(leases, acquired, logger);
-    try {
-      failed = (await run(scheduled, lease.state, AbortSignal.any([signal, lease.stopped]))) || failed;
-    } finally {
-      await lease.end();
-    }
-    failed ||= lease.lost;
+    const outcome = await withLease(leases, item.leaseKey, logger, signal, (state, stopped) =>
+      run(item, state, stopped),
+    );
+    if (outcome.ran) failed = outcome.value || outcome.lost || failed;
   }
   return failed;
 }

@@ -101,8 +101,8 @@ async function collectMany(collection: Collection, logger: Logger, once: boolean
       watch: endpoints?.watch,
       run: once
         ? (app, signal, orgLogger) => runOnce(app, signal, orgLogger)
-        : async (app, signal, orgLogger) => {
-            await pollForever(app, signal, orgLogger);
+        : async (app, signal, orgLogger, drain) => {
+            await pollForever(app, signal, orgLogger, drain);
             return 0;
           },
     });
@@ -238,9 +238,15 @@ class StreamSummary {
 
 /**
  * Polls every source on its own schedule, side by side. An error no retry can fix stops them all;
- * any other failure of a cycle is logged and tried again at the source's next poll.
+ * any other failure of a cycle is logged and tried again at the source's next poll. `drain` (an
+ * org's lease given back) stops each source after its cycle under way.
  */
-async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): Promise<void> {
+async function pollForever(
+  app: Assembly,
+  signal: AbortSignal,
+  logger: Logger,
+  drain?: AbortSignal,
+): Promise<void> {
   const stopAll = new AbortController();
   const stopped = AbortSignal.any([signal, stopAll.signal]);
   // Through its lease's fenced state, when collectors share the sources: `until` then stops it when
@@ -280,8 +286,10 @@ async function pollForever(app: Assembly, signal: AbortSignal, logger: Logger): 
       await sleep(wait, pause);
     }
   };
-  if (app.leases) return runLeased(app.sources, app.leases, logger, stopped, poll);
-  const outcomes = await Promise.allSettled(app.sources.map((scheduled) => poll(scheduled)));
+  if (app.leases) return runLeased(() => app.sources, app.leases, logger, stopped, poll, { noun: "sources" });
+  const outcomes = await Promise.allSettled(
+    app.sources.map((scheduled) => poll(scheduled, app.state, stopped, drain)),
+  );
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
   if (failure) throw failure.reason;
 }
