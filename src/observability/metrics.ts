@@ -30,7 +30,7 @@ export class CollectorMetrics implements CycleObserver {
   private readonly eventsDelivered: Counter<"org" | "source" | "output">;
   private readonly unitsDelivered: Counter<"org" | "source">;
   private readonly deadLetters: Counter<"org" | "source">;
-  private readonly outputErrors: Counter<"output" | "reason">;
+  private readonly outputErrors: Counter<"org" | "output" | "reason">;
   private readonly cycles: Counter<"org" | "source" | "outcome">;
   private readonly cycleDuration: Histogram<"org" | "source">;
   /** Errors already counted: a failed output rejects every write with the same error until its next flush. */
@@ -63,7 +63,7 @@ export class CollectorMetrics implements CycleObserver {
     this.outputErrors = new Counter({
       name: "sfevents_output_errors_total",
       help: "Deliveries an output gave up on (fatal: retrying cannot help; gave_up: retry budget spent; unexpected: a bug).",
-      labelNames: ["output", "reason"],
+      labelNames: ["org", "output", "reason"],
       registers,
     });
     this.cycles = new Counter({
@@ -119,14 +119,13 @@ export class CollectorMetrics implements CycleObserver {
     new Counter({
       name: "sfevents_output_retries_total",
       help: "Requests an output sent again after an answer that did not deliver (429, 5xx, timeout).",
-      labelNames: ["output"],
+      labelNames: ["org", "output"],
       registers,
       collect() {
         this.reset();
-        // Summed over the orgs whose outputs share a name.
-        for (const { readings } of orgs.values())
+        for (const [org, { readings }] of orgs)
           for (const output of readings.outputs()) {
-            if (output.retries !== undefined) this.inc({ output: output.name }, output.retries);
+            if (output.retries !== undefined) this.inc({ org, output: output.name }, output.retries);
           }
       },
     });
@@ -158,7 +157,7 @@ export class CollectorMetrics implements CycleObserver {
         const outcome = report === undefined ? "failed" : report.failed.length > 0 ? "partial" : "ok";
         this.cycles.inc({ ...labels, outcome });
       },
-      outputFailed: (output, error) => this.outputFailed(output, error),
+      outputFailed: (output, error) => this.countOutputError(org, output, error),
       deadLetterWritten: (letter) => this.deadLetters.inc({ org, source: letter.source ?? "unknown" }),
     };
   }
@@ -181,12 +180,16 @@ export class CollectorMetrics implements CycleObserver {
   }
 
   outputFailed(output: string, error: unknown): void {
+    this.primary?.outputFailed?.(output, error);
+  }
+
+  private countOutputError(org: string, output: string, error: unknown): void {
     if (typeof error === "object" && error !== null) {
       if (this.countedErrors.has(error)) return;
       this.countedErrors.add(error);
     }
     const reason = error instanceof OutputError ? (error.fatal ? "fatal" : "gave_up") : "unexpected";
-    this.outputErrors.inc({ output, reason });
+    this.outputErrors.inc({ org, output, reason });
   }
 
   deadLetterWritten(letter: DeadLetter): void {

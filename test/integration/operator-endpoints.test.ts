@@ -64,7 +64,7 @@ describe("metrics, probes and status of a running collector (metrics.listen)", (
     expect(sample(text, "sfevents_dead_letters_total", labels)).toBe(0);
     expect(sample(text, "sfevents_cycle_duration_seconds_count", labels)).toBe(1);
     expect(sample(text, "sfevents_cycles_total", { ...labels, outcome: "ok" })).toBe(1);
-    expect(sample(text, "sfevents_output_retries_total", { output: "sekoia" })).toBe(0);
+    expect(sample(text, "sfevents_output_retries_total", { org: collector.org, output: "sekoia" })).toBe(0);
     expect(sample(text, "sfevents_output_errors_total")).toBeUndefined();
     // Every REST call spends one request of the org's allowance; the token grant spends none.
     expect(sample(text, "sfevents_salesforce_api_requests_total", { org: collector.org })).toBe(
@@ -136,9 +136,15 @@ describe("metrics, probes and status of a running collector (metrics.listen)", (
     expect(reason.reason).toContain(`the last cycle of ${SOURCE}`);
     expect(reason.reason).toContain("Sekoia.io intake did not accept a batch within the retry budget");
     expect(
-      sample(text, "sfevents_output_errors_total", { output: "sekoia", reason: "gave_up" }),
+      sample(text, "sfevents_output_errors_total", {
+        org: collector.org,
+        output: "sekoia",
+        reason: "gave_up",
+      }),
     ).toBeGreaterThanOrEqual(1);
-    expect(sample(text, "sfevents_output_retries_total", { output: "sekoia" })).toBeGreaterThan(0);
+    expect(
+      sample(text, "sfevents_output_retries_total", { org: collector.org, output: "sekoia" }),
+    ).toBeGreaterThan(0);
     expect(sample(text, "sfevents_units_delivered_total", { org: collector.org, source: SOURCE })).toBe(0);
     expect(sample(text, "sfevents_cycles_total", { source: SOURCE, outcome: "partial" })).toBe(1);
     expect(status.ready).toBe(false);

@@ -149,14 +149,36 @@ describe("the collector's metrics", () => {
     expect(sample(body, "sfevents_source_lag_seconds", labels)).toBe(3600);
     expect(sample(body, "sfevents_salesforce_api_requests_total", { org: labels.org })).toBe(42);
     expect(sample(body, "sfevents_salesforce_api_usage_ratio", { org: labels.org })).toBe(0.008);
-    expect(sample(body, "sfevents_output_errors_total", { output: "sekoia", reason: "gave_up" })).toBe(1);
-    expect(sample(body, "sfevents_output_errors_total", { output: "sekoia", reason: "fatal" })).toBe(1);
-    expect(sample(body, "sfevents_output_retries_total", { output: "sekoia" })).toBe(3);
+    expect(
+      sample(body, "sfevents_output_errors_total", { org: labels.org, output: "sekoia", reason: "gave_up" }),
+    ).toBe(1);
+    expect(
+      sample(body, "sfevents_output_errors_total", { org: labels.org, output: "sekoia", reason: "fatal" }),
+    ).toBe(1);
+    expect(sample(body, "sfevents_output_retries_total", { org: labels.org, output: "sekoia" })).toBe(3);
     expect(sample(body, "sfevents_output_retries_total", { output: "file" })).toBeUndefined();
     expect(sample(body, "sfevents_cycle_duration_seconds_sum", labels)).toBe(2.5);
     expect(sample(body, "sfevents_cycle_duration_seconds_bucket", { ...labels, le: "5" })).toBe(1);
     expect(sample(body, "sfevents_cycles_total", { ...labels, outcome: "ok" })).toBe(1);
     expect(body).toContain("# TYPE sfevents_cycle_duration_seconds histogram");
     expect(body).toContain("process_cpu_user_seconds_total");
+  });
+});
+
+describe("the metrics of several orgs", () => {
+  it("name each org on its outputs' series: one customer's failing intake is its own", async () => {
+    const metrics = new CollectorMetrics();
+    const orgs = ["acme", "globex"].map((org) => {
+      const read = readings({ org, outputs: () => [{ name: "sekoia", retries: org === "acme" ? 5 : 0 }] });
+      return metrics.addOrg(read, new CollectorStatus(read));
+    });
+    orgs[0].outputFailed?.("sekoia", new OutputError("intake key rejected", true));
+    const { body } = await metrics.text();
+    expect(
+      sample(body, "sfevents_output_errors_total", { org: "acme", output: "sekoia", reason: "fatal" }),
+    ).toBe(1);
+    expect(sample(body, "sfevents_output_errors_total", { org: "globex" })).toBeUndefined();
+    expect(sample(body, "sfevents_output_retries_total", { org: "acme", output: "sekoia" })).toBe(5);
+    expect(sample(body, "sfevents_output_retries_total", { org: "globex", output: "sekoia" })).toBe(0);
   });
 });
