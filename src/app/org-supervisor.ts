@@ -38,6 +38,8 @@ interface Options {
   run: RunOrg;
   signal: AbortSignal;
   watch?: OrgWatch;
+  /** How long after a stop an org is tried again: ORG_RETRY_MS. */
+  retryMs?: number;
 }
 
 /** The lease of an org among collectors sharing a PostgreSQL state: the whole org, all its sources. */
@@ -113,6 +115,7 @@ class OrgRun {
     const { logger: parent, options } = this.supervisor;
     const logger = parent.child({ org: name });
     const { drain } = this;
+    const retryMs = options.retryMs ?? ORG_RETRY_MS;
     const paused = drain ? AbortSignal.any([signal, drain]) : signal;
     while (!paused.aborted) {
       try {
@@ -123,11 +126,11 @@ class OrgRun {
       } catch (err) {
         if (paused.aborted) break;
         logger.error(
-          { err: describeError(err), retryInSeconds: ORG_RETRY_MS / 1000 },
-          `org ${name} stopped: ${describeError(err)} The other orgs go on; ${name} is tried again in ${formatDuration(ORG_RETRY_MS)}.`,
+          { err: describeError(err), retryInSeconds: retryMs / 1000 },
+          `org ${name} stopped: ${describeError(err)} The other orgs go on; ${name} is tried again in ${formatDuration(retryMs)}.`,
         );
       }
-      await pause(ORG_RETRY_MS, paused);
+      await pause(retryMs, paused);
       if (!paused.aborted) logger.info(`org ${name}: trying again`);
     }
   }
