@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -8,7 +7,19 @@ import { INTAKE_KEY, liveStderr, logLines, waitFor } from "../faults/support.js"
 import { FakeIntake } from "../support/intake.js";
 import { objectRowKey, objectRowTime, readableObjectRows, tallyObjects } from "../support/objects.js";
 import { postgresForSuite, postgresUnavailable, sayPostgresSkipped } from "../support/postgres.js";
-import { readNdjson, type RunResult, runCli, startCli, tempDir, writeConfig } from "./harness.js";
+import {
+  AUDIT_WRITES,
+  divided,
+  killCollectors,
+  leasesHeld,
+  leasesLost,
+  leasesTaken,
+  outputRecords,
+  type RunningCollector,
+  staleWrites,
+  stopCollector,
+} from "../support/leases.js";
+import { runCli, startCli, tempDir, writeConfig } from "./harness.js";
 
 sayPostgresSkipped("a fleet of collectors sharing ten orgs through PostgreSQL");
 
@@ -40,12 +51,7 @@ const scenario = (seed: number) => ({
 const orgName = (i: number) => `org-${String(i + 1).padStart(2, "0")}`;
 const secretVar = (name: string) => `${name.toUpperCase().replace("-", "_")}_SECRET`;
 
-interface Collector {
-  name: string;
-  child: ChildProcess;
-  done: Promise<RunResult>;
-  stderr: () => string;
-  intake: FakeIntake;
+interface Collector extends RunningCollector {
   folder: string;
 }
 
@@ -80,12 +86,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       database = await server().createDatabase();
     });
     afterEach(async () => {
-      for (const c of collectors) {
-        c.child.kill("SIGCONT");
-        c.child.kill("SIGKILL");
-        await c.done;
-        await c.intake.close();
-      }
+      await killCollectors(collectors);
       collectors = [];
       dir.remove();
     });
@@ -136,61 +137,22 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       return started;
     }
 
-    /** Every record a collector wrote for an org: a line a kill -9 cut short is no event. */
-    const records = (c: Collector, org: string) =>
-      readNdjson(join(c.folder, `${org}.ndjson`)).flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
+    /** Every record a collector wrote for an org. */
+    const records = (c: Collector, org: string) => outputRecords(join(c.folder, `${org}.ndjson`));
     const delivered = (org: string) => tallyObjects(collectors.flatMap((c) => records(c, org)));
     const missing = (org: string) => {
       const got = delivered(org);
       return [...(want.get(org) as Map<string, number>).keys()].filter((k) => !got.has(k));
     };
     const firstTen = Array.from({ length: ORGS }, (_, i) => orgName(i));
+    const orgKeys = firstTen.map((org) => `org:${org}`);
     const allDelivered = (names = firstTen) => names.every((org) => missing(org).length === 0);
-    /** The orgs whose lease a collector took, as its log says (freely or by a takeover). */
-    const taken = (c: Collector) =>
-      logLines(c.stderr())
-        .filter((l) => /^took (the lease of|over) /.test(l.msg))
-        .map((l) => ({
-          key: String(l.lease),
-          holder: String(l.holder),
-          from: l.previousHolder as string | undefined,
-        }));
+    const taken = (c: Collector) => leasesTaken(c.stderr());
     const holderOf = (c: Collector) => taken(c)[0]?.holder;
-    /** The orgs a collector holds by its log: taken, and neither given back nor lost since. */
-    const holding = (c: Collector) => {
-      const held = new Set<string>();
-      for (const l of logLines(c.stderr())) {
-        if (/^took (the lease of|over) /.test(l.msg)) held.add(String(l.lease));
-        else if (/^(giving the lease of .* back|lost the lease of )/.test(l.msg))
-          held.delete(String(l.lease));
-      }
-      return held;
-    };
-    /**
-     * Whether the orgs are divided: every org held, and each collector holding its share at most. A
-     * collector that started first took more, and gives them back one by one.
-     */
-    const divided = (fleet: Collector[], names = firstTen) => {
-      const holders = fleet.map(holding);
-      const held = new Set(holders.flatMap((h) => [...h]));
-      return (
-        holders.every((h) => h.size > 0 && h.size <= Math.ceil(names.length / fleet.length)) &&
-        names.every((org) => held.has(`org:${org}`))
-      );
-    };
+    const holding = (c: Collector) => leasesHeld(c.stderr());
     const delivering = (c: Collector) =>
       logLines(c.stderr()).filter((l) => l.msg.startsWith("delivered ")).length;
-    const stop = async (c: Collector) => {
-      c.child.kill("SIGTERM");
-      const result = await c.done;
-      expect(result.code, result.stderr.slice(-2000)).toBe(0);
-    };
+    const stop = stopCollector;
     /**
      * The units that reached the SIEM twice: the distinct (org, object, window) of the rows delivered
      * more than once. Only the units in flight when a collector stopped may be among them.
@@ -227,7 +189,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         collector("c", "org-07"),
       ]);
       await waitFor(
-        () => divided([a, b, c]) && allDelivered(healthy),
+        () => divided([a, b, c], orgKeys) && allDelivered(healthy),
         150_000,
         "the orgs to be divided and every row of the healthy orgs to arrive",
       );
@@ -279,7 +241,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       // A slow intake, so that the kill comes with most of the work still to do.
       for (const x of [a, b, c]) x.intake.delay(200);
       await waitFor(
-        () => divided([a, b, c]) && delivering(a) >= 3,
+        () => divided([a, b, c], orgKeys) && delivering(a) >= 3,
         120_000,
         "the orgs to be divided and the first collector to deliver",
       );
@@ -287,11 +249,27 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       await a.done;
       const heldByA = holding(a);
       for (const x of [b, c]) x.intake.delay(0);
-      await waitFor(() => allDelivered(), 150_000, "every row to arrive through the survivors");
+      // Every row may be in a file output before the takeover (the killed one wrote rows it never saw
+      // acknowledged): the takeover is waited for too.
+      const overs = () => [b, c].flatMap(taken).filter((t) => t.from === holderOf(a));
+      // The killed one was mid-delivery: the survivors deliver units of the orgs they took over.
+      const afterKill = () =>
+        [b, c].flatMap((x) =>
+          logLines(x.stderr()).filter(
+            (l) => l.msg.startsWith("delivered ") && heldByA.has(`org:${String(l.org)}`),
+          ),
+        );
+      await waitFor(
+        () =>
+          new Set(overs().map((t) => t.key)).size === heldByA.size &&
+          afterKill().length > 0 &&
+          allDelivered(),
+        150_000,
+        "the survivors to take over and every row to arrive",
+      );
 
-      // The survivors took over each org the killed one held, naming it, and delivered their units.
-      const overs = [b, c].flatMap(taken).filter((t) => t.from === holderOf(a));
-      expect(new Set(overs.map((t) => t.key))).toEqual(heldByA);
+      // The survivors took over each org the killed one held, naming it, and delivered its units.
+      expect(new Set(overs().map((t) => t.key))).toEqual(heldByA);
       for (const org of firstTen) expect(missing(org), `rows of ${org} missing`).toEqual([]);
       // Again only what was in flight at the kill: per source of each org, a unit read and one awaiting its acknowledgement per worker.
       expect(unitsTwice().size).toBeLessThanOrEqual(heldByA.size * TYPES.length * 2 * CONCURRENCY);
@@ -305,7 +283,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       // could not give back the orgs it took before the others came, as a lease is given back only
       // after the cycle under way.)
       a.intake.delay(500);
-      await waitFor(() => divided([a, b, c]), 120_000, "the orgs to be divided");
+      await waitFor(() => divided([a, b, c], orgKeys), 120_000, "the orgs to be divided");
       a.intake.fallback = "stall";
       await waitFor(() => a.intake.stalledCount > 0, 60_000, "a batch of the first collector to wait");
       a.child.kill("SIGSTOP");
@@ -321,29 +299,17 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         150_000,
         "the others to take over and deliver everything",
       );
-      // From now on, every unit and checkpoint written is recorded with the collector that wrote it.
-      await server().sql(
-        database,
-        `CREATE TABLE audit (app text, source text, at timestamptz DEFAULT clock_timestamp());
-         CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$
-           BEGIN INSERT INTO audit (app, source) VALUES (current_setting('application_name'), NEW.source); RETURN NEW; END $$;
-         CREATE TRIGGER audit_units AFTER INSERT ON sfevents_delivered_units FOR EACH ROW EXECUTE FUNCTION audit();
-         CREATE TRIGGER audit_checkpoints AFTER INSERT OR UPDATE ON sfevents_checkpoints FOR EACH ROW EXECUTE FUNCTION audit();`,
-      );
+      await server().sql(database, AUDIT_WRITES);
       const resumedAt = Date.now();
       a.intake.fallback = 200;
       a.child.kill("SIGCONT");
       a.intake.release();
       await waitFor(
-        () =>
-          new Set(
-            logLines(a.stderr())
-              .filter((l) => l.msg.startsWith("lost the lease of "))
-              .map((l) => String(l.lease)),
-          ).size === heldByA.size,
+        () => leasesLost(a.stderr()).size === heldByA.size,
         60_000,
         "the resumed collector to stop every org it lost",
       );
+
       await Promise.all([a, b, c].map(stop));
       const refusals = logLines(a.stderr()).filter((l) => l.msg.startsWith("The lease of "));
       expect(refusals.length).toBeGreaterThan(0);
@@ -357,15 +323,11 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         database,
         "SELECT source, at FROM audit WHERE app = 'sfevents-a'",
       );
-      const retaken = logLines(a.stderr()).filter(
-        (l) => /^took (the lease of|over) /.test(l.msg) && Date.parse(String(l.time)) > resumedAt,
-      );
-      const stale = (writes as { source: string; at: Date }[]).filter(
-        (w) =>
-          !retaken.some(
-            (l) =>
-              l.lease === `org:${w.source.split("/")[0]}` && Date.parse(String(l.time)) <= w.at.getTime(),
-          ),
+      const stale = staleWrites(
+        writes as { source: string; at: Date }[],
+        a.stderr(),
+        resumedAt,
+        (source) => `org:${source.split("/")[0]}`,
       );
       expect(stale, "writes through a lost lease").toEqual([]);
       for (const org of firstTen) expect(missing(org), `rows of ${org} missing`).toEqual([]);
@@ -374,7 +336,11 @@ describe.skipIf(postgresUnavailable() !== undefined)(
 
     it("collect --once runs the orgs whose lease is free, and says which another collector holds", async () => {
       const a = await collector("a");
-      await waitFor(() => divided([a]) && allDelivered(), 120_000, "the one collector to deliver every org");
+      await waitFor(
+        () => divided([a], orgKeys) && allDelivered(),
+        120_000,
+        "the one collector to deliver every org",
+      );
       const config = join(a.folder, "sfevents.yaml");
       const env: NodeJS.ProcessEnv = { INTAKE_KEY };
       for (const [org, sim] of orgs) env[secretVar(org)] = sim.clientSecret;

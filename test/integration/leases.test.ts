@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,7 +6,19 @@ import { INTAKE_KEY, liveStderr, logLines, waitFor } from "../faults/support.js"
 import { FakeIntake } from "../support/intake.js";
 import { objectRowKey, objectRowTime, readableObjectRows, tallyObjects } from "../support/objects.js";
 import { postgresUnavailable, sayPostgresSkipped, postgresForSuite } from "../support/postgres.js";
-import { readNdjson, type RunResult, startCli, tempDir, writeConfig } from "./harness.js";
+import {
+  AUDIT_WRITES,
+  divided,
+  killCollectors,
+  leasesHeld,
+  leasesLost,
+  leasesTaken,
+  outputRecords,
+  type RunningCollector,
+  staleWrites,
+  stopCollector,
+} from "../support/leases.js";
+import { startCli, tempDir, writeConfig } from "./harness.js";
 
 sayPostgresSkipped("collectors sharing their sources through leases on PostgreSQL");
 
@@ -44,12 +55,7 @@ const SCENARIO = {
   },
 };
 
-interface Collector {
-  name: string;
-  child: ChildProcess;
-  done: Promise<RunResult>;
-  stderr: () => string;
-  intake: FakeIntake;
+interface Collector extends RunningCollector {
   /** The file output's path: every event written, acknowledged or not. */
   events: string;
 }
@@ -69,12 +75,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       database = await server().createDatabase();
     });
     afterEach(async () => {
-      for (const c of collectors) {
-        c.child.kill("SIGCONT");
-        c.child.kill("SIGKILL");
-        await c.done;
-        await c.intake.close();
-      }
+      await killCollectors(collectors);
       collectors = [];
       await org?.close();
       dir.remove();
@@ -117,55 +118,18 @@ describe.skipIf(postgresUnavailable() !== undefined)(
 
     const expected = () => readableObjectRows(org.url, TYPES, START, new Date(SCENARIO.start), LAG_MS);
     // A line a kill -9 cut short is no event (the file output cuts it when it opens the file again).
-    const records = (c: Collector) =>
-      readNdjson(c.events).flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
+    const records = (c: Collector) => outputRecords(c.events);
     const delivered = () => tallyObjects(collectors.flatMap(records));
     const missing = (want: Map<string, number>, got: Map<string, number>) =>
       [...want.keys()].filter((k) => !got.has(k));
     const allDelivered = async (want: Map<string, number>) => missing(want, delivered()).length === 0;
-    /** The sources whose lease a collector took, as its log says (freely or by a takeover). */
-    const taken = (c: Collector) =>
-      logLines(c.stderr())
-        .filter((l) => /^took (the lease of|over) /.test(l.msg))
-        .map((l) => ({
-          key: String(l.lease),
-          holder: String(l.holder),
-          from: l.previousHolder as string | undefined,
-        }));
+    const taken = (c: Collector) => leasesTaken(c.stderr());
     const holderOf = (c: Collector) => taken(c)[0]?.holder;
-    /** The sources a collector holds by its log: taken, and neither given back nor lost since. */
-    const holding = (c: Collector) => {
-      const held = new Set<string>();
-      for (const l of logLines(c.stderr())) {
-        if (/^took (the lease of|over) /.test(l.msg)) held.add(String(l.lease));
-        else if (/^(giving the lease of .* back|lost the lease of )/.test(l.msg))
-          held.delete(String(l.lease));
-      }
-      return held;
-    };
+    const holding = (c: Collector) => leasesHeld(c.stderr());
     const delivering = (c: Collector) =>
       logLines(c.stderr()).filter((l) => l.msg.startsWith("delivered ")).length;
-    const stop = async (c: Collector) => {
-      c.child.kill("SIGTERM");
-      const result = await c.done;
-      expect(result.code, result.stderr.slice(-2000)).toBe(0);
-    };
-    /** From now on, every unit and checkpoint written is recorded with the collector that wrote it. */
-    const auditWrites = () =>
-      server().sql(
-        database,
-        `CREATE TABLE audit (app text, source text, at timestamptz DEFAULT clock_timestamp());
-         CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$
-           BEGIN INSERT INTO audit (app, source) VALUES (current_setting('application_name'), NEW.source); RETURN NEW; END $$;
-         CREATE TRIGGER audit_units AFTER INSERT ON sfevents_delivered_units FOR EACH ROW EXECUTE FUNCTION audit();
-         CREATE TRIGGER audit_checkpoints AFTER INSERT OR UPDATE ON sfevents_checkpoints FOR EACH ROW EXECUTE FUNCTION audit();`,
-      );
+    const stop = stopCollector;
+    const auditWrites = () => server().sql(database, AUDIT_WRITES);
     /**
      * The units that reached the SIEM twice: the distinct (object, window) of the rows delivered more
      * than once. Only the units in flight when a collector stopped may be among them.
@@ -221,16 +185,25 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       await a.done;
       b.intake.delay(0);
       const heldByA = holding(a);
-      await waitFor(() => allDelivered(want), 120_000, "every row to arrive through the survivor");
-
-      // The killed one was mid-delivery: the survivor delivered windows of the sources it took over.
-      const afterKill = logLines(b.stderr()).filter(
-        (l) => l.msg.startsWith("delivered ") && heldByA.has(`objects:${String(l.object)}`),
+      // Every row may be in a file output before the takeover (the killed one wrote rows it never saw
+      // acknowledged): the takeover is waited for too.
+      const overs = () => taken(b).filter((t) => t.from === holderOf(a));
+      // The killed one was mid-delivery: the survivor delivers windows of the sources it took over.
+      const afterKill = () =>
+        logLines(b.stderr()).filter(
+          (l) => l.msg.startsWith("delivered ") && heldByA.has(`objects:${String(l.object)}`),
+        );
+      await waitFor(
+        async () =>
+          new Set(overs().map((t) => t.key)).size === heldByA.size &&
+          afterKill().length > 0 &&
+          (await allDelivered(want)),
+        120_000,
+        "the survivor to take over and every row to arrive",
       );
-      expect(afterKill.length).toBeGreaterThan(0);
+
       // The survivor took over each source the killed one held, naming it.
-      const overs = taken(b).filter((t) => t.from === holderOf(a));
-      expect(new Set(overs.map((t) => t.key))).toEqual(heldByA);
+      expect(new Set(overs().map((t) => t.key))).toEqual(heldByA);
       const got = delivered();
       expect(missing(want, got)).toEqual([]);
       // Again only what was in flight at the kill: per source, a unit read and one awaiting its acknowledgement per worker.
@@ -241,15 +214,22 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     it("a collector paused past its lease and resumed commits nothing stale: its writes are refused", async () => {
       const want = await expected();
       const [a, b] = await Promise.all([collector("a"), collector("b")]);
-      // The first collector's intake holds its answers from the start: its units wait for their
-      // acknowledgement, then it is paused. (Held only after some deliveries, a collector that had
-      // already caught up with the frozen org sent nothing more to hold.)
-      a.intake.fallback = "stall";
+      // The first collector's intake answers slowly until the sources are divided, then holds its
+      // answers: its units wait for their acknowledgement when it is paused. (Held from the start, it
+      // could not give back the sources it took before the other came, as a lease is given back only
+      // after the cycle under way.)
+      a.intake.delay(500);
       await waitFor(
-        () => taken(a).length > 0 && taken(b).length > 0 && a.intake.stalledCount > 0,
+        () =>
+          divided(
+            [a, b],
+            TYPES.map((t) => `objects:${t}`),
+          ),
         120_000,
-        "both collectors to hold a lease and a batch of the first to wait",
+        "the sources to be divided",
       );
+      a.intake.fallback = "stall";
+      await waitFor(() => a.intake.stalledCount > 0, 60_000, "a batch of the first collector to wait");
       a.child.kill("SIGSTOP");
       const heldByA = holding(a);
       await waitFor(
@@ -273,15 +253,11 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         "the resumed collector's commit to be refused",
       );
       await waitFor(
-        () =>
-          new Set(
-            logLines(a.stderr())
-              .filter((l) => l.msg.startsWith("lost the lease of "))
-              .map((l) => String(l.lease)),
-          ).size === heldByA.size,
+        () => leasesLost(a.stderr()).size === heldByA.size,
         60_000,
         "the resumed collector to stop every source it lost",
       );
+
       await stop(a);
       const refusals = logLines(a.stderr()).filter((l) => l.msg.startsWith("The lease of "));
       for (const refusal of refusals)
@@ -298,12 +274,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
         database,
         "SELECT source, at FROM audit WHERE app = 'sfevents-a'",
       );
-      const retaken = logLines(a.stderr()).filter(
-        (l) => /^took (the lease of|over) /.test(l.msg) && Date.parse(String(l.time)) > resumedAt,
-      );
-      const stale = (writes as { source: string; at: Date }[]).filter(
-        (w) => !retaken.some((l) => l.lease === w.source && Date.parse(String(l.time)) <= w.at.getTime()),
-      );
+      const stale = staleWrites(writes as { source: string; at: Date }[], a.stderr(), resumedAt);
       expect(stale, "writes through a lost lease").toEqual([]);
       // Its late acknowledgements are only the units it had in flight.
       expect(missing(want, delivered()), "rows missing").toEqual([]);
