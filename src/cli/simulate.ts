@@ -1,7 +1,9 @@
+import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/load.js";
 import { DEFAULT_CREDENTIALS, loadScenario, type ScenarioInput } from "../simulator/scenario.js";
 import { startSimulator } from "../simulator/server/index.js";
+import { closeTenants, startTenants, writeOrgsDir } from "../simulator/tenants.js";
 
 interface SimulateOptions {
   port?: number;
@@ -13,12 +15,16 @@ interface SimulateOptions {
   clientSecret?: string;
   tokenTtl?: string;
   scenario?: string;
+  orgs?: number;
+  writeOrgsDir?: string;
 }
 
-function integer(name: string) {
+function integer(name: string, min = 0) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value))
-      throw new InvalidArgumentError(`${name} must be a whole number, got '${value}'.`);
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(
+        `${name} must be a whole number${min > 0 ? ` of at least ${min}` : ""}, got '${value}'.`,
+      );
     return Number(value);
   };
 }
@@ -27,7 +33,7 @@ export function command(): Command {
   return new Command()
     .description(
       "Run a local Salesforce org that serves Event Log Files over the REST API. The first line on " +
-        "standard output is its URL; it serves until stopped (Ctrl-C).",
+        "standard output is its URL (with --orgs, one `NAME URL` line per org); it serves until stopped (Ctrl-C).",
     )
     .option("--port <port>", "port on 127.0.0.1 (0 = any free port)", integer("--port"))
     .option(
@@ -45,8 +51,25 @@ export function command(): Command {
       'how long an access token lives, e.g. "2h", "15m" or seconds (default 2h)',
     )
     .option("--scenario <file>", "a YAML or JSON scenario: org settings, limits, faults (docs/simulator.md)")
+    .option(
+      "--orgs <n>",
+      "n orgs in this process (org-01, org-02, ...), each on its own ports with its own data and credentials",
+      integer("--orgs", 1),
+    )
+    .option(
+      "--write-orgs-dir <dir>",
+      "with --orgs, write a collector's orgs_dir there: one org file per org, its secret read from the environment",
+    )
     .action(async (options: SimulateOptions) => {
-      await simulate(scenarioFrom(options));
+      if (options.writeOrgsDir !== undefined && options.orgs === undefined)
+        throw new ConfigError("--write-orgs-dir needs --orgs: it writes one file per org of --orgs");
+      if (options.orgs !== undefined && options.clientSecret !== undefined)
+        throw new ConfigError(
+          "--client-secret cannot be given with --orgs: each org gets a secret of its own, made at start and printed",
+        );
+      const scenario = scenarioFrom(options);
+      if (options.orgs === undefined) await simulate(scenario);
+      else await simulateOrgs(scenario, options.orgs, options.writeOrgsDir);
     });
 }
 
@@ -70,17 +93,22 @@ function scenarioFrom(options: SimulateOptions): ScenarioInput {
   return { ...scenario, org, oauth, pubsub };
 }
 
-async function simulate(input: ScenarioInput): Promise<void> {
-  const simulator = await startSimulator(input).catch((err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") {
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** A port taken by another program is the user's to fix; say so rather than print a stack. */
+function portInUse(input: ScenarioInput) {
+  return (err: unknown): never => {
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new ConfigError(
-        `port ${input.port} is already in use; pick another with --port, or --port 0 for any free one`,
+        `port ${input.port} (or one after it, with --orgs) is already in use; pick another with --port, or --port 0 for any free one`,
       );
     }
     throw err;
-  });
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  };
+}
+
+async function simulate(input: ScenarioInput): Promise<void> {
+  const simulator = await startSimulator(input).catch(portInUse(input));
   // The URL comes first and alone: scripts and tests read that one line.
   out(simulator.url);
   out(`client_id: ${simulator.clientId}`);
@@ -93,7 +121,49 @@ async function simulate(input: ScenarioInput): Promise<void> {
     `simulated time: ${simulator.clock.now().toISOString()} (move it with POST ${simulator.url}/__sim/clock)`,
   );
 
-  await new Promise<void>((resolve) => {
+  await stopped();
+  await simulator.close();
+}
+
+/**
+ * Several orgs: for each, a line `NAME URL` then its credentials, indented; with an orgs_dir, the
+ * folder and the environment its files read. Every secret printed is one made at start for this run.
+ */
+async function simulateOrgs(input: ScenarioInput, count: number, orgsDir: string | undefined): Promise<void> {
+  const tenants = await startTenants(input, count).catch(portInUse(input));
+  if (orgsDir !== undefined) {
+    try {
+      writeOrgsDir(orgsDir, tenants);
+    } catch (err) {
+      await closeTenants(tenants);
+      throw new ConfigError(
+        `--write-orgs-dir ${orgsDir}: the org files cannot be written there (${(err as Error).message})`,
+      );
+    }
+  }
+  for (const { name, simulator } of tenants) {
+    out(`${name} ${simulator.url}`);
+    out(`  client_id: ${simulator.clientId}`);
+    out(`  client_secret: ${simulator.clientSecret}`);
+    out(`  username: ${simulator.username}`);
+    out(`  pubsub: ${simulator.pubsub.endpoint} (gRPC, plaintext)`);
+  }
+  out(
+    `simulated time: ${tenants[0].simulator.clock.now().toISOString()} (each org has its own clock: POST <url>/__sim/clock)`,
+  );
+  if (orgsDir !== undefined) {
+    out(
+      `orgs_dir: ${resolve(orgsDir)} (${tenants.length} org files, whose secrets come from these variables:)`,
+    );
+    for (const { secretVariable, simulator } of tenants) out(`${secretVariable}=${simulator.clientSecret}`);
+  }
+  await stopped();
+  await closeTenants(tenants);
+}
+
+/** Until SIGINT or SIGTERM. */
+function stopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -102,5 +172,4 @@ async function simulate(input: ScenarioInput): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  await simulator.close();
 }

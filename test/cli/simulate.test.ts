@@ -7,7 +7,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { PubSubService } from "../../src/salesforce/pubsub/proto.js";
-import { requestToken } from "../simulator/server/helpers.js";
+import { parseCollection, readOrgFile } from "../../src/app/orgs.js";
+import { requestToken, tokenFor } from "../simulator/server/helpers.js";
 
 /** A port free right now (the OS picks it, then lets it go). */
 function freePort(): Promise<number> {
@@ -45,6 +46,16 @@ function startCli(args: string[]): Promise<Running> {
     });
     exit.then((code) => reject(new Error(`simulate exited with ${code} before printing its URL: ${stderr}`)));
   });
+}
+
+function scenarioFile(dir: string, text: string): string {
+  const path = join(dir, "scenario.yaml");
+  writeFileSync(path, text);
+  return path;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe("sfevents simulate", () => {
@@ -151,6 +162,111 @@ describe("sfevents simulate", () => {
     expect(clock.time).toBe("2026-11-20T15:00:00.000Z");
     const stats = (await (await fetch(`${running.url}/__sim/stats`)).json()) as { apiUsage: { max: number } };
     expect(stats.apiUsage.max).toBe(42);
+  });
+
+  it("serves --orgs tenants, each with its own credentials, tokens and data, and writes their orgs_dir", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sfevents-simulate-"));
+    dirs.push(dir);
+    const orgsDir = join(dir, "orgs.d");
+    running = await startCli([
+      "--orgs",
+      "2",
+      "--days",
+      "1",
+      "--seed",
+      "4",
+      "--scenario",
+      scenarioFile(dir, "start: 2026-11-20T15:00:00Z\nclock: { running: false }\n"),
+      "--write-orgs-dir",
+      orgsDir,
+    ]);
+    const current = running;
+    await until(() => current.lines.some((l) => l.startsWith("SFEVENTS_SIM_ORG_02_CLIENT_SECRET=")));
+    // `NAME URL`, then that tenant's credentials, indented.
+    const tenants = ["org-01", "org-02"].map((name) => {
+      const at = current.lines.findIndex((l) => l.startsWith(`${name} `));
+      const field = (key: string) =>
+        current.lines
+          .slice(at + 1, at + 5)
+          .find((l) => l.startsWith(`  ${key}: `))
+          ?.slice(key.length + 4) as string;
+      return {
+        name,
+        url: current.lines[at].slice(name.length + 1),
+        clientId: field("client_id"),
+        clientSecret: field("client_secret"),
+      };
+    });
+    const [a, b] = tenants;
+    expect(a.url).not.toBe(b.url);
+    expect(a.clientId).not.toBe(b.clientId);
+    expect(a.clientSecret).not.toBe(b.clientSecret);
+
+    // Each answers its own credentials, and refuses the other's app and the other's token.
+    const tokenA = await tokenFor(a);
+    const tokenB = await tokenFor(b);
+    const refused = await requestToken({ ...a, url: b.url });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe("invalid_client_id");
+    const ids = async (url: string, token: string) => {
+      const q = encodeURIComponent("SELECT Id, LogFileLength FROM EventLogFile ORDER BY CreatedDate");
+      const res = await fetch(`${url}/services/data/v64.0/query?q=${q}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: res.status, body: (await res.json()) as { records: { Id: string }[] } };
+    };
+    expect((await ids(b.url, tokenA)).status).toBe(401);
+    const filesA = await ids(a.url, tokenA);
+    const filesB = await ids(b.url, tokenB);
+    expect(filesA.status).toBe(200);
+    expect(filesA.body.records.length).toBeGreaterThan(0);
+    // Data of their own: not one file Id in common.
+    const inA = new Set(filesA.body.records.map((r) => r.Id));
+    expect(filesB.body.records.filter((r) => inA.has(r.Id))).toEqual([]);
+
+    // The orgs_dir reads as a collector reads it, with the environment printed for it.
+    const env = Object.fromEntries(
+      current.lines
+        .filter((l) => l.startsWith("SFEVENTS_SIM_"))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const collection = parseCollection({
+      orgs_dir: orgsDir,
+      defaults: { outputs: { file: { path: join(dir, "out.ndjson") } } },
+    });
+    for (const tenant of tenants) {
+      const file = readOrgFile(collection, orgsDir, `${tenant.name}.yaml`, env);
+      expect(file?.problem).toBeUndefined();
+      expect(file?.org?.name).toBe(tenant.name);
+      expect(file?.org?.config.salesforce).toMatchObject({
+        url: tenant.url,
+        client_id: tenant.clientId,
+        client_secret: tenant.clientSecret,
+      });
+      // The secret itself stays out of the file.
+      expect(file?.text).not.toContain(tenant.clientSecret);
+    }
+    running.child.kill("SIGTERM");
+    expect(await running.exit).toBe(0);
+  });
+
+  it("refuses --client-secret with --orgs, and --write-orgs-dir without it", async () => {
+    for (const args of [
+      ["--orgs", "2", "--client-secret", "s3cret-value"],
+      ["--write-orgs-dir", "/nonexistent/orgs.d"],
+    ]) {
+      const child = spawn(process.execPath, [CLI, "simulate", ...args], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      expect(code).toBe(1);
+      expect(stderr).toContain(args[0] === "--orgs" ? "--client-secret" : "--write-orgs-dir needs --orgs");
+      expect(stderr).not.toContain("s3cret-value");
+    }
   });
 
   it("refuses a bad scenario, naming the key", async () => {
