@@ -35,6 +35,8 @@ export async function answerAdmin(
       }
       case "GET /__sim/rows":
         return sendGroundTruth(context, req, res);
+      case "GET /__sim/files":
+        return sendFiles(context, req, res);
       case "GET /__sim/objects/rows":
         return sendObjectGroundTruth(context, req, res, url.searchParams.get("object"));
       case "GET /__sim/faults":
@@ -199,6 +201,25 @@ function sendGroundTruth(
 ): Promise<void> {
   const rows = context.org.publishedRows(context.clock.now());
   return sendNdjson(req, res, rows, (row) => JSON.stringify(row));
+}
+
+/**
+ * The Event Log Files a query would list now, oldest CreatedDate first, one line each with the
+ * fields a collector keys and orders them by (dates in ISO): what a benchmark measures a file's
+ * delay from.
+ */
+function sendFiles(context: SimulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return sendNdjson(req, res, context.org.files(context.clock.now()), (file) =>
+    JSON.stringify({
+      Id: file.Id,
+      EventType: file.EventType,
+      Interval: file.Interval,
+      Sequence: file.Sequence,
+      LogDate: new Date(file.LogDate).toISOString(),
+      CreatedDate: new Date(file.CreatedDate).toISOString(),
+      LogFileLength: file.LogFileLength,
+    }),
+  );
 }
 
 /**

@@ -97,6 +97,46 @@ describe("ground truth: GET /__sim/rows", () => {
   });
 });
 
+describe("ground truth: GET /__sim/files", () => {
+  let sim: Simulator;
+  afterEach(() => sim.close());
+
+  it("lists the files a query lists, with their CreatedDate, and more as the clock moves", async () => {
+    sim = await startOrg({ days: 1, org: { event_types: ["Report"] } });
+    const listed = async () =>
+      (await (await fetch(`${sim.url}/__sim/files`)).text())
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as { Id: string; CreatedDate: string; Interval: string; Sequence: number });
+    const soql = "SELECT Id, CreatedDate, Interval, Sequence FROM EventLogFile ORDER BY CreatedDate, Id";
+    // A token of the moment: moving the clock 6 hours outlives one.
+    const queried = async () => {
+      const token = await tokenFor(sim);
+      const page = await query<{ Id: string; CreatedDate: string; Interval: string; Sequence: number }>(
+        sim,
+        token,
+        soql,
+      );
+      // The API writes dates as 2026-11-20T15:00:00.000+0000; the ground truth in ISO.
+      return page.records.map(({ Id, CreatedDate, Interval, Sequence }) => ({
+        Id,
+        CreatedDate: new Date(CreatedDate.replace(/\+0000$/, "Z")).toISOString(),
+        Interval,
+        Sequence,
+      }));
+    };
+    const before = await listed();
+    expect(before.length).toBeGreaterThan(0);
+    expect(
+      before.map(({ Id, CreatedDate, Interval, Sequence }) => ({ Id, CreatedDate, Interval, Sequence })),
+    ).toEqual(await queried());
+    sim.clock.advance("6h");
+    const after = await listed();
+    expect(after.length).toBeGreaterThan(before.length);
+    expect(after.map((f) => f.Id)).toEqual((await queried()).map((f) => f.Id));
+  });
+});
+
 describe("GET /__sim/stats", () => {
   let sim: Simulator;
   afterEach(() => sim.close());
