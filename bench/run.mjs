@@ -15,6 +15,7 @@ import { table } from "./lib/report.mjs";
 import { summary } from "./profile.mjs";
 import { catchUp, collectE2e } from "./scenarios/collect.mjs";
 import { collectObjectsBurst } from "./scenarios/collect-objects-burst.mjs";
+import { fleet } from "./scenarios/fleet.mjs";
 import { parseOnly } from "./scenarios/parse-only.mjs";
 import { replay } from "./scenarios/replay.mjs";
 import { simulatorObjectsBurst } from "./scenarios/simulator-objects-burst.mjs";
@@ -37,6 +38,7 @@ const SCENARIOS = [
   ["simulator-objects-burst", simulatorObjectsBurst],
   ["collect-objects-burst", collectObjectsBurst],
   ["stream-latency", streamLatency],
+  ["fleet", fleet],
 ];
 
 const log = (text) => process.stderr.write(`${text}\n`);

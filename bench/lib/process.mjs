@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { openSync, readdirSync, readFileSync } from "node:fs";
 
 /**
  * Starting a measured process and watching it through /proc, without external tools (/usr/bin/time
@@ -26,6 +26,31 @@ export function sampleProcess(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds used so far by a daemon and every process it started, such as a PostgreSQL server and
+ * its backends: its own time and that of its children it has reaped (cutime, cstime), and the time
+ * of its children still running. A daemon is not our child, so launch() cannot watch it.
+ */
+export function treeCpuSeconds(pid) {
+  const times = (stat) => {
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 to 17: utime, stime, cutime, cstime; field 4 is the parent's pid.
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return { parent: Number(fields[1]), ticks };
+  };
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const own = times(readFileSync(`/proc/${entry}/stat`, "latin1"));
+      if (Number(entry) === pid || own.parent === pid) ticks += own.ticks;
+    } catch {
+      // Gone between the listing and the read: its time is now in its parent's cutime.
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
 }
 
 /** /dev/null opened for writing: a measured command's output goes there without a pipe to drain. */

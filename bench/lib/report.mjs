@@ -79,6 +79,10 @@ export function table(lines) {
       rows.push([line.scenario, "error", line.error.split("\n")[0].slice(0, 60), "", "FAILED"]);
       continue;
     }
+    if (line.skipped !== undefined) {
+      rows.push([line.scenario, "skipped", line.skipped.slice(0, 60), "", "n/a"]);
+      continue;
+    }
     const speed =
       line.files_per_s !== undefined
         ? `${line.files_per_s} files/s`
