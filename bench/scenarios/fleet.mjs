@@ -14,11 +14,12 @@ import { currentHour, startIntake } from "../lib/services.mjs";
 /**
  * fleet (issue 12): many orgs, many collectors. N simulated orgs in one `sfevents simulate --orgs N`
  * process, K `sfevents collect` processes on one configuration (its orgs_dir written by the
- * simulator, the state in a real PostgreSQL), one intake. Two phases:
+ * simulator, the state in a real PostgreSQL), one intake. Three phases:
  *
  * 1. catch-up: the orgs' clocks stand still; the collectors deliver every hourly file of the orgs'
- *    history. Files and rows per second, PostgreSQL statements and transactions per second.
- * 2. live: the bench moves every org's clock a minute forward each second (an hour a minute), so
+ *    history. Files and rows per second.
+ * 2. rest: 30 s with nothing new: what polling the orgs and holding their leases costs.
+ * 3. live: the bench moves every org's clock a minute forward each second (an hour a minute), so
  *    new files appear as they would, 60 times faster; a file counts as created at the wall moment a
  *    step moved its org's clock past its CreatedDate, and as acknowledged when the last of its rows
  *    reached the intake (which acknowledges each batch as it takes it). Lag p50 and p99 over them.
@@ -26,8 +27,9 @@ import { currentHour, startIntake } from "../lib/services.mjs";
  * Every row the orgs published in hourly files is expected at the intake exactly once (rows that a
  * latent file repeats count once: the collector deduplicates them); the scenario ends when all are
  * there, or fails on a timeout. Delivered, missing, unexpected and duplicate rows are counted, so a
- * fleet that collects an org twice or loses one shows. Each process's CPU time (per phase) and peak
- * RSS; PostgreSQL's CPU is its server's and its backends'.
+ * fleet that collects an org twice or loses one shows. Per phase: PostgreSQL statements and
+ * transactions per second, each process's CPU time (PostgreSQL's is its server's and its
+ * backends'), the API requests the orgs answered; and each process's peak RSS.
  *
  *   BENCH_FLEET_ORGS (default 10 × BENCH_SCALE, at least 2), BENCH_FLEET_COLLECTORS (default 3).
  */
@@ -41,8 +43,11 @@ const STEP_MS = 1000;
 const STEP = "1m";
 const FULL_STEPS = 120;
 const POLL_EVERY = "5s";
+const POLL_MS = 5000;
 const CATCH_UP_TIMEOUT_MS = 15 * 60_000;
 const DRAIN_TIMEOUT_MS = 2 * 60_000;
+/** The phase at rest: six polls of every org. */
+const REST_MS = 30_000;
 const INTAKE_KEY = "bench-intake-key";
 
 export async function fleet(context) {
@@ -93,8 +98,14 @@ export async function fleet(context) {
     const services = { simulator: simulator.run, intake: intake.run };
     const probe = await pgProbe(postgres, database);
     running.push({ stop: () => probe.close() });
-    const before = { at: performance.now(), cpu: cpuOf(services, [], postgres), pg: await probe.counters() };
     const fleetRuns = [];
+    const sampleAll = async () => ({
+      at: performance.now(),
+      cpu: cpuOf(services, fleetRuns, postgres),
+      pg: await probe.counters(),
+      requests: await apiRequests(simulator.tenants),
+    });
+    const before = await sampleAll();
     for (let i = 0; i < collectors; i++) {
       const run = launch(
         process.execPath,
@@ -132,15 +143,18 @@ export async function fleet(context) {
           `the catch-up did not end in ${CATCH_UP_TIMEOUT_MS / 60_000} min: ${distinct()} of ${truth0.expected.size} rows at the intake`,
       ),
     );
-    const caughtUp = {
-      at: performance.now(),
-      cpu: cpuOf(services, fleetRuns, postgres),
-      pg: await probe.counters(),
-    };
+    const caughtUp = await sampleAll();
     const catchUpSeconds = (caughtUp.at - before.at) / 1000;
     log(`caught up in ${catchUpSeconds.toFixed(1)} s`);
 
-    // 2. Live: an hour a minute.
+    // 2. At rest: every file delivered, the clocks still; what polling and holding the orgs cost.
+    // The last commits after the last acknowledgement are let through first.
+    await watching(new Promise((r) => setTimeout(r, POLL_MS)));
+    const restStart = await sampleAll();
+    await watching(new Promise((r) => setTimeout(r, REST_MS)));
+    const rest = await sampleAll();
+
+    // 3. Live: an hour a minute.
     const stepsByOrg = new Map(simulator.tenants.map((t) => [t.name, []]));
     for (let i = 0; i < steps; i++) {
       const next = performance.now() + STEP_MS;
@@ -159,6 +173,11 @@ export async function fleet(context) {
       );
       await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
     }
+    // The figures are taken once the intake has been quiet for two polls, before the bench reads
+    // the ground truth (the simulator's CPU and the bench's own would otherwise be in them); then
+    // every row is checked to be there, waiting for any still due.
+    await watching(settled(distinct, 2 * POLL_MS + 2000, DRAIN_TIMEOUT_MS));
+    const live = await sampleAll();
     const truth = await groundTruth(simulator.tenants);
     await watching(
       until(
@@ -168,12 +187,6 @@ export async function fleet(context) {
           `the live phase's files were not all delivered ${DRAIN_TIMEOUT_MS / 1000} s after its last step: ${distinct()} of ${truth.expected.size} rows at the intake`,
       ),
     );
-    const live = {
-      at: performance.now(),
-      cpu: cpuOf(services, fleetRuns, postgres),
-      pg: await probe.counters(),
-    };
-    const liveSeconds = (live.at - caughtUp.at) / 1000;
     const maxConnections = probe.maxConnections();
 
     const collectorResults = await Promise.all(fleetRuns.map(({ run }) => stop(run)));
@@ -188,11 +201,8 @@ export async function fleet(context) {
     log(
       `${check.delivered} of ${check.expected} rows delivered, ${check.missing} missing, ${check.unexpected} unexpected, ${intakeResult.received.duplicates} duplicates; live lag p50 ${lag.p50} s, p99 ${lag.p99} s over ${lag.files} files`,
     );
-    const rate = (from, to, key, seconds) => round((to.pg[key] - from.pg[key]) / seconds, 1);
-    const cpuIn = (from, to) =>
-      Object.fromEntries(Object.keys(to.cpu).map((k) => [k, round(to.cpu[k] - (from.cpu[k] ?? 0), 1)]));
-    const catchUpCpu = cpuIn(before, caughtUp);
-    const busiest = Object.entries(catchUpCpu).sort((a, b) => b[1] - a[1])[0];
+    const catchUp = phase(before, caughtUp);
+    const busiest = Object.entries(catchUp.cpu_s).sort((x, y) => y[1] - x[1])[0];
     const correct = check.missing === 0 && check.unexpected === 0 && intakeResult.received.duplicates === 0;
     return {
       scenario: "fleet",
@@ -200,32 +210,28 @@ export async function fleet(context) {
       collectors,
       days,
       orgs_served: check.orgsServed,
-      orgs_per_collector: fleetRuns.map((c) => c.cycles.orgs.size),
-      files_per_collector: fleetRuns.map((c) => c.cycles.delivered),
+      // Per collector: the orgs it delivered files of, those it held at the end, the files it delivered.
+      orgs_delivered_by_collector: fleetRuns.map((c) => c.cycles.orgs.size),
+      orgs_held_by_collector: fleetRuns.map((c) => c.cycles.held.size),
+      files_by_collector: fleetRuns.map((c) => c.cycles.delivered),
+      leases_given_back: fleetRuns.reduce((sum, c) => sum + c.cycles.gaveBack, 0),
       files: truth0.files.length,
       rows: check.delivered,
       seconds: round(catchUpSeconds, 2),
       files_per_s: round(truth0.files.length / catchUpSeconds, 1),
       rows_per_s: Math.round(truth0.expected.size / catchUpSeconds),
-      live_seconds: round(liveSeconds, 1),
       live_files: lag.files,
       lag_p50_s: lag.p50,
       lag_p99_s: lag.p99,
       lag_max_s: lag.max,
       poll_every: POLL_EVERY,
-      pg_statements_per_s: {
-        catch_up: rate(before, caughtUp, "statements", catchUpSeconds),
-        live: rate(caughtUp, live, "statements", liveSeconds),
-      },
-      pg_transactions_per_s: {
-        catch_up: rate(before, caughtUp, "transactions", catchUpSeconds),
-        live: rate(caughtUp, live, "transactions", liveSeconds),
-      },
       pg_max_connections: maxConnections,
-      cpu_s: { catch_up: catchUpCpu, live: cpuIn(caughtUp, live) },
+      // Per phase: PostgreSQL's statements and transactions a second, each process's CPU seconds,
+      // the Salesforce API requests by route.
+      phases: { catch_up: catchUp, rest: phase(restStart, rest), live: phase(rest, live) },
       // CPU seconds per second of the catch-up: 1.0 is one core busy the whole time.
       cpu_share_catch_up: Object.fromEntries(
-        Object.entries(catchUpCpu).map(([k, v]) => [k, round(v / catchUpSeconds, 2)]),
+        Object.entries(catchUp.cpu_s).map(([k, v]) => [k, round(v / catchUp.seconds, 2)]),
       ),
       busiest_catch_up: busiest[0],
       peak_rss_mb: {
@@ -247,6 +253,19 @@ export async function fleet(context) {
     for (const service of running.reverse()) await service.stop().catch(() => {});
     await postgres.stop();
   }
+}
+
+/** What happened between two samples. */
+function phase(from, to) {
+  const seconds = (to.at - from.at) / 1000;
+  const delta = (a, b) => Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - (a[k] ?? 0)]));
+  return {
+    seconds: round(seconds, 1),
+    pg_statements_per_s: round((to.pg.statements - from.pg.statements) / seconds, 1),
+    pg_transactions_per_s: round((to.pg.transactions - from.pg.transactions) / seconds, 1),
+    cpu_s: Object.fromEntries(Object.entries(delta(from.cpu, to.cpu)).map(([k, v]) => [k, round(v, 2)])),
+    api_requests: delta(from.requests, to.requests),
+  };
 }
 
 function count(name, fallback) {
@@ -340,23 +359,33 @@ function progressOf(run) {
   return () => distinct;
 }
 
-/** From a collector's JSON log: the orgs it delivered files of, and how many files. */
+/**
+ * From a collector's JSON log: the orgs it delivered files of and how many files, the orgs whose
+ * lease it holds (took, took over, minus given back) and how many it gave back.
+ */
 function cyclesOf(run) {
-  const cycles = { orgs: new Set(), delivered: 0 };
+  const cycles = { orgs: new Set(), delivered: 0, held: new Set(), gaveBack: 0 };
   let rest = "";
   run.child.stderr.on("data", (chunk) => {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop();
     for (const line of parts) {
-      if (!line.includes('"delivered"')) continue;
+      let entry;
       try {
-        const entry = JSON.parse(line);
-        if (typeof entry.delivered !== "number" || entry.delivered === 0) continue;
-        cycles.delivered += entry.delivered;
-        if (entry.org !== undefined) cycles.orgs.add(entry.org);
+        entry = JSON.parse(line);
       } catch {
-        // Not a log line of ours.
+        continue;
       }
+      const lease =
+        typeof entry.lease === "string" && entry.lease.startsWith("org:") ? entry.lease : undefined;
+      if (lease !== undefined && /^took /.test(entry.msg)) cycles.held.add(lease);
+      if (lease !== undefined && /^giving the lease/.test(entry.msg)) {
+        cycles.held.delete(lease);
+        cycles.gaveBack++;
+      }
+      if (typeof entry.delivered !== "number" || entry.delivered === 0) continue;
+      cycles.delivered += entry.delivered;
+      if (entry.org !== undefined) cycles.orgs.add(entry.org);
     }
   });
   return cycles;
@@ -493,6 +522,30 @@ async function pgProbe(postgres, database) {
       await client.end();
     },
   };
+}
+
+/** Until `value()` has not changed for `quietMs`, or `ms` have passed. */
+async function settled(value, quietMs, ms) {
+  const deadline = Date.now() + ms;
+  let last = value();
+  let since = Date.now();
+  while (Date.now() - since < quietMs && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (value() !== last) {
+      last = value();
+      since = Date.now();
+    }
+  }
+}
+
+/** The Salesforce API requests every tenant has answered so far, by route, added up. */
+async function apiRequests(tenants) {
+  const total = {};
+  for (const tenant of tenants) {
+    const { requests } = await (await fetch(`${tenant.url}/__sim/stats`)).json();
+    for (const [route, n] of Object.entries(requests)) total[route] = (total[route] ?? 0) + n;
+  }
+  return total;
 }
 
 async function until(condition, ms, message) {
