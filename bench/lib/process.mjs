@@ -13,16 +13,21 @@ const POLL_MS = 20;
 /** Enough of a process's output to read its last words, without holding a chatty one's whole log. */
 const KEPT_CHARS = 64 * 1024;
 
-/** Peak RSS (MiB) and CPU seconds used so far by a live process; undefined once it is gone. */
+/** Peak and current RSS (MiB) and CPU seconds used so far by a live process; undefined once it is gone. */
 export function sampleProcess(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "latin1");
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
     const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
     // The command name (field 2) may hold spaces: fields are counted from after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 (utime) and 15 (stime)
-    return { peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0, cpuSeconds: ticks / TICKS_PER_SECOND };
+    return {
+      peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0,
+      rssMb: rss ? Number(rss[1]) / 1024 : 0,
+      cpuSeconds: ticks / TICKS_PER_SECOND,
+    };
   } catch {
     return undefined;
   }

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { postgresUnavailable, startPostgres } from "../../test/support/postgres-server.mjs";
 import { sfevents } from "../lib/cli.mjs";
-import { launch, stop, treeCpuSeconds } from "../lib/process.mjs";
+import { launch, sampleProcess, stop, treeCpuSeconds } from "../lib/process.mjs";
 import { round } from "../lib/report.mjs";
 import { rowKey } from "../lib/row-key.mjs";
 import { currentHour, startIntake } from "../lib/services.mjs";
@@ -42,8 +42,8 @@ const FULL_DAYS = 2;
 const STEP_MS = 1000;
 const STEP = "1m";
 const FULL_STEPS = 120;
-const POLL_EVERY = "5s";
 const POLL_MS = 5000;
+const POLL_EVERY = `${POLL_MS / 1000}s`;
 const CATCH_UP_TIMEOUT_MS = 15 * 60_000;
 const DRAIN_TIMEOUT_MS = 2 * 60_000;
 /** The phase at rest: six polls of every org. */
@@ -104,6 +104,7 @@ export async function fleet(context) {
       cpu: cpuOf(services, fleetRuns, postgres),
       pg: await probe.counters(),
       requests: await apiRequests(simulator.tenants),
+      rss: fleetRuns.map((c) => sampleProcess(c.run.child.pid)?.rssMb ?? 0),
     });
     const before = await sampleAll();
     for (let i = 0; i < collectors; i++) {
@@ -234,6 +235,8 @@ export async function fleet(context) {
         Object.entries(catchUp.cpu_s).map(([k, v]) => [k, round(v / catchUp.seconds, 2)]),
       ),
       busiest_catch_up: busiest[0],
+      // At the end of the phase at rest: what holding the orgs costs, their catch-up's buffers returned.
+      rss_at_rest_mb: Object.fromEntries(rest.rss.map((mb, i) => [`collector_${i + 1}`, round(mb, 1)])),
       peak_rss_mb: {
         simulator: round(simulatorResult.peakRssMb, 1),
         intake: round(intakeResult.peakRssMb, 1),
