@@ -149,6 +149,16 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     const allDelivered = (names = firstTen) => names.every((org) => missing(org).length === 0);
     const taken = (c: Collector) => leasesTaken(c.stderr());
     const holderOf = (c: Collector) => taken(c)[0]?.holder;
+    /**
+     * The leases the database says `holder` has: what a killed or paused collector held, those it was
+     * giving back included (a lease is released only after the cycle under way, which its log cannot say).
+     */
+    const leasesOf = async (holder: string) =>
+      new Set(
+        (
+          await server().sql(database, `SELECT work_key FROM sfevents_leases WHERE holder = '${holder}'`)
+        ).rows.map((r) => String(r.work_key)),
+      );
     const holding = (c: Collector) => leasesHeld(c.stderr());
     const delivering = (c: Collector) =>
       logLines(c.stderr()).filter((l) => l.msg.startsWith("delivered ")).length;
@@ -247,7 +257,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       );
       a.child.kill("SIGKILL");
       await a.done;
-      const heldByA = holding(a);
+      const heldByA = await leasesOf(holderOf(a));
       for (const x of [b, c]) x.intake.delay(0);
       // Every row may be in a file output before the takeover (the killed one wrote rows it never saw
       // acknowledged): the takeover is waited for too.
@@ -287,7 +297,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       a.intake.fallback = "stall";
       await waitFor(() => a.intake.stalledCount > 0, 60_000, "a batch of the first collector to wait");
       a.child.kill("SIGSTOP");
-      const heldByA = holding(a);
+      const heldByA = await leasesOf(holderOf(a));
       await waitFor(
         () =>
           new Set(
