@@ -174,22 +174,65 @@ export async function runEachLeased<W extends LeasedWork>(
 }
 
 /**
- * One lease this collector holds: renewed at a third of its duration, lost when the database says
- * another collector took it, or when no renewal succeeded for a whole lease (cut off from the
- * database: by then another collector may hold it, and the fence refuses this one's writes anyway).
+ * The renewals of one collector's leases: every third of a lease, one statement renews them all. A
+ * collector holding many orgs would otherwise send a transaction per org, most of a fleet's load on
+ * PostgreSQL at rest (docs/scaling.md).
+ */
+class Renewals {
+  private readonly held = new Set<HeldLease>();
+  private timer: NodeJS.Timeout | undefined;
+  private renewing = false;
+
+  constructor(private readonly leases: WorkLeases) {}
+
+  add(lease: HeldLease): void {
+    this.held.add(lease);
+    this.timer ??= setInterval(() => void this.renew(), this.leases.durationMs / 3);
+  }
+
+  remove(lease: HeldLease): void {
+    this.held.delete(lease);
+    if (this.held.size > 0 || this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.renewing || this.held.size === 0) return;
+    this.renewing = true;
+    const batch = [...this.held];
+    const sent = performance.now();
+    try {
+      const kept = await this.leases.renew(batch.map((held) => held.lease));
+      for (const held of batch) held.renewed(kept.has(held.key), sent);
+    } catch (err) {
+      for (const held of batch) held.notRenewed(err);
+    } finally {
+      this.renewing = false;
+    }
+  }
+}
+
+/** One Renewals per collector's leases. */
+const renewalsOf = new WeakMap<WorkLeases, Renewals>();
+
+/**
+ * One lease this collector holds: renewed with the others every third of its duration, lost when
+ * the database says another collector took it, or when no renewal succeeded for a whole lease (cut
+ * off from the database: by then another collector may hold it, and the fence refuses this one's
+ * writes anyway).
  */
 class HeldLease {
   readonly state: StateStore;
   lost = false;
   private readonly stop = new AbortController();
   private readonly drain = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private readonly renewals: Renewals;
   /** When the last successful renewal was sent (or the lease taken): the lease runs from then at least. */
   private renewedAt = performance.now();
-  private renewing = false;
   private ended = false;
   private warned = false;
-  private readonly lease: Lease;
+  readonly lease: Lease;
 
   constructor(
     private readonly leases: WorkLeases,
@@ -213,7 +256,10 @@ class HeldLease {
         ? `took the lease of ${lease.key}`
         : `took over ${lease.key} (lease expired, held by ${expiredHolder})`,
     );
-    this.timer = setInterval(() => void this.renew(), leases.durationMs / 3);
+    const renewals = renewalsOf.get(leases) ?? new Renewals(leases);
+    renewalsOf.set(leases, renewals);
+    this.renewals = renewals;
+    renewals.add(this);
   }
 
   get key(): string {
@@ -238,7 +284,7 @@ class HeldLease {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    clearInterval(this.timer);
+    this.renewals.remove(this);
     if (this.lost) return;
     await this.leases
       .release(this.lease)
@@ -250,34 +296,36 @@ class HeldLease {
       );
   }
 
-  private async renew(): Promise<void> {
-    if (this.renewing || this.lost || this.ended) return;
-    this.renewing = true;
-    const sent = performance.now();
-    try {
-      const kept = await this.leases.renew([this.lease]);
-      if (kept.has(this.lease.key)) {
-        this.renewedAt = sent;
-        this.warned = false;
-      } else this.lose();
-    } catch (err) {
-      if (performance.now() - this.renewedAt >= this.leases.durationMs) this.lose();
-      else if (!this.warned) {
-        this.warned = true;
-        this.logger.warn(
-          { lease: this.lease.key, err: describeError(err) },
-          `could not renew the lease of ${this.lease.key}, trying again: ${describeError(err)}`,
-        );
-      }
-    } finally {
-      this.renewing = false;
+  /** A renewal sent at `sent` was answered: the lease is still this collector's, or it is not. */
+  renewed(kept: boolean, sent: number): void {
+    if (this.lost || this.ended) return;
+    if (!kept) {
+      this.lose();
+      return;
     }
+    this.renewedAt = sent;
+    this.warned = false;
+  }
+
+  /** A renewal failed (the database unreachable): lost once no renewal succeeded for a whole lease. */
+  notRenewed(err: unknown): void {
+    if (this.lost || this.ended) return;
+    if (performance.now() - this.renewedAt >= this.leases.durationMs) {
+      this.lose();
+      return;
+    }
+    if (this.warned) return;
+    this.warned = true;
+    this.logger.warn(
+      { lease: this.lease.key, err: describeError(err) },
+      `could not renew the lease of ${this.lease.key}, trying again: ${describeError(err)}`,
+    );
   }
 
   private lose(): void {
     if (this.lost || this.ended) return;
     this.lost = true;
-    clearInterval(this.timer);
+    this.renewals.remove(this);
     this.logger.warn(
       { lease: this.lease.key, token: this.lease.token },
       `lost the lease of ${this.lease.key}: stopping it (another collector holds it)`,
