@@ -9,6 +9,7 @@ import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js"
 import { PubSubService } from "../../src/salesforce/pubsub/proto.js";
 import { parseCollection, readOrgFile } from "../../src/app/orgs.js";
 import { requestToken, tokenFor } from "../simulator/server/helpers.js";
+import { runCli } from "../integration/harness.js";
 
 /** A port free right now (the OS picks it, then lets it go). */
 function freePort(): Promise<number> {
@@ -255,14 +256,7 @@ describe("sfevents simulate", () => {
       ["--orgs", "2", "--client-secret", "s3cret-value"],
       ["--write-orgs-dir", "/nonexistent/orgs.d"],
     ]) {
-      const child = spawn(process.execPath, [CLI, "simulate", ...args], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      const { code, stderr } = await runCli(["simulate", ...args]);
       expect(code).toBe(1);
       expect(stderr).toContain(args[0] === "--orgs" ? "--client-secret" : "--write-orgs-dir needs --orgs");
       expect(stderr).not.toContain("s3cret-value");
@@ -274,14 +268,7 @@ describe("sfevents simulate", () => {
     dirs.push(dir);
     const scenario = join(dir, "scenario.yaml");
     writeFileSync(scenario, "org:\n  retention_days: many\n  colour: blue\n");
-    const child = spawn(process.execPath, [CLI, "simulate", "--scenario", scenario], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const { code, stderr } = await runCli(["simulate", "--scenario", scenario]);
     expect(code).toBe(1);
     expect(stderr).toContain("org.retention_days");
     expect(stderr).toContain("'colour'");

@@ -12,6 +12,7 @@ import {
   divided,
   killCollectors,
   leasesHeld,
+  leasesInDatabase,
   leasesLost,
   leasesTaken,
   outputRecords,
@@ -149,16 +150,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     const allDelivered = (names = firstTen) => names.every((org) => missing(org).length === 0);
     const taken = (c: Collector) => leasesTaken(c.stderr());
     const holderOf = (c: Collector) => taken(c)[0]?.holder;
-    /**
-     * The leases the database says `holder` has: what a killed or paused collector held, those it was
-     * giving back included (a lease is released only after the cycle under way, which its log cannot say).
-     */
-    const leasesOf = async (holder: string) =>
-      new Set(
-        (
-          await server().sql(database, `SELECT work_key FROM sfevents_leases WHERE holder = '${holder}'`)
-        ).rows.map((r) => String(r.work_key)),
-      );
+    const leasesOf = (holder: string) => leasesInDatabase((text) => server().sql(database, text), holder);
     const holding = (c: Collector) => leasesHeld(c.stderr());
     const delivering = (c: Collector) =>
       logLines(c.stderr()).filter((l) => l.msg.startsWith("delivered ")).length;

@@ -10,6 +10,7 @@ import {
   AUDIT_WRITES,
   divided,
   killCollectors,
+  leasesInDatabase,
   leasesLost,
   leasesTaken,
   outputRecords,
@@ -124,16 +125,7 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     const allDelivered = async (want: Map<string, number>) => missing(want, delivered()).length === 0;
     const taken = (c: Collector) => leasesTaken(c.stderr());
     const holderOf = (c: Collector) => taken(c)[0]?.holder;
-    /**
-     * The leases the database says `holder` has: what a killed or paused collector held, those it was
-     * giving back included (a lease is released only after the cycle under way, which its log cannot say).
-     */
-    const leasesOf = async (holder: string) =>
-      new Set(
-        (
-          await server().sql(database, `SELECT work_key FROM sfevents_leases WHERE holder = '${holder}'`)
-        ).rows.map((r) => String(r.work_key)),
-      );
+    const leasesOf = (holder: string) => leasesInDatabase((text) => server().sql(database, text), holder);
     const delivering = (c: Collector) =>
       logLines(c.stderr()).filter((l) => l.msg.startsWith("delivered ")).length;
     const stop = stopCollector;

@@ -40,6 +40,18 @@ export function divided(collectors: readonly RunningCollector[], keys: readonly 
   return holders.every((h) => h.size > 0 && h.size <= share) && keys.every((key) => held.has(key));
 }
 
+/**
+ * The leases the database says `holder` has: what a killed or paused collector held, those it was
+ * giving back included (a lease is released only after the cycle under way, which its log cannot say).
+ */
+export async function leasesInDatabase(
+  sql: (text: string) => Promise<{ rows: Record<string, unknown>[] }>,
+  holder: string,
+): Promise<Set<string>> {
+  const { rows } = await sql(`SELECT work_key FROM sfevents_leases WHERE holder = '${holder}'`);
+  return new Set(rows.map((r) => String(r.work_key)));
+}
+
 /** The leases a collector said it lost. */
 export function leasesLost(stderr: string): Set<string> {
   return new Set(
