@@ -7,14 +7,14 @@ import { waitFor } from "../faults/support.js";
 import { tempDir } from "../integration/harness.js";
 import { capturedLogger } from "../support/logger.js";
 
-const org = (name: string) => ({
+const org = (name: string, dir: string) => ({
   name,
   salesforce: {
     url: `https://${name}.my.salesforce.com`,
     client_id: `${name}-id`,
     client_secret: "${SECRET}",
   },
-  outputs: { file: { path: `./${name}.ndjson` } },
+  outputs: { file: { path: join(dir, `${name}.ndjson`) } },
 });
 
 describe("the org supervisor", () => {
@@ -23,7 +23,7 @@ describe("the org supervisor", () => {
     try {
       const collection = parseCollection(
         {
-          orgs: [org("acme"), org("globex")],
+          orgs: [org("acme", dir.path), org("globex", dir.path)],
           state: { path: join(dir.path, "state.sqlite") },
           dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
         },
