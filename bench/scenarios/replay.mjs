@@ -7,7 +7,8 @@ import { against, rssBound, throughput } from "../lib/report.mjs";
 
 /** `sfevents replay --format raw|ecs` on the replay files, standard output to /dev/null. */
 
-const MIN_RATIO = { raw: 0.5, ecs: 0.3 };
+/** Issue 11's targets, against the one-thread uDSV ceiling of parse-only. */
+const MIN_RATIO = { raw: 0.6, ecs: 0.35 };
 export const MAX_RSS_MB = 200;
 
 export function replay(format) {

@@ -30,7 +30,7 @@ describe("bench/run.mjs", () => {
     expect(replayRaw.baseline).toBe("parse-only");
     expect(replayRaw.ratio).toBeCloseTo(replayRaw.rows_per_s / parseOnly.rows_per_s, 2);
     expect(replayRaw.peak_rss_mb).toBeGreaterThan(0);
-    expect(stdout).toMatch(/replay-raw\s+ratio\s.*≥ 0\.5 of parse-only\s+(yes|NO)/);
+    expect(stdout).toMatch(/replay-raw\s+ratio\s.*≥ 0\.6 of parse-only\s+(yes|NO)/);
     expect(stdout).toMatch(/replay-raw\s+peak RSS\s.*< 200 MB\s+(yes|NO)/);
   });
 
