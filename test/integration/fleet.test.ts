@@ -279,15 +279,23 @@ describe.skipIf(postgresUnavailable() !== undefined)(
     }, 300_000);
 
     it("a collector paused past its lease and resumed commits nothing stale: its writes are refused", async () => {
-      const [a, b, c] = await Promise.all([collector("a"), collector("b"), collector("c")]);
-      // The first collector's intake answers slowly until the orgs are divided, then holds its
-      // answers: its units wait for their acknowledgement when it is paused. (Held from the start, it
-      // could not give back the orgs it took before the others came, as a lease is given back only
-      // after the cycle under way.)
-      a.intake.delay(500);
-      await waitFor(() => divided([a, b, c], orgKeys), 120_000, "the orgs to be divided");
+      // The first collector starts alone, its intake holding every answer: it takes the orgs and its
+      // units wait for their acknowledgement when it is paused. (Started with the others and held only
+      // once the orgs were divided, it had at times caught up with its frozen orgs while it gave the
+      // others theirs, as a lease is given back only after the cycle under way, and it sent nothing
+      // more to hold: a fresh-clone CI run waited a minute for a batch that never came.)
+      const a = await collector("a");
       a.intake.fallback = "stall";
-      await waitFor(() => a.intake.stalledCount > 0, 60_000, "a batch of the first collector to wait");
+      await waitFor(() => a.intake.stalledCount > 0, 120_000, "a batch of the first collector to wait");
+      const [b, c] = await Promise.all([collector("b"), collector("c")]);
+      const alive = async () =>
+        (
+          await server().sql(
+            database,
+            "SELECT count(*)::int AS n FROM sfevents_collectors WHERE alive_until > clock_timestamp()",
+          )
+        ).rows[0].n === 3;
+      await waitFor(alive, 60_000, "the other collectors to join");
       a.child.kill("SIGSTOP");
       const heldByA = await leasesOf(holderOf(a));
       await waitFor(
