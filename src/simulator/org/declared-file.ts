@@ -1,4 +1,4 @@
-import { csvEscape, csvLine } from "./csv-body.js";
+import { type ChunkBuffers, csvEscape, csvLine } from "./csv-body.js";
 import type { EventRowFactory } from "./rows.js";
 
 /**
@@ -92,23 +92,25 @@ export class DeclaredSizeFile {
   }
 
   /**
-   * The whole file (header included) in chunks of about `chunkBytes`. A row is its template's
-   * pre-encoded bytes with the three slots written in place, byte by byte: no string per row.
+   * The whole file (header included) in chunks of about `buffers.bytes`, filled in buffers taken
+   * from `buffers`. A row is its template's pre-encoded bytes with the three slots written in place,
+   * byte by byte: no string per row.
    */
-  *chunks(chunkBytes: number): Generator<Buffer> {
+  *chunks(buffers: ChunkBuffers): Generator<Buffer> {
     yield Buffer.from(this.headerLine);
     const clock = new Clock();
-    let chunk = Buffer.allocUnsafe(chunkBytes);
+    let chunk = buffers.take();
     let at = 0;
     for (const row of this.walk()) {
       if (row.closing !== undefined) {
-        if (at > 0) yield chunk.subarray(0, at);
+        if (at > 0) yield buffers.lend(chunk, at);
         yield Buffer.from(csvLine(row.closing));
         return;
       }
-      if (at + row.bytes > chunkBytes) {
-        yield chunk.subarray(0, at);
-        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, row.bytes));
+      if (at + row.bytes > chunk.length) {
+        if (at > 0) yield buffers.lend(chunk, at);
+        // A row longer than a chunk (none of the templates is) gets a buffer of its own.
+        chunk = row.bytes > buffers.bytes ? Buffer.allocUnsafe(row.bytes) : buffers.take();
         at = 0;
       }
       clock.set(row.time);

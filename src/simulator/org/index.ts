@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { EVENT_TYPE_SCHEMAS, type EventTypeSchema } from "../../salesforce/event-types.js";
-import { CHUNK_BYTES, chunkLines, csvLine, logFileBody } from "./csv-body.js";
+import { CHUNK_BYTES, ChunkBuffers, chunkLines, csvLine, LogFileBody } from "./csv-body.js";
 import { DeclaredSizeFile } from "./declared-file.js";
 import { GENERATORS } from "./generators.js";
 import { toCaseSafeId } from "../../salesforce/ids.js";
@@ -187,11 +187,11 @@ export class SimulatedOrg {
     this.planUntil(entry.CreatedDate);
     const file = this.byId.get(entry.Id);
     if (file === undefined) throw new Error(`No Event Log File ${entry.Id} in this simulated org.`);
-    const chunks =
-      file.content instanceof DeclaredSizeFile
-        ? file.content.chunks(CHUNK_BYTES)
-        : chunkLines(eventFileLines(file.factory, file.content));
-    return logFileBody(chunks, file.entry.LogFileLength);
+    if (file.content instanceof DeclaredSizeFile) {
+      const buffers = new ChunkBuffers(CHUNK_BYTES);
+      return new LogFileBody(file.content.chunks(buffers), file.entry.LogFileLength, buffers);
+    }
+    return new LogFileBody(chunkLines(eventFileLines(file.factory, file.content)), file.entry.LogFileLength);
   }
 
   /** Ground truth: every row of every file published at or before `now` (replaced and expired files included). */

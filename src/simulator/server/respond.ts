@@ -5,6 +5,7 @@ import { constants, createGzip } from "node:zlib";
 import type { FaultSpec } from "../scenario.js";
 import type { BodyFault } from "./faults.js";
 import { JSON_TYPE } from "./error-bodies.js";
+import { LogFileBody } from "../org/csv-body.js";
 
 /**
  * Writing answers: JSON in Salesforce's shapes, and bodies streamed with backpressure, gzip-compressed
@@ -38,8 +39,14 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-async function write(res: ServerResponse, chunk: Buffer): Promise<void> {
-  if (!res.write(chunk)) await drained(res);
+/** `written`, if given, is told once the chunk's bytes have left for the socket. */
+async function write(res: ServerResponse, chunk: Buffer, written?: (chunk: Buffer) => void): Promise<void> {
+  const flushed =
+    written &&
+    ((err?: Error | null) => {
+      if (!err) written(chunk);
+    });
+  if (!res.write(chunk, flushed)) await drained(res);
 }
 
 /** Writes and waits until the bytes have left for the socket, so a reset comes after them. */
@@ -77,6 +84,10 @@ export async function sendBody(
     res.end();
     return;
   }
+  // Uncompressed, the chunks go to the socket as they are: each comes back to the body's buffers
+  // once written. (Compressed, zlib holds them for as long as it likes.)
+  const buffers = body === source && source instanceof LogFileBody ? source.buffers : undefined;
+  const written = buffers && ((chunk: Buffer) => buffers.giveBack(chunk));
   let sent = 0;
   try {
     for await (const data of body) {
@@ -94,7 +105,7 @@ export async function sendBody(
         return;
       }
       sent += chunk.length;
-      await write(res, chunk);
+      await write(res, chunk, written);
     }
     if (spoil?.type === "connection-reset") {
       // The body was shorter than after_bytes: the connection still breaks before the end.
