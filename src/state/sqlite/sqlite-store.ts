@@ -144,8 +144,11 @@ class SqliteStateStore implements StateStore {
       `INSERT INTO checkpoints (source, value, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );
+    // Left to itself, SQLite reads this through the position index, which spares it the sort but
+    // walks every unit of the source: 4.6 ms per file at 12,000 units, so that a month's catch-up
+    // was quadratic (2.5 times slower at full scale). A scope holds a few units: sorting them is free.
     this.selectIn = db.prepare(
-      `SELECT unit, scope, position_ms, rows, detail FROM delivered_units
+      `SELECT unit, scope, position_ms, rows, detail FROM delivered_units INDEXED BY delivered_units_by_scope
        WHERE source = ? AND scope = ? ORDER BY position_ms, unit`,
     );
     this.deleteBefore = db.prepare("DELETE FROM delivered_units WHERE source = ? AND position_ms < ?");
