@@ -220,6 +220,17 @@ export function storeContract(harness: StoreHarness): void {
     expect([1, 2].map((n) => later.seen(row(n)))).toEqual([true, false]);
   });
 
+  it("keeps the fingerprints of a unit in flight when another source prunes", async () => {
+    // Two sources of one store (two orgs, or Event Log Files beside an object) run side by side:
+    // one's housekeeping must not take what the other is recording for a unit not yet delivered.
+    const state = await fresh();
+    const fp = await state.rowFingerprints({ ...day, key: "0AT000000000001" });
+    fp.seen(row(7));
+    await state.prune(HOURLY, new Date("2027-01-01T00:00:00Z"));
+    await state.markDelivered(dailyUnit("0AT000000000001", 1), undefined, fp);
+    expect((await state.rowFingerprints({ ...day, key: "0AT000000000002" })).seen(row(7))).toBe(true);
+  });
+
   it("forgets the fingerprints of pruned units", async () => {
     const state = await fresh();
     const fp = await state.rowFingerprints({ ...day, key: "0AT000000000001" });

@@ -116,7 +116,7 @@ class SqliteStateStore implements StateStore {
   private readonly upsertCheckpoint: Statement<[string, string, string], unknown>;
   private readonly selectIn: Statement<[string, string], UnitRow>;
   private readonly deleteBefore: Statement<[string, number], unknown>;
-  private readonly deleteOrphanFingerprints: () => void;
+  private readonly deleteOrphanFingerprints: (source: string) => void;
   private readonly countFrom: Statement<[string, number], number>;
   private readonly selectNewest: Statement<[string], number | null>;
   private readonly rewindTo: (source: string, fromMs: number, checkpoint: string) => number;
@@ -152,21 +152,25 @@ class SqliteStateStore implements StateStore {
        WHERE source = ? AND scope = ? ORDER BY position_ms, unit`,
     );
     this.deleteBefore = db.prepare("DELETE FROM delivered_units WHERE source = ? AND position_ms < ?");
-    const orphans = db.prepare<[], { n: number; scope: number }>(
-      `SELECT n, scope FROM fingerprinted_units f
-       WHERE NOT EXISTS (SELECT 1 FROM delivered_units d WHERE d.source = f.source AND d.unit = f.unit)`,
+    // Only the source's own: it prunes or rewinds between its cycles, while the other sources of the
+    // store (other orgs, other objects) may have units in flight, fingerprinted and not yet
+    // delivered. Taking those made the units after them in their scope miss their rows and deliver
+    // them again (a collector of two orgs did).
+    const orphans = db.prepare<[string], { n: number; scope: number }>(
+      `SELECT n, scope FROM fingerprinted_units f WHERE source = ?
+         AND NOT EXISTS (SELECT 1 FROM delivered_units d WHERE d.source = f.source AND d.unit = f.unit)`,
     );
     const deleteRows = db.prepare("DELETE FROM row_fingerprints WHERE scope = ? AND file = ?");
     const deleteUnit = db.prepare("DELETE FROM fingerprinted_units WHERE n = ?");
     const deleteEmptyScopes = db.prepare(
-      "DELETE FROM scopes WHERE n NOT IN (SELECT scope FROM fingerprinted_units)",
+      "DELETE FROM scopes WHERE source = ? AND n NOT IN (SELECT scope FROM fingerprinted_units)",
     );
-    this.deleteOrphanFingerprints = db.transaction(() => {
-      for (const unit of orphans.all()) {
+    this.deleteOrphanFingerprints = db.transaction((source: string) => {
+      for (const unit of orphans.all(source)) {
         deleteRows.run(unit.scope, unit.n);
         deleteUnit.run(unit.n);
       }
-      deleteEmptyScopes.run();
+      deleteEmptyScopes.run(source);
     });
     this.countFrom = db
       .prepare<[string, number], number>(
@@ -180,7 +184,7 @@ class SqliteStateStore implements StateStore {
     this.rewindTo = db.transaction((source: string, fromMs: number, checkpoint: string) => {
       const forgotten = deleteFrom.run(source, fromMs).changes;
       this.upsertCheckpoint.run(source, checkpoint, new Date().toISOString());
-      this.deleteOrphanFingerprints();
+      this.deleteOrphanFingerprints(source);
       return forgotten;
     });
     this.recordDelivery = db.transaction(
@@ -254,7 +258,7 @@ class SqliteStateStore implements StateStore {
   async prune(source: string, before: Date): Promise<number> {
     return this.guard(() => {
       const pruned = this.deleteBefore.run(source, before.getTime()).changes;
-      this.deleteOrphanFingerprints();
+      this.deleteOrphanFingerprints(source);
       return pruned;
     });
   }
