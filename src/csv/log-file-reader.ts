@@ -40,7 +40,6 @@ export class LogFileReader {
   private problems: RowProblem[] = [];
   private headerLine = 1;
   private readonly parser: CsvParser;
-  private readonly decoder = new TextDecoder("utf-8");
 
   constructor() {
     this.parser = new CsvParser({
@@ -84,25 +83,14 @@ export class LogFileReader {
   }
 
   async *read(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LogFileBatch> {
+    const decoder = new TextDecoder("utf-8");
     for await (const chunk of chunks) {
-      const batch = this.push(chunk);
-      if (batch !== undefined) yield batch;
+      this.parser.write(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+      if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
     }
-    const last = this.end();
-    if (last !== undefined) yield last;
-  }
-
-  /** Reads one chunk; what it completed, if anything. read() is these two over a stream. */
-  push(chunk: Uint8Array | string): LogFileBatch | undefined {
-    this.parser.write(typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true }));
-    return this.rows.length > 0 || this.problems.length > 0 ? this.take() : undefined;
-  }
-
-  /** The input has ended: what the last record completes, if anything. */
-  end(): LogFileBatch | undefined {
-    this.parser.write(this.decoder.decode());
+    this.parser.write(decoder.decode());
     this.parser.end();
-    return this.rows.length > 0 || this.problems.length > 0 ? this.take() : undefined;
+    if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
   }
 
   /** A row read but not deliverable: its fields, cut to a readable length, say what it held. */
