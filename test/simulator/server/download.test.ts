@@ -1,5 +1,3 @@
-import { request } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Simulator } from "../../../src/simulator/server/index.js";
@@ -116,32 +114,10 @@ describe("GET .../sobjects/EventLogFile/{Id}/LogFile", () => {
     expect(res.body.length).toBe(bytes);
     // Uncompressed, the simulator fills its chunk buffers again once they are written: a client
     // that reads slowly (the socket full, writes waiting) still gets the bytes the gzip body holds.
-    const slow = await slowGet(url, { authorization: `Bearer ${token}` });
+    const slow = (await rawGet(url, { authorization: `Bearer ${token}` }, { pauseEvery: 1024 * 1024 })).body;
     const gzipped = await rawGet(url, { authorization: `Bearer ${token}`, "accept-encoding": "gzip" });
     expect(gzipped.headers["content-encoding"]).toBe("gzip");
     expect(slow.equals(gunzipSync(gzipped.body))).toBe(true);
     expect(slow.equals(res.body)).toBe(true);
   });
 });
-
-/** A GET whose reader stops for a moment after each MiB, so that the server's writes wait on the socket. */
-function slowGet(url: string, headers: Record<string, string>): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      let sincePause = 0;
-      res.on("data", (chunk: Buffer) => {
-        chunks.push(chunk);
-        sincePause += chunk.length;
-        if (sincePause < 1024 * 1024) return;
-        sincePause = 0;
-        res.pause();
-        void sleep(20).then(() => res.resume());
-      });
-      res.on("end", () => resolve(Buffer.concat(chunks)));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}

@@ -78,14 +78,30 @@ export interface RawResponse {
   error?: NodeJS.ErrnoException;
 }
 
-/** A request through node:http, which neither decompresses nor hides a broken connection. */
-export function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+/**
+ * A request through node:http, which neither decompresses nor hides a broken connection.
+ * `pauseEvery`: the reader stops for 20 ms after each so many bytes, so that the server's writes
+ * wait on a full socket.
+ */
+export function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+  { pauseEvery }: { pauseEvery?: number } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       const done = (error?: NodeJS.ErrnoException) =>
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), error });
-      res.on("data", (c: Buffer) => chunks.push(c));
+      let sincePause = 0;
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        sincePause += c.length;
+        if (pauseEvery === undefined || sincePause < pauseEvery) return;
+        sincePause = 0;
+        res.pause();
+        setTimeout(() => res.resume(), 20);
+      });
       res.on("end", () => done());
       res.on("error", (err) => done(err));
     });
