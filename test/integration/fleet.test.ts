@@ -9,6 +9,7 @@ import { objectRowKey, objectRowTime, readableObjectRows, tallyObjects } from ".
 import { postgresForSuite, postgresUnavailable, sayPostgresSkipped } from "../support/postgres.js";
 import {
   AUDIT_WRITES,
+  collectorsAlive,
   divided,
   killCollectors,
   leasesHeld,
@@ -288,14 +289,11 @@ describe.skipIf(postgresUnavailable() !== undefined)(
       a.intake.fallback = "stall";
       await waitFor(() => a.intake.stalledCount > 0, 120_000, "a batch of the first collector to wait");
       const [b, c] = await Promise.all([collector("b"), collector("c")]);
-      const alive = async () =>
-        (
-          await server().sql(
-            database,
-            "SELECT count(*)::int AS n FROM sfevents_collectors WHERE alive_until > clock_timestamp()",
-          )
-        ).rows[0].n === 3;
-      await waitFor(alive, 60_000, "the other collectors to join");
+      await waitFor(
+        async () => (await collectorsAlive((text) => server().sql(database, text))) === 3,
+        60_000,
+        "the other collectors to join",
+      );
       a.child.kill("SIGSTOP");
       const heldByA = await leasesOf(holderOf(a));
       await waitFor(

@@ -52,6 +52,16 @@ export async function leasesInDatabase(
   return new Set(rows.map((r) => String(r.work_key)));
 }
 
+/** How many collectors the database counts alive: those whose last renewal has not run out. */
+export async function collectorsAlive(
+  sql: (text: string) => Promise<{ rows: Record<string, unknown>[] }>,
+): Promise<number> {
+  const { rows } = await sql(
+    "SELECT count(*)::int AS n FROM sfevents_collectors WHERE alive_until > clock_timestamp()",
+  );
+  return Number(rows[0].n);
+}
+
 /** The leases a collector said it lost. */
 export function leasesLost(stderr: string): Set<string> {
   return new Set(
