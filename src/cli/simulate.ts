@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { integer } from "./options.js";
 import { ConfigError } from "../config/load.js";
 import { DEFAULT_CREDENTIALS, loadScenario, type ScenarioInput } from "../simulator/scenario.js";
 import { startSimulator } from "../simulator/server/index.js";
@@ -17,16 +18,6 @@ interface SimulateOptions {
   scenario?: string;
   orgs?: number;
   writeOrgsDir?: string;
-}
-
-function integer(name: string, min = 0) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min)
-      throw new InvalidArgumentError(
-        `${name} must be a whole number${min > 0 ? ` of at least ${min}` : ""}, got '${value}'.`,
-      );
-    return Number(value);
-  };
 }
 
 export function command(): Command {
