@@ -27,7 +27,9 @@ const LAYERS = {
   // Assembly from the configuration and the registries.
   app: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs", "engine"],
   simulator: ["config", "salesforce"],
-  cli: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs", "engine", "app", "simulator"],
+  // `sfevents replay`'s reading of files, on the main thread or on worker threads.
+  replay: ["csv", "http", "normalize", "observability", "outputs"],
+  cli: ["config", "http", "observability", "csv", "state", "salesforce", "normalize", "sources", "outputs", "engine", "app", "simulator", "replay"],
 };
 
 const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({

@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
@@ -274,5 +274,102 @@ describe("the built CLI", () => {
         payload: `[${line(5)}]`,
       },
     ]);
+  });
+
+  describe("--threads", () => {
+    const bad = '"URI","only three","cols"';
+    /** Files of unequal sizes, so that threads read ahead of the one being written and lines go to disk. */
+    function files(): string[] {
+      const rows = (count: number, from: number) => Array.from({ length: count }, (_, i) => line(from + i));
+      writeFileSync(join(dir, "URI-big.csv"), [HEADER, ...rows(30_000, 0)].join("\n"));
+      writeFileSync(join(dir, "URI-small.csv"), [HEADER, line(1), bad, line(2)].join("\n"));
+      writeFileSync(
+        join(dir, "URI-bad.csv.gz"),
+        gzipSync([HEADER, bad, ...rows(20_000, 5), bad].join("\r\n")),
+      );
+      // Cut short: the rows before the cut are written, then the file is reported unreadable.
+      const whole = gzipSync([HEADER, ...rows(8_000, 9)].join("\n"));
+      writeFileSync(join(dir, "URI-cut.csv.gz"), whole.subarray(0, whole.length - 2_000));
+      writeFileSync(join(dir, "URI-last.csv"), [HEADER, ...rows(12_000, 7)].join("\n"));
+      return [
+        "URI-big.csv",
+        "URI-small.csv",
+        "missing.csv",
+        "URI-bad.csv.gz",
+        "URI-cut.csv.gz",
+        "URI-last.csv",
+      ];
+    }
+    const deadLetters = (name: string) =>
+      readFileSync(join(dir, name), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const { time, ...letter } = JSON.parse(l);
+          return letter;
+        });
+
+    it("writes the same bytes, dead letters and messages on three threads as on one, and leaves no temporary file", async () => {
+      const given = files();
+      // The lines of files read ahead go to TMPDIR: it must be empty again at the end.
+      const spills = mkdtempSync(join(dir, "tmp-"));
+      const replayOn = (threads: string) =>
+        promisify(execFile)(
+          process.execPath,
+          [main, "replay", "--threads", threads, "--dead-letter", `dead-${threads}.ndjson`, ...given],
+          { cwd: dir, env: { ...process.env, TMPDIR: spills }, maxBuffer: 64 * 1024 * 1024 },
+        ).then(
+          ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+          (err: { code: number; stdout: string; stderr: string }) => err,
+        );
+      const one = await replayOn("1");
+      const three = await replayOn("3");
+      expect(one.code).toBe(1);
+      // Every row the summary counts is on standard output, some of the cut file's among them.
+      const rows = Number(/([\d,]+) rows/.exec(one.stderr)?.[1].replaceAll(",", ""));
+      expect(one.stdout.split("\n")).toHaveLength(rows + 1);
+      expect(rows).toBeGreaterThan(30_000 + 2 + 20_000 + 12_000);
+      expect(three.code).toBe(one.code);
+      expect(three.stdout === one.stdout, "standard output differs between --threads 1 and 3").toBe(true);
+      expect(three.stderr.replace("dead-3", "dead-1")).toBe(one.stderr);
+      expect(one.stderr).toContain("missing.csv: no such file");
+      expect(one.stderr).toContain(
+        "cannot read URI-cut.csv.gz: it starts like a gzip file but is not a valid one",
+      );
+      expect(deadLetters("dead-3.ndjson")).toEqual(deadLetters("dead-1.ndjson"));
+      expect(deadLetters("dead-1.ndjson").map((l) => [l.unit, l.line])).toEqual([
+        ["URI-small.csv", 3],
+        ["URI-bad.csv.gz", 2],
+        ["URI-bad.csv.gz", 20_003],
+      ]);
+      expect(readdirSync(spills)).toEqual([]);
+    });
+
+    it("ends quietly with 0 when its reader closes standard output while threads read ahead", async () => {
+      const given = files().filter((file) => file.startsWith("URI-"));
+      const child = spawn(process.execPath, [main, "replay", "--threads", "2", ...given], { cwd: dir });
+      let stderr = "";
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      const first = await new Promise<string>((resolve) =>
+        child.stdout.once("data", (c) => resolve(String(c))),
+      );
+      child.stdout.destroy();
+      const [code] = await new Promise<[number | null]>((resolve) => child.on("close", (c) => resolve([c])));
+      expect(JSON.parse(first.split("\n")[0]).URI).toBe("/home/0");
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    });
+
+    it("refuses a number of threads that is not a whole number of at least 1", async () => {
+      writeFileSync(join(dir, "URI.csv"), [HEADER, line(1)].join("\n"));
+      for (const threads of ["0", "two", "1.5"]) {
+        const run = await cli(["replay", "--threads", threads, "URI.csv"]);
+        expect(run.code).not.toBe(0);
+        expect(run.stdout).toBe("");
+        expect(run.stderr).toContain(`--threads must be a whole number of at least 1, got '${threads}'`);
+      }
+    });
   });
 });

@@ -9,9 +9,10 @@ export interface Destination {
   readonly description: string;
   /**
    * Writes all of `text` or rejects. A rejected write leaves no byte of it behind where it can
-   * (a regular file is cut back), so that writes of whole lines leave whole lines.
+   * (a regular file is cut back), so that writes of whole lines leave whole lines. Bytes are UTF-8
+   * text encoded already (a replay thread's lines).
    */
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
   /** Resolves once what was written is as durable as the destination can make it. */
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -132,8 +133,8 @@ class FileDestination implements Destination {
     private end: number | undefined,
   ) {}
 
-  async write(text: string): Promise<void> {
-    const bytes = Buffer.from(text);
+  async write(text: string | Uint8Array): Promise<void> {
+    const bytes = typeof text === "string" ? Buffer.from(text) : text;
     let written = 0;
     try {
       await this.cutBack();
