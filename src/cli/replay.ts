@@ -166,19 +166,22 @@ function lineOptions({ format, geoip, asn, includeOriginal }: ReplayOptions): Li
   return { format, geoip, asn, includeOriginal };
 }
 
-/** A path as a replay thread is given it: the event type told by the option or the file's name. */
+/** A path as it is replayed: its name in messages and dead letters, its event type told by the option or the file's name. */
 function replayFile(options: ReplayOptions): (path: string) => ReplayFile {
-  return (path) => ({ path, name: path, eventType: options.eventType ?? eventTypeFromFileName(path) });
+  return (path) => ({
+    path,
+    name: path === "-" ? "<stdin>" : path,
+    eventType: options.eventType ?? eventTypeFromFileName(path),
+  });
 }
 
 /** The replay on the main thread alone, one file after the other. */
 async function replayHere(files: readonly string[], options: ReplayOptions, io: ReplayIo, run: ReplayRun) {
   const lines = await openLines(options, io.stdout);
   try {
-    for (const file of files) {
-      const source = file === "-" ? io.stdin : createReadStream(file);
-      const name = file === "-" ? "<stdin>" : file;
-      const replay = new FileReplay(name, options.eventType ?? eventTypeFromFileName(file), {
+    for (const { path, name, eventType } of files.map(replayFile(options))) {
+      const source = path === "-" ? io.stdin : createReadStream(path);
+      const replay = new FileReplay(name, eventType, {
         write: (event) => lines.output.write(event),
         deadLetter: (letter) => run.deadLetters.write(letter),
         progress: (rows, deadLetters) => run.progress(name, { rows, deadLetters }),
@@ -189,7 +192,7 @@ async function replayHere(files: readonly string[], options: ReplayOptions, io: 
         run.fileDone(name, replay);
       } catch (err) {
         if (isClosedStdout(err)) throw err;
-        run.fileFailed(name, replay, describeFailure(file, err));
+        run.fileFailed(name, replay, describeFailure(path, err));
       } finally {
         // A file abandoned half-read (not CSV) must not keep its descriptor open.
         if (source !== io.stdin) source.destroy();

@@ -17,6 +17,8 @@ export interface ReplayFile {
 
 /** A file given to a thread, and what the thread said of it that is not written yet. */
 interface Job extends ReplayFile {
+  /** Its place among the files, which names its set-aside file. */
+  index: number;
   /** What the thread said of the file and is not handled yet, in order; lines read ahead excepted. */
   messages: FromThread[];
   thread?: Thread;
@@ -32,8 +34,8 @@ const WORKER = new URL("./worker.js", import.meta.url);
  */
 const YOUNG_GENERATION_MB = 8;
 
-/** Files given out ahead of the one being written, per thread: bounds what is set aside on disk. */
-const FILES_AHEAD_PER_THREAD = 2;
+/** Files given out at once, the one being written among them, per thread: bounds what is set aside on disk. */
+const FILES_GIVEN_OUT_PER_THREAD = 2;
 
 /** Read size when a set-aside file's lines are written out. */
 const SPILL_READ_BYTES = 1024 * 1024;
@@ -55,7 +57,7 @@ export async function replayInThreads(
   run: ReplayRun,
   out: Destination,
 ): Promise<void> {
-  const jobs: Job[] = files.map((file) => ({ ...file, messages: [] }));
+  const jobs: Job[] = files.map((file, index) => ({ ...file, index, messages: [] }));
   const spills = new SpillDirectory();
   /** The file whose lines are being written. */
   let head = 0;
@@ -79,7 +81,7 @@ export async function replayInThreads(
     const job = jobs[next];
     reading.delete(thread);
     if (job === undefined) return;
-    if (next >= head + threads * FILES_AHEAD_PER_THREAD) {
+    if (next >= head + threads * FILES_GIVEN_OUT_PER_THREAD) {
       idle.push(thread);
       return;
     }
@@ -92,7 +94,7 @@ export async function replayInThreads(
   /** What a thread says of a file read ahead: its lines go to disk; the rest waits for the file's turn. */
   const setAside = (job: Job, thread: Thread, message: FromThread) => {
     if (message.type === "lines") {
-      job.spill ??= spills.open(jobs.indexOf(job));
+      job.spill ??= spills.open(job.index);
       job.spill.append(thread.bytes(message)).then(() => thread.written(message), fail);
     } else if (message.type !== "progress") job.messages.push(message);
     // Progress of a file not yet being written has no line to show on.

@@ -283,6 +283,8 @@ describe("the built CLI", () => {
 
   describe("--threads", () => {
     const bad = '"URI","only three","cols"';
+    // More bad rows than a thread may have unwritten (64): a thread reading this file ahead must wait.
+    const badRows = Array.from({ length: 100 }, () => bad);
     /** Files of unequal sizes, so that threads read ahead of the one being written and lines go to disk. */
     function files(): string[] {
       const rows = (count: number, from: number) => Array.from({ length: count }, (_, i) => line(from + i));
@@ -290,7 +292,7 @@ describe("the built CLI", () => {
       writeFileSync(join(dir, "URI-small.csv"), [HEADER, line(1), bad, line(2)].join("\n"));
       writeFileSync(
         join(dir, "URI-bad.csv.gz"),
-        gzipSync([HEADER, bad, ...rows(20_000, 5), bad].join("\r\n")),
+        gzipSync([HEADER, ...badRows, ...rows(20_000, 5), bad].join("\r\n")),
       );
       // Cut short: the rows before the cut are written, then the file is reported unreadable.
       const whole = gzipSync([HEADER, ...rows(8_000, 9)].join("\n"));
@@ -344,8 +346,8 @@ describe("the built CLI", () => {
       expect(deadLetters("dead-3.ndjson")).toEqual(deadLetters("dead-1.ndjson"));
       expect(deadLetters("dead-1.ndjson").map((l) => [l.unit, l.line])).toEqual([
         ["URI-small.csv", 3],
-        ["URI-bad.csv.gz", 2],
-        ["URI-bad.csv.gz", 20_003],
+        ...badRows.map((_, i) => ["URI-bad.csv.gz", 2 + i]),
+        ["URI-bad.csv.gz", 20_102],
       ]);
       expect(readdirSync(spills)).toEqual([]);
     });
