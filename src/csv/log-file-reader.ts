@@ -40,6 +40,7 @@ export class LogFileReader {
   private problems: RowProblem[] = [];
   private headerLine = 1;
   private readonly parser: CsvParser;
+  private readonly decoder = new TextDecoder("utf-8");
 
   constructor() {
     this.parser = new CsvParser({
@@ -83,14 +84,25 @@ export class LogFileReader {
   }
 
   async *read(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LogFileBatch> {
-    const decoder = new TextDecoder("utf-8");
     for await (const chunk of chunks) {
-      this.parser.write(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
-      if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
+      const batch = this.write(chunk);
+      if (batch) yield batch;
     }
-    this.parser.write(decoder.decode());
+    const last = this.end();
+    if (last) yield last;
+  }
+
+  /** Reads one more chunk: the rows and problems it completed, if any. */
+  write(chunk: Uint8Array | string): LogFileBatch | undefined {
+    this.parser.write(typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true }));
+    return this.taken();
+  }
+
+  /** The input has ended: what its last record held, if anything. */
+  end(): LogFileBatch | undefined {
+    this.parser.write(this.decoder.decode());
     this.parser.end();
-    if (this.rows.length > 0 || this.problems.length > 0) yield this.take();
+    return this.taken();
   }
 
   /** A row read but not deliverable: its fields, cut to a readable length, say what it held. */
@@ -98,7 +110,8 @@ export class LogFileReader {
     this.problems.push({ line, reason, excerpt: JSON.stringify(fields).slice(0, 2000) });
   }
 
-  private take(): LogFileBatch {
+  private taken(): LogFileBatch | undefined {
+    if (this.rows.length === 0 && this.problems.length === 0) return undefined;
     const batch = { rows: this.rows, plain: this.plain, problems: this.problems };
     this.rows = [];
     this.plain = [];
