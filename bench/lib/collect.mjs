@@ -29,6 +29,7 @@ export async function collectOnce(context, name, { scenario, eventTypes, start, 
         }),
         outputs: { sekoia: { url: intake.url, intake_key: "bench-intake-key" } },
         state: { path: statePath },
+        ...(context.options.threads === undefined ? {} : { threads: context.options.threads }),
         dead_letters: { path: join(context.tmpDir, `${name}-dead-letters.ndjson`) },
       }),
     );

@@ -52,7 +52,7 @@ export async function collectE2e(context) {
     );
   }
   const median = medianRun(results);
-  const line = throughput("collect-e2e", median, details(median));
+  const line = throughput("collect-e2e", median, details(context, median));
   return rssBound(against(line, context.results.get("replay-raw"), 0.7), MAX_RSS_MB);
 }
 
@@ -91,7 +91,7 @@ export async function catchUp(context) {
       files_per_s: round(median.files / median.seconds, 1),
       peak_rss_mb: round(median.peakRssMb, 1),
       runs: median.allSeconds,
-      ...details(median),
+      ...details(context, median),
       limit,
       target: "limited by the simulator",
       met: limit === "simulator",
@@ -127,11 +127,13 @@ function figures(context, run, bytes) {
   };
 }
 
-function details(run) {
+function details(context, run) {
   const share = (cpu) => round(cpu / run.seconds, 2);
   return {
     files: run.files,
     queries: run.queries,
+    // The collector's `threads:`; "default" is one fewer than the cores, at most 4 (src/app/threads.ts).
+    threads: context.options.threads ?? "default",
     cpu_s: Object.fromEntries(Object.entries(run.cpu).map(([k, v]) => [k, round(v, 1)])),
     // CPU seconds per second of the collector's run: 1.0 is one core busy the whole time.
     cpu_share: Object.fromEntries(Object.entries(run.cpu).map(([k, v]) => [k, share(v)])),

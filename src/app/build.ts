@@ -25,6 +25,7 @@ import {
   watchedDeadLetters,
 } from "../core/dead-letters.js";
 import { Engine } from "../engine/engine.js";
+import type { DecodeThreads } from "../sources/event-log-files/decode-threads.js";
 import { buildSources, type ScheduledSource } from "./sources.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { EVENT_LOG_FILE_DEFAULTS } from "../config/schema.js";
@@ -130,6 +131,14 @@ export interface SharedByOrgs {
   deadLetters: DeadLetters;
 }
 
+/** What the process opens once and lends to each org's collector. */
+export interface ProcessParts {
+  /** Several orgs in one process: the state and dead-letter file they share, and this one's name. */
+  shared?: SharedByOrgs;
+  /** The worker threads that decode Event Log Files; without them, files are decoded on the main thread. */
+  threads?: DecodeThreads;
+}
+
 /** Opens the configured state, saying when it upgrades its schema. */
 export async function openConfiguredState(
   config: Pick<Config, "state">,
@@ -151,7 +160,7 @@ export async function assemble(
   config: Config,
   logger: Logger,
   watchers: Watchers = {},
-  shared?: SharedByOrgs,
+  { shared, threads }: ProcessParts = {},
 ): Promise<Assembly> {
   // What is open, closed last-opened first: by close(), or at once when the assembly fails half-way.
   const opened: (() => unknown)[] = [];
@@ -202,7 +211,7 @@ export async function assemble(
         logger,
       });
     if (pubsub) opened.push(() => pubsub.close());
-    const sources = buildSources(config, client, logger, pubsub);
+    const sources = buildSources(config, client, logger, { pubsub, threads });
     const engine = new Engine({
       state,
       outputs,

@@ -5,6 +5,7 @@ import { describeError } from "../core/errors.js";
 import type { Logger } from "../observability/logger.js";
 import { DeadLetters } from "../outputs/dead-letter.js";
 import { isLeasable, type StateStore, type WorkLeases } from "../state/index.js";
+import type { DecodeThreads } from "../sources/event-log-files/decode-threads.js";
 import { type Assembly, assemble, openConfiguredState, type Watchers } from "./build.js";
 import { collectorId, runLeased, withLease } from "./leased-work.js";
 import { type Collection, type OrgConfig, orgFileNames, readOrgFile } from "./orgs.js";
@@ -40,6 +41,8 @@ interface Options {
   watch?: OrgWatch;
   /** How long after a stop an org is tried again: ORG_RETRY_MS. */
   retryMs?: number;
+  /** The process's threads decoding Event Log Files, lent to every org. */
+  threads?: DecodeThreads;
 }
 
 /** The lease of an org among collectors sharing a PostgreSQL state: the whole org, all its sources. */
@@ -172,9 +175,8 @@ class Supervisor {
     let app: Assembly | undefined;
     try {
       app = await assemble(org.config, logger, watch?.watchers(name), {
-        org: name,
-        state,
-        deadLetters: this.shared.deadLetters,
+        shared: { org: name, state, deadLetters: this.shared.deadLetters },
+        threads: this.options.threads,
       });
       watch?.started(name, app);
       return await use(app);

@@ -2,6 +2,7 @@ import { type Config, eventLogFilesOf } from "./config.js";
 import type { Source } from "../core/source.js";
 import type { Logger } from "../observability/logger.js";
 import type { SalesforceClient } from "../salesforce/index.js";
+import type { DecodeThreads } from "../sources/event-log-files/decode-threads.js";
 import { EventLogFileSource } from "../sources/event-log-files/source.js";
 import { configuredKinds, type ObjectsConfig } from "../sources/objects/config.js";
 import { ObjectSource } from "../sources/objects/source.js";
@@ -19,12 +20,20 @@ export interface ScheduledSource {
   leaseKey: string;
 }
 
-/** The sources a configuration asks for, each built from its own section; `pubsub` when it has streams. */
+/** What sources may be lent beside the Salesforce client. */
+export interface SourceParts {
+  /** Needed when the configuration has streams. */
+  pubsub?: PubSubApi;
+  /** Where Event Log Files are decoded, when not on the main thread. */
+  threads?: DecodeThreads;
+}
+
+/** The sources a configuration asks for, each built from its own section. */
 export function buildSources(
   config: Config,
   client: SalesforceClient,
   logger: Logger,
-  pubsub?: PubSubApi,
+  { pubsub, threads }: SourceParts = {},
 ): ScheduledSource[] {
   const now = () => client.orgNow();
   const sources: ScheduledSource[] = [];
@@ -37,6 +46,8 @@ export function buildSources(
         api: client,
         logger,
         now,
+        threads,
+        deduplicate: elf.deduplicate,
         settings: {
           interval: elf.interval,
           eventTypes: elf.event_types,

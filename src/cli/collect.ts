@@ -15,6 +15,8 @@ import { boundHeapGrowth } from "./heap.js";
 import { abortableSleep as sleep } from "../core/sleep.js";
 import { runEachLeased, runLeased } from "../app/leased-work.js";
 import type { StateStore } from "../state/index.js";
+import { openDecodeThreads } from "../app/threads.js";
+import type { DecodeThreads } from "../sources/event-log-files/decode-threads.js";
 
 /** After SIGTERM, the batch in flight gets this long before the process leaves anyway. */
 const SHUTDOWN_GRACE_MS = 8_000;
@@ -46,9 +48,14 @@ export function command(): Command {
       const level = options.logLevel ?? envLogLevel() ?? collection.process.log.level ?? "info";
       const logger = createLogger({ level, format: options.logFormat });
       const once = options.once ?? false;
-      process.exitCode = collection.multi
-        ? await collectMany(collection, logger, once)
-        : await collect(collection.orgs[0].config, logger, once);
+      const threads = openDecodeThreads(collection.process.threads, logger);
+      try {
+        process.exitCode = collection.multi
+          ? await collectMany(collection, logger, once, threads)
+          : await collect(collection.orgs[0].config, logger, once, threads);
+      } finally {
+        await threads?.close();
+      }
     });
 }
 
@@ -60,13 +67,18 @@ function envLogLevel(): string | undefined {
   return level;
 }
 
-async function collect(config: Config, logger: Logger, once: boolean): Promise<number> {
+async function collect(
+  config: Config,
+  logger: Logger,
+  once: boolean,
+  threads: DecodeThreads | undefined,
+): Promise<number> {
   // prom-client and the status page are loaded only when someone is to watch them.
   const listen = config.metrics.listen;
   const endpoints = listen
     ? (await import("../app/operator.js")).operatorEndpoints(config, listen, logger)
     : undefined;
-  const app = await assemble(config, logger, endpoints?.watchers);
+  const app = await assemble(config, logger, endpoints?.watchers, { threads });
   const shutdown = shutdownOnSignals(logger);
   try {
     await endpoints?.start(app);
@@ -86,7 +98,12 @@ async function collect(config: Config, logger: Logger, once: boolean): Promise<n
  * The orgs of `orgs` and `orgs_dir`, side by side: an error that would stop a single-org collector
  * stops its org only, which is tried again later.
  */
-async function collectMany(collection: Collection, logger: Logger, once: boolean): Promise<number> {
+async function collectMany(
+  collection: Collection,
+  logger: Logger,
+  once: boolean,
+  threads: DecodeThreads | undefined,
+): Promise<number> {
   const listen = collection.process.metrics.listen;
   const endpoints = listen
     ? (await import("../app/operator.js")).orgsOperatorEndpoints(listen, logger)
@@ -97,6 +114,7 @@ async function collectMany(collection: Collection, logger: Logger, once: boolean
     await endpoints?.start();
     return await collectOrgs(collection, logger, {
       once,
+      threads,
       signal: shutdown.signal,
       watch: endpoints?.watch,
       run: once

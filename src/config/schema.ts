@@ -141,6 +141,8 @@ export function configSchema<Outputs extends z.ZodRawShape, Sources extends z.Zo
           message: `configure at least one output: ${alternatives(keys)}`,
         }),
       state: stateSection,
+      // Worker threads decoding Event Log Files; absent: one fewer than the cores, at most 4 (app/threads.ts).
+      threads: z.number().int().min(0).max(64).optional(),
       dead_letters: z
         .object({ path: z.string().min(1).default("./var/dead-letters.ndjson") })
         .strict()

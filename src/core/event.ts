@@ -46,6 +46,11 @@ export interface SourceEvent {
    * event read twice has the same, whatever else changed. Without one, the raw JSON is its identity.
    */
   readonly identity?: string;
+  /**
+   * eventFingerprint(identity ?? json) (core/identity.ts), when the source computed it already: a
+   * worker thread does, so that the main thread spends no hash per row.
+   */
+  readonly fingerprint?: bigint;
   readonly fields: EventFields;
   /**
    * The ECS document as JSON text, set by the first output that wants it (see

@@ -1,3 +1,5 @@
+import type { CsvFields } from "../core/event.js";
+
 /**
  * Characters JSON.stringify would escape: quotes, backslashes, controls, and surrogates (so a lone
  * one is escaped exactly as JSON.stringify does; a valid pair merely takes the slower path).
@@ -41,4 +43,27 @@ export function rowJsonEncoder(
     }
     return `${out}}`;
   };
+}
+
+/**
+ * A row's fields read back from its raw JSON, when the normalizer first asks: a row read on a
+ * worker thread crosses to the main thread as its JSON alone, and most outputs never look at the
+ * values. Exact, since the JSON holds every column of the header once, each value as a string.
+ */
+export class FieldsFromJson implements CsvFields {
+  readonly kind = "csv";
+  private read: readonly string[] | undefined;
+
+  constructor(
+    readonly header: readonly string[],
+    private readonly json: string,
+  ) {}
+
+  get values(): readonly string[] {
+    if (this.read === undefined) {
+      const row = JSON.parse(this.json) as Record<string, string>;
+      this.read = this.header.map((name) => row[name]);
+    }
+    return this.read;
+  }
 }

@@ -329,7 +329,7 @@ export class Engine {
         });
       }
       for (const event of batch.events) {
-        if (fingerprints?.seen(event.identity ?? event.json)) {
+        if (fingerprints?.seen(event.identity ?? event.json, event.fingerprint)) {
           repeatedRows++;
           continue;
         }

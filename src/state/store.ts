@@ -38,9 +38,9 @@ export interface RowFingerprints {
    * earlier sfevents while units that stored those remain in the scope. Synchronous, as it is called
    * once per row: a store whose storage answers asynchronously holds what it needs in memory (see
    * each store's rowFingerprints). What is recorded is written as the store chooses, the rest with
-   * markDelivered.
+   * markDelivered. `fingerprint`, when given, is eventFingerprint(json), computed already.
    */
-  seen(json: string): boolean;
+  seen(json: string, fingerprint?: bigint): boolean;
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { EventOrigin, SourceEvent } from "../../core/event.js";
 import type { Listing, Source, UnitBatch, WorkUnit } from "../../core/source.js";
 import { uniqueColumnNames } from "../../csv/column-names.js";
-import { rowJsonEncoder } from "../../csv/row-json.js";
+import { FieldsFromJson } from "../../csv/row-json.js";
 import type { Logger } from "../../observability/logger.js";
 import { cursorAt, readCursor } from "./cursor.js";
 import { discoverFiles, type QueryApi } from "./discovery.js";
-import { type DownloadApi, readEventLogFile } from "./download.js";
+import { type DecodedRows, decodeLogFile } from "./decode.js";
+import type { DecodeThreads } from "./decode-threads.js";
+import type { DownloadApi } from "./download.js";
 import { chooseInterval, type DescribeApi, type IntervalChoice, type IntervalSetting } from "./interval.js";
 import { describeFile, type EventLogFile, fileKey, fileScope } from "./records.js";
 
@@ -25,6 +27,10 @@ export interface EventLogFileDeps {
   settings: EventLogFileSettings;
   /** The org's time (see SalesforceClient.orgNow): where a first run starts. */
   now?: () => Date;
+  /** Where files are decoded, when not on the main thread; shared by every org of the process. */
+  threads?: DecodeThreads;
+  /** Whether the engine deduplicates rows: a thread then fingerprints them too. */
+  deduplicate?: boolean;
 }
 
 /**
@@ -101,34 +107,43 @@ export class EventLogFileSource implements Source {
     origin: EventOrigin,
     signal: AbortSignal,
   ): AsyncGenerator<UnitBatch> {
-    const { api, logger } = this.deps;
-    let encode: ReturnType<typeof rowJsonEncoder> | undefined;
-    for await (const batch of readEventLogFile(api, file, signal)) {
-      const { header } = batch;
-      if (encode === undefined) {
-        encode = rowJsonEncoder(header);
-        // Without a header (it could not be read) every row is a dead letter, not a drift.
-        if (header.length > 0) warnOnSchemaDrift(file, header, logger);
-        if (batch.repeatedColumns.length > 0) {
-          logger.warn(
-            { fileId: file.Id, eventType: file.EventType, repeated: batch.repeatedColumns },
-            `${describeFile(file)}: the CSV header repeats ${batch.repeatedColumns.join(", ")}; every value is kept, the later columns named with a suffix (${batch.repeatedColumns[0]}_2, ...)`,
-          );
-        }
+    const { api, threads, deduplicate = true } = this.deps;
+    const body = await api.download(file.LogFile, signal);
+    const decoded = threads
+      ? threads.decode(body, deduplicate)
+      : decodeLogFile(body, { values: true, fingerprints: false });
+    let first = true;
+    for await (const rows of decoded) {
+      if (first) {
+        first = false;
+        this.warnOnHeader(file, rows);
       }
-      const events: SourceEvent[] = new Array(batch.rows.length);
-      for (let i = 0; i < batch.rows.length; i++) {
-        const { line, values } = batch.rows[i];
+      const { header, lines, json, values, fingerprints } = rows;
+      const events: SourceEvent[] = new Array(json.length);
+      for (let i = 0; i < json.length; i++) {
         // `ecs` declared now, so that setting it later keeps every event's shape the same.
         events[i] = {
           origin,
-          line,
-          fields: { kind: "csv", header, values },
-          json: encode(values, batch.plain[i]),
+          line: lines[i],
+          fields: values ? { kind: "csv", header, values: values[i] } : new FieldsFromJson(header, json[i]),
+          json: json[i],
+          fingerprint: fingerprints?.[i],
           ecs: undefined,
         };
       }
-      yield { events, problems: batch.problems };
+      yield { events, problems: rows.problems };
+    }
+  }
+
+  private warnOnHeader(file: EventLogFile, { header, repeatedColumns }: DecodedRows): void {
+    const { logger } = this.deps;
+    // Without a header (it could not be read) every row is a dead letter, not a drift.
+    if (header.length > 0) warnOnSchemaDrift(file, header, logger);
+    if (repeatedColumns.length > 0) {
+      logger.warn(
+        { fileId: file.Id, eventType: file.EventType, repeated: repeatedColumns },
+        `${describeFile(file)}: the CSV header repeats ${repeatedColumns.join(", ")}; every value is kept, the later columns named with a suffix (${repeatedColumns[0]}_2, ...)`,
+      );
     }
   }
 }

@@ -24,8 +24,7 @@ export class PostgresRowFingerprints implements RowFingerprints {
     private readonly delivered: BigInt64Array,
   ) {}
 
-  seen(json: string): boolean {
-    const fingerprint = eventFingerprint(json);
+  seen(json: string, fingerprint = eventFingerprint(json)): boolean {
     if (this.delivered.length > 0 && includes(this.delivered, fingerprint)) return true;
     if (this.count === this.pending.length) {
       const larger = new BigInt64Array(this.count * 2);

@@ -394,8 +394,7 @@ class SqliteRowFingerprints implements RowFingerprints {
     }
   }
 
-  seen(json: string): boolean {
-    const fingerprint = eventFingerprint(json);
+  seen(json: string, fingerprint = eventFingerprint(json)): boolean {
     // Only a scope with another delivered unit can hold repeats: the first file of an hour or a day
     // pays for recording its fingerprints, never for looking them up. Likewise the MD5 is computed
     // only while the scope keeps a unit fingerprinted before the upgrade.

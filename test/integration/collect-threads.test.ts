@@ -1,0 +1,129 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startSimulator } from "../../src/simulator/server/index.js";
+import { FakeIntake } from "../support/intake.js";
+import { FakeOrg } from "../support/org.js";
+import { readNdjson, runCli, tempDir, writeConfig } from "./harness.js";
+
+/**
+ * `threads:` (issue 11): Event Log Files decoded on worker threads give exactly the events, the
+ * order and the dead letters of the main thread. Each pair of runs reads one file at a time, so that
+ * the order of the lines is the files' own and the two outputs can be compared byte for byte.
+ */
+
+const INTAKE_KEY = "threads-intake-key";
+
+describe("sfevents collect with threads", () => {
+  let dir: ReturnType<typeof tempDir>;
+  const closing: (() => Promise<unknown>)[] = [];
+
+  afterEach(async () => {
+    for (const close of closing.splice(0)) await close();
+    dir?.remove();
+  });
+
+  interface Run {
+    stderr: string;
+    out: string;
+    intake: string[];
+    deadLetters: string[];
+  }
+
+  /** One `collect --once` from a fresh state in its own folder, with `threads` set as given. */
+  async function collectWith(
+    org: { url: string; clientId: string; clientSecret: string },
+    threads: number,
+    format: "raw" | "ecs",
+  ): Promise<Run> {
+    const folder = join(dir.path, `threads-${threads}`);
+    const intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
+    closing.push(() => intake.close());
+    const out = join(folder, "out", "events.ndjson");
+    const path = writeConfig(dir.path, {
+      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
+      event_log_files: { start: "2000-01-01T00:00:00Z", concurrency: 1 },
+      outputs: {
+        sekoia: { url: intake.url, intake_key: "${INTAKE_KEY}" },
+        file: { path: out, format },
+      },
+      state: { path: join(folder, "state.sqlite") },
+      threads,
+      dead_letters: { path: join(folder, "dead-letters.ndjson") },
+    });
+    const run = await runCli(["collect", "--once", "--config", path], {
+      SF_SECRET: org.clientSecret,
+      INTAKE_KEY,
+      SFEVENTS_LOG_LEVEL: "debug",
+    });
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    return {
+      stderr: run.stderr,
+      out: readFileSync(out, "utf8"),
+      // Batches in flight side by side may be stored in either order: the intake's events as a set.
+      intake: [...intake.events].sort(),
+      // The time a letter was written differs from run to run; what it says must not.
+      deadLetters: readNdjson(join(folder, "dead-letters.ndjson")).map((line) => {
+        const { time: _time, ...letter } = JSON.parse(line) as Record<string, unknown>;
+        return JSON.stringify(letter);
+      }),
+    };
+  }
+
+  it("delivers the simulated org's rows, raw and as ECS, exactly as the main thread does", async () => {
+    dir = tempDir("collect-threads");
+    const org = await startSimulator({ seed: 7, days: 2, clock: { running: false } });
+    closing.push(() => org.close());
+    const main = await collectWith(org, 0, "ecs");
+    const threads = await collectWith(org, 2, "ecs");
+    expect(main.stderr).toContain("Event Log Files are decoded on the main thread");
+    expect(threads.stderr).toContain("Event Log Files are decoded on 2 worker threads");
+    expect(main.intake.length).toBeGreaterThan(100);
+    expect(threads.intake).toEqual(main.intake);
+    expect(threads.out).toBe(main.out);
+    expect(threads.deadLetters).toEqual(main.deadLetters);
+  });
+
+  it("reads bad rows, rows cut across chunks and escapes as the main thread does", async () => {
+    dir = tempDir("collect-threads-bad");
+    const org = await FakeOrg.start({
+      logFiles: [
+        {
+          id: "0ATfake00000000T1",
+          eventType: "URI",
+          fieldNames: COLUMNS.join(","),
+          body: largeFileWithBadRows(),
+        },
+      ],
+    });
+    closing.push(() => org.close());
+    const main = await collectWith(org, 0, "raw");
+    const threads = await collectWith(org, 1, "raw");
+    expect(main.deadLetters.length).toBe(BAD_ROWS);
+    expect(readNdjson(join(dir.path, "threads-0", "out", "events.ndjson")).length).toBe(ROWS - BAD_ROWS);
+    expect(threads.out).toBe(main.out);
+    expect(threads.intake).toEqual(main.intake);
+    expect(threads.deadLetters).toEqual(main.deadLetters);
+  });
+});
+
+const COLUMNS = ["EVENT_TYPE", "TIMESTAMP", "REQUEST_ID", "URI"];
+const ROWS = 6_000;
+/** Every 97th row has a column too few: 61 of them. */
+const BAD_ROWS = Math.ceil(ROWS / 97);
+
+/**
+ * About 600 KB, so its rows cross many 64 KiB chunks: some values quoted over two lines, with
+ * doubled quotes, backslashes, a tab and non-ASCII text, which the JSON must escape or carry.
+ */
+function largeFileWithBadRows(): string {
+  const quoted = (value: string) => `"${value.replace(/"/g, '""')}"`;
+  const lines = [COLUMNS.map(quoted).join(",")];
+  for (let i = 0; i < ROWS; i++) {
+    const uri =
+      i % 5 === 0 ? `/a "quoted"\npath\\${i}\twith é and 日本` : `/apex/Page${i}?id=${"x".repeat(i % 40)}`;
+    const values = ["URI", `20261120${String(100000 + (i % 60)).padStart(6, "0")}.000`, `r${i}`, uri];
+    lines.push((i % 97 === 0 ? values.slice(0, 3) : values).map(quoted).join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}
