@@ -428,6 +428,10 @@ class SqliteRowFingerprints implements RowFingerprints {
   /** Inserts what is pending (in its own transaction, or as part of the caller's). */
   writePending(): void {
     if (this.count === 0) return;
+    // In key order, the inserts walk the B-tree's pages once each instead of at random: at 6.6
+    // million fingerprints, 1.3 µs a row instead of 1.9. Rows repeated within a unit still land on
+    // one key, whatever the order (docs/performance.md).
+    this.pending.subarray(0, this.count).sort();
     this.tables.insertRows(this.scope, this.unit, this.pending, this.count);
     this.count = 0;
   }
