@@ -290,11 +290,24 @@ export function liveStderr(child: ChildProcess): () => string {
 }
 
 /**
+ * Hourly files of 2 MB, over SMALLEST_THREADED_FILE: with the collector's default threads (one on a
+ * two-core machine) these are decoded on a worker thread, the rest of the org on the main thread.
+ */
+export const THREADED_FILES = [
+  { event_type: "URI", bytes: 2_000_000, interval: "Hourly" as const },
+  { event_type: "LightningPageView", bytes: 2_000_000, interval: "Hourly" as const },
+];
+
+/**
  * A simulated org with a frozen clock (files appear only when the test moves it, so the ground truth
  * read at the end is exactly what the collector could see), a local intake and a temporary folder,
- * shared by the tests of one file.
+ * shared by the tests of one file. `largeFiles` adds files of a declared size to its own.
  */
-export function useFrozenOrg(seed: number, name: string): { org: Org; intake: FakeIntake; dir: string } {
+export function useFrozenOrg(
+  seed: number,
+  name: string,
+  largeFiles: typeof THREADED_FILES = [],
+): { org: Org; intake: FakeIntake; dir: string } {
   const env = {} as { org: Org; intake: FakeIntake; dir: string };
   let folder: ReturnType<typeof tempDir> | undefined;
   beforeAll(async () => {
@@ -305,6 +318,7 @@ export function useFrozenOrg(seed: number, name: string): { org: Org; intake: Fa
       days: 2,
       start: "2026-11-20T15:00:00Z",
       clock: { running: false },
+      org: { large_files: largeFiles },
     });
     env.intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
   });

@@ -4,12 +4,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
 import { FakeIntake } from "../support/intake.js";
 import { FakeOrg } from "../support/org.js";
+import { logLines } from "../faults/support.js";
 import { readNdjson, runCli, tempDir, writeConfig } from "./harness.js";
 
 /**
  * `threads:` (issue 11): Event Log Files decoded on worker threads give exactly the events, the
  * order and the dead letters of the main thread. Each pair of runs reads one file at a time, so that
- * the order of the lines is the files' own and the two outputs can be compared byte for byte.
+ * the order of the lines is the files' own and the two outputs can be compared byte for byte. Only
+ * files of 1 MiB and more go to a thread (SMALLEST_THREADED_FILE): each test has some.
  */
 
 const INTAKE_KEY = "threads-intake-key";
@@ -25,6 +27,8 @@ describe("sfevents collect with threads", () => {
 
   interface Run {
     stderr: string;
+    /** The files the log says were decoded on a thread. */
+    threaded: string[];
     out: string;
     intake: string[];
     deadLetters: string[];
@@ -59,6 +63,9 @@ describe("sfevents collect with threads", () => {
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     return {
       stderr: run.stderr,
+      threaded: logLines(run.stderr)
+        .filter((l) => l.msg.startsWith("delivered ") && l.decodedOnThread === true)
+        .map((l) => String(l.fileId)),
       out: readFileSync(out, "utf8"),
       // Batches in flight side by side may be stored in either order: the intake's events as a set.
       intake: [...intake.events].sort(),
@@ -72,12 +79,20 @@ describe("sfevents collect with threads", () => {
 
   it("delivers the simulated org's rows, raw and as ECS, exactly as the main thread does", async () => {
     dir = tempDir("collect-threads");
-    const org = await startSimulator({ seed: 7, days: 2, clock: { running: false } });
+    // The org's own files are small and stay on the main thread; these three are large enough for one.
+    const large_files = [
+      { event_type: "LightningPageView", bytes: 2_000_000, interval: "Hourly" as const },
+      { event_type: "URI", bytes: 1_500_000, interval: "Hourly" as const },
+      { event_type: "ApexUnexpectedException", bytes: 1_200_000, interval: "Hourly" as const },
+    ];
+    const org = await startSimulator({ seed: 7, days: 2, clock: { running: false }, org: { large_files } });
     closing.push(() => org.close());
     const main = await collectWith(org, 0, "ecs");
     const threads = await collectWith(org, 2, "ecs");
     expect(main.stderr).toContain("Event Log Files are decoded on the main thread");
     expect(threads.stderr).toContain("Event Log Files are decoded on 2 worker threads");
+    expect(main.threaded).toEqual([]);
+    expect(threads.threaded).toHaveLength(large_files.length);
     expect(main.intake.length).toBeGreaterThan(100);
     expect(threads.intake).toEqual(main.intake);
     expect(threads.out).toBe(main.out);
@@ -99,6 +114,7 @@ describe("sfevents collect with threads", () => {
     closing.push(() => org.close());
     const main = await collectWith(org, 0, "raw");
     const threads = await collectWith(org, 1, "raw");
+    expect(threads.threaded).toEqual(["0ATfake00000000T1"]);
     expect(main.deadLetters.length).toBe(BAD_ROWS);
     expect(readNdjson(join(dir.path, "threads-0", "out", "events.ndjson")).length).toBe(ROWS - BAD_ROWS);
     expect(threads.out).toBe(main.out);
@@ -108,12 +124,12 @@ describe("sfevents collect with threads", () => {
 });
 
 const COLUMNS = ["EVENT_TYPE", "TIMESTAMP", "REQUEST_ID", "URI"];
-const ROWS = 6_000;
-/** Every 97th row (the first among them) has a column too few: 62 of them. */
+const ROWS = 15_000;
+/** Every 97th row (the first among them) has a column too few: 155 of them. */
 const BAD_ROWS = Math.ceil(ROWS / 97);
 
 /**
- * About 600 KB, so its rows cross many 64 KiB chunks: some values quoted over two lines, with
+ * About 1.15 MB, so that it goes to a thread and its rows cross many 64 KiB chunks: some values quoted over two lines, with
  * doubled quotes, backslashes, a tab and non-ASCII text, which the JSON must escape or carry.
  */
 function largeFileWithBadRows(): string {

@@ -1,15 +1,29 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { collectorConfig, collectorEnv, logLines, useFrozenOrg, waitFor } from "../faults/support.js";
+import {
+  collectorConfig,
+  collectorEnv,
+  logLines,
+  THREADED_FILES,
+  useFrozenOrg,
+  waitFor,
+} from "../faults/support.js";
 import { runCli, startCli } from "./harness.js";
 
 /** What an operator sees of the process itself: its log level, its signals, its last word. */
 describe("sfevents collect, as a process", () => {
-  const shared = useFrozenOrg(6, "signals");
+  const shared = useFrozenOrg(6, "signals", THREADED_FILES);
 
   it("stops on SIGHUP as on SIGTERM, and says it does not reload its configuration", async () => {
     const { org, intake } = shared;
-    const config = collectorConfig({ dir: shared.dir, org, intake, pollEvery: "1h", eventTypes: ["Login"] });
+    // URI's large file is decoded on a thread, which then waits idle: it must not hold the exit up.
+    const config = collectorConfig({
+      dir: shared.dir,
+      org,
+      intake,
+      pollEvery: "1h",
+      eventTypes: ["Login", "URI"],
+    });
     const { child, done } = startCli(["collect", "--config", config], collectorEnv(org));
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
@@ -19,6 +33,10 @@ describe("sfevents collect, as a process", () => {
     child.kill("SIGHUP");
     const result = await done;
     expect(result.code, result.stderr.slice(-1500)).toBe(0);
+    const threaded = logLines(result.stderr).filter(
+      (l) => l.msg.startsWith("delivered ") && l.decodedOnThread,
+    );
+    expect(threaded.map((l) => l.eventType)).toEqual(["URI"]);
     const line = logLines(result.stderr).find((l) => l.msg.startsWith("SIGHUP received"));
     expect(line?.msg).toMatch(/does not reload its configuration/);
   });

@@ -6,7 +6,7 @@ import type { Logger } from "../../observability/logger.js";
 import { cursorAt, readCursor } from "./cursor.js";
 import { discoverFiles, type QueryApi } from "./discovery.js";
 import { type DecodedRows, decodeLogFile } from "./decode.js";
-import type { DecodeThreads } from "./decode-threads.js";
+import { type DecodeThreads, SMALLEST_THREADED_FILE } from "./decode-threads.js";
 import type { DownloadApi } from "./download.js";
 import { chooseInterval, type DescribeApi, type IntervalChoice, type IntervalSetting } from "./interval.js";
 import { describeFile, type EventLogFile, fileKey, fileScope } from "./records.js";
@@ -89,6 +89,7 @@ export class EventLogFileSource implements Source {
         eventType: file.EventType,
         logDate: file.LogDate,
         sequence: file.Sequence,
+        ...(this.threadFor(file) ? { decodedOnThread: true } : {}),
       },
       detail: {
         eventType: file.EventType,
@@ -107,7 +108,8 @@ export class EventLogFileSource implements Source {
     origin: EventOrigin,
     signal: AbortSignal,
   ): AsyncGenerator<UnitBatch> {
-    const { api, threads, deduplicate = true } = this.deps;
+    const { api, deduplicate = true } = this.deps;
+    const threads = this.threadFor(file);
     const body = await api.download(file.LogFile, signal);
     const decoded = threads
       ? threads.decode(body, deduplicate)
@@ -133,6 +135,11 @@ export class EventLogFileSource implements Source {
       }
       yield { events, problems: rows.problems };
     }
+  }
+
+  /** The threads that decode `file`, if it is large enough to be worth handing over. */
+  private threadFor(file: EventLogFile): DecodeThreads | undefined {
+    return file.LogFileLength >= SMALLEST_THREADED_FILE ? this.deps.threads : undefined;
   }
 
   private warnOnHeader(file: EventLogFile, { header, repeatedColumns }: DecodedRows): void {
