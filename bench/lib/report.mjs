@@ -83,17 +83,19 @@ export function table(lines) {
       rows.push([line.scenario, "skipped", line.skipped.slice(0, 60), "", "n/a"]);
       continue;
     }
+    // A scenario that counts rows but not bytes (collect-objects-burst) has no MiB/s to show.
+    const mibPerS = line.mib_per_s === undefined ? "" : `${line.mib_per_s} MiB/s`;
     const speed =
       line.files_per_s !== undefined
         ? `${line.files_per_s} files/s`
         : line.rows_per_s !== undefined
-          ? `${line.rows_per_s.toLocaleString("en-US")} rows/s, ${line.mib_per_s} MiB/s`
-          : `${line.mib_per_s} MiB/s`;
+          ? [`${line.rows_per_s.toLocaleString("en-US")} rows/s`, mibPerS].filter(Boolean).join(", ")
+          : mibPerS;
     if (line.target !== undefined) {
       const value = line.ratio !== undefined ? `${line.ratio} (${speed})` : (line.limit ?? speed);
       rows.push([
         line.scenario,
-        line.limit !== undefined ? "limit" : "ratio",
+        line.limit !== undefined ? "limit" : line.ratio !== undefined ? "ratio" : "speed",
         value,
         line.target,
         verdict(line.met),
