@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Logger } from "../observability/logger.js";
-import { DecodeThreads } from "../sources/event-log-files/decode-threads.js";
+import { DecodeThreads, SMALLEST_THREADED_FILE } from "../sources/event-log-files/decode-threads.js";
 
 /**
  * Threads beyond four buy little: the engine reads two files at a time by default, and the main
@@ -25,6 +25,8 @@ export function openDecodeThreads(setting: number | undefined, logger: Logger): 
     logger.debug(`Event Log Files are decoded on the main thread${why}`);
     return undefined;
   }
-  logger.debug(`Event Log Files are decoded on ${size} worker thread${size === 1 ? "" : "s"}${why}`);
+  logger.debug(
+    `Event Log Files are decoded on ${size} worker thread${size === 1 ? "" : "s"}${why}; those under ${SMALLEST_THREADED_FILE / 1024 / 1024} MiB on the main thread`,
+  );
   return new DecodeThreads(size);
 }

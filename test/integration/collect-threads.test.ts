@@ -90,7 +90,9 @@ describe("sfevents collect with threads", () => {
     const main = await collectWith(org, 0, "ecs");
     const threads = await collectWith(org, 2, "ecs");
     expect(main.stderr).toContain("Event Log Files are decoded on the main thread");
-    expect(threads.stderr).toContain("Event Log Files are decoded on 2 worker threads");
+    expect(threads.stderr).toContain(
+      "Event Log Files are decoded on 2 worker threads; those under 1 MiB on the main thread",
+    );
     expect(main.threaded).toEqual([]);
     expect(threads.threaded).toHaveLength(large_files.length);
     expect(main.intake.length).toBeGreaterThan(100);
