@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
+import { logLines } from "../faults/support.js";
 import { FakeIntake } from "../support/intake.js";
 import { expectedEvents, runCli, startCli, tally, tempDir, writeConfig } from "./harness.js";
 
@@ -11,19 +12,6 @@ type Org = Awaited<ReturnType<typeof startSimulator>>;
 /** Two small orgs with different data, their clocks frozen so that a run sees all there is. */
 const ACME = { seed: 7, days: 1, clock: { running: false } };
 const GLOBEX = { seed: 11, days: 1, clock: { running: false } };
-
-interface LogLine {
-  msg: string;
-  org?: string;
-  source?: string;
-}
-
-function logLines(stderr: string): LogLine[] {
-  return stderr
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as LogLine);
-}
 
 async function requestsTo(org: Org): Promise<number> {
   const stats = (await (await fetch(`${org.url}/__sim/stats`)).json()) as {
