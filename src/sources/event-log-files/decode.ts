@@ -46,6 +46,11 @@ export class LogFileDecoder {
     return batch && this.decoded(batch);
   }
 
+  /** Every chunk of a stream, as LogFileReader.read gives its batches. */
+  async *read(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<DecodedRows> {
+    for await (const batch of this.reader.read(chunks)) yield this.decoded(batch);
+  }
+
   private decoded({ rows, plain, problems }: LogFileBatch): DecodedRows {
     const header = this.reader.header ?? NO_HEADER;
     this.encode ??= rowJsonEncoder(header);
@@ -75,15 +80,9 @@ export class LogFileDecoder {
 const NO_HEADER: readonly string[] = [];
 
 /** A whole file decoded on this thread, as its bytes arrive. */
-export async function* decodeLogFile(
+export function decodeLogFile(
   chunks: AsyncIterable<Uint8Array>,
   options: DecodeOptions,
 ): AsyncGenerator<DecodedRows> {
-  const decoder = new LogFileDecoder(options);
-  for await (const chunk of chunks) {
-    const rows = decoder.write(chunk);
-    if (rows) yield rows;
-  }
-  const last = decoder.end();
-  if (last) yield last;
+  return new LogFileDecoder(options).read(chunks);
 }
