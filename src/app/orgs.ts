@@ -23,8 +23,15 @@ export const ORG_KEYS = [
   "tls",
   "limits",
 ] as const;
-/** The keys set once for the process, at the top of the file. */
-export const PROCESS_KEYS = ["state", "threads", "dead_letters", "metrics", "log"] as const;
+/** The sections set once for the process, at the top of the file: the one list of them. */
+const PROCESS_SECTIONS = {
+  state: true,
+  threads: true,
+  dead_letters: true,
+  metrics: true,
+  log: true,
+} as const;
+export const PROCESS_KEYS = Object.keys(PROCESS_SECTIONS) as (keyof typeof PROCESS_SECTIONS)[];
 
 /** An org's name: in its source ids in the state, its log lines, metrics and dead letters. */
 const ORG_NAME = /^[a-z0-9_-]{1,63}$/;
@@ -32,7 +39,7 @@ const ORG_NAME_RULE = "lowercase letters, digits, - and _ (at most 63)";
 
 /** The file's own keys when it lists orgs: the process's sections, and where the orgs are. */
 export const collectionSchema = configSchema
-  .pick({ state: true, threads: true, dead_letters: true, metrics: true, log: true })
+  .pick(PROCESS_SECTIONS)
   .extend({
     // Checked org by org, each merged over the defaults, by the single-org schema.
     defaults: z.record(z.unknown()).optional(),
@@ -143,13 +150,7 @@ export function loadCollection(path: string, env: NodeJS.ProcessEnv = process.en
 
 /** The process's sections of a single-org configuration. */
 function processOf(config: Config): ProcessConfig {
-  return {
-    state: config.state,
-    threads: config.threads,
-    dead_letters: config.dead_letters,
-    metrics: config.metrics,
-    log: config.log,
-  };
+  return Object.fromEntries(PROCESS_KEYS.map((key) => [key, config[key]])) as ProcessConfig;
 }
 
 interface OrgContext {
