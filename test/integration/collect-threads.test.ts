@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSimulator } from "../../src/simulator/server/index.js";
+import { SMALLEST_THREADED_FILE } from "../../src/sources/event-log-files/decode-threads.js";
 import { FakeIntake } from "../support/intake.js";
 import { FakeOrg } from "../support/org.js";
 import { logLines } from "../faults/support.js";
@@ -123,9 +124,47 @@ describe("sfevents collect with threads", () => {
     expect(threads.intake).toEqual(main.intake);
     expect(threads.deadLetters).toEqual(main.deadLetters);
   });
+
+  it("skips the rows a threaded file repeats from a file read on the main thread", async () => {
+    dir = tempDir("collect-threads-repeats");
+    // Two files of one scope (the fake org gives them the same hour): the later one, large enough for
+    // a thread, repeats every row of the earlier, small one. Its fingerprints, computed on the
+    // thread, must match those the main thread recorded, or the repeated rows would go out twice.
+    const all = goodRows(16_000);
+    const small = `${all.slice(0, 501).join("\n")}\n`;
+    const large = `${all.join("\n")}\n`;
+    expect(Buffer.byteLength(small)).toBeLessThan(SMALLEST_THREADED_FILE);
+    expect(Buffer.byteLength(large)).toBeGreaterThanOrEqual(SMALLEST_THREADED_FILE);
+    const org = await FakeOrg.start({
+      logFiles: [
+        { id: "0ATfake00000000S1", eventType: "URI", fieldNames: COLUMNS.join(","), body: small },
+        { id: "0ATfake00000000L2", eventType: "URI", fieldNames: COLUMNS.join(","), body: large },
+      ],
+    });
+    closing.push(() => org.close());
+    const run = await collectWith(org, 1, "raw");
+    expect(run.threaded).toEqual(["0ATfake00000000L2"]);
+    expect(run.intake).toHaveLength(16_000);
+    expect(new Set(run.intake).size).toBe(16_000);
+    const repeated = logLines(run.stderr).find(
+      (l) => l.fileId === "0ATfake00000000L2" && l.msg.startsWith("delivered "),
+    );
+    expect(repeated?.repeatedRows).toBe(500);
+  });
 });
 
 const COLUMNS = ["EVENT_TYPE", "TIMESTAMP", "REQUEST_ID", "URI"];
+const quoted = (value: string) => `"${value.replace(/"/g, '""')}"`;
+
+/** The header, then `rows` rows, each different. */
+function goodRows(rows: number): string[] {
+  const lines = [COLUMNS.map(quoted).join(",")];
+  for (let i = 0; i < rows; i++) {
+    const values = ["URI", "20261120100000.000", `r${i}`, `/apex/Page${i}?id=${"x".repeat(i % 40)}`];
+    lines.push(values.map(quoted).join(","));
+  }
+  return lines;
+}
 const ROWS = 15_000;
 /** Every 97th row (the first among them) has a column too few: 155 of them. */
 const BAD_ROWS = Math.ceil(ROWS / 97);
@@ -135,7 +174,6 @@ const BAD_ROWS = Math.ceil(ROWS / 97);
  * doubled quotes, backslashes, a tab and non-ASCII text, which the JSON must escape or carry.
  */
 function largeFileWithBadRows(): string {
-  const quoted = (value: string) => `"${value.replace(/"/g, '""')}"`;
   const lines = [COLUMNS.map(quoted).join(",")];
   for (let i = 0; i < ROWS; i++) {
     const uri =
