@@ -5,8 +5,8 @@ import { startSimulator } from "../../src/simulator/server/index.js";
 import { SMALLEST_THREADED_FILE } from "../../src/sources/event-log-files/decode-threads.js";
 import { FakeIntake } from "../support/intake.js";
 import { FakeOrg } from "../support/org.js";
-import { logLines } from "../faults/support.js";
-import { readNdjson, runCli, tempDir, writeConfig } from "./harness.js";
+import { deliveredFiles, expectedRows, logLines, waitFor } from "../faults/support.js";
+import { readNdjson, runCli, soql, startCli, tempDir, writeConfig } from "./harness.js";
 
 /**
  * `threads:` (issue 11): Event Log Files decoded on worker threads give exactly the events, the
@@ -150,6 +150,60 @@ describe("sfevents collect with threads", () => {
       (l) => l.fileId === "0ATfake00000000L2" && l.msg.startsWith("delivered "),
     );
     expect(repeated?.repeatedRows).toBe(500);
+  });
+
+  it("loses no row to a kill -9 while a thread holds part of a file", async () => {
+    dir = tempDir("collect-threads-kill");
+    const org = await startSimulator({
+      seed: 7,
+      days: 1,
+      start: "2026-11-20T15:00:00Z",
+      clock: { running: false },
+      org: {
+        event_types: ["URI"],
+        large_files: [{ event_type: "URI", bytes: 3_000_000, interval: "Hourly" }],
+      },
+    });
+    closing.push(() => org.close());
+    const intake = await FakeIntake.start({ intakeKey: INTAKE_KEY });
+    closing.push(() => intake.close());
+    const files = await soql<{ Id: string; LogFileLength: number }>(
+      org,
+      "SELECT Id, LogFileLength FROM EventLogFile",
+    );
+    const large = files.filter((f) => f.LogFileLength >= SMALLEST_THREADED_FILE).map((f) => f.Id);
+    expect(large).toHaveLength(1);
+    const truth = await expectedRows(org);
+    const statePath = join(dir.path, "state.sqlite");
+    const path = writeConfig(dir.path, {
+      salesforce: { url: org.url, client_id: org.clientId, client_secret: "${SF_SECRET}" },
+      event_log_files: { start: "2000-01-01T00:00:00Z", concurrency: 1 },
+      // Small batches, slowly acknowledged: the kill lands with the file part sent, part on the thread.
+      outputs: { sekoia: { url: intake.url, intake_key: "${INTAKE_KEY}", max_batch_events: 200 } },
+      state: { path: statePath },
+      threads: 1,
+      dead_letters: { path: join(dir.path, "dead-letters.ndjson") },
+    });
+    const env = { SF_SECRET: org.clientSecret, INTAKE_KEY };
+    intake.delay(50);
+    const { child, done } = startCli(["collect", "--once", "--config", path], env);
+    await waitFor(
+      () => intake.events.some((json) => truth.fileOf(json) === large[0]),
+      60_000,
+      "the large file's rows",
+    );
+    child.kill("SIGKILL");
+    expect((await done).signal).toBe("SIGKILL");
+    expect(deliveredFiles(statePath).has(large[0])).toBe(false);
+
+    intake.delay(0);
+    const again = await runCli(["collect", "--once", "--log-level", "info", "--config", path], env);
+    expect(again.code, again.stderr.slice(-2000)).toBe(0);
+    const threaded = logLines(again.stderr).filter(
+      (l) => l.msg.startsWith("delivered ") && l.decodedOnThread,
+    );
+    expect(threaded.map((l) => l.fileId)).toEqual(large);
+    truth.expectAllAtLeastOnce(intake.events);
   });
 });
 
